@@ -1,0 +1,528 @@
+"""Column specifications of every workspace file, and the cell-level validation.
+
+The specs are declarative: one :class:`Table` per file, one :class:`Column` per column.
+:func:`check_rows` turns raw CSV rows into :class:`~geoatlas.errors.Problem` records,
+all of them at once, each naming the file and the line.
+
+Examples
+--------
+>>> TABLES["deposits"].path
+'layers/deposits.csv'
+>>> [c.name for c in TABLES["trade"].columns][:4]
+['id', 'reporter', 'partner', 'period']
+>>> parse_date("2017-11")
+(datetime.date(2017, 11, 1), 'month')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from .errors import Problem
+
+STATUSES = (
+    "rumored",
+    "proposed",
+    "announced",
+    "planned",
+    "agreed",
+    "signed",
+    "under_construction",
+    "operating",
+    "suspended",
+    "terminated",
+    "cancelled",
+    "unknown",
+)
+"""Status words for contracts, rail links and corridors, in rough life-cycle order."""
+
+LOCATION_QUALITIES = ("exact", "approximate", "schematic", "admin_area")
+DATE_PRECISIONS = ("day", "month", "year", "unknown")
+PLACE_KINDS = (
+    "capital",
+    "city",
+    "town",
+    "border_crossing",
+    "dry_port",
+    "sea_port",
+    "rail_station",
+    "mountain_pass",
+)
+COMMODITIES = (
+    "copper",
+    "iron",
+    "lithium",
+    "oil",
+    "gas",
+    "coal",
+    "gold",
+    "chromite",
+    "lapis_lazuli",
+    "uranium",
+    "rare_earths",
+    "talc",
+    "marble",
+    "gemstones",
+    "cobalt",
+)
+EVENT_KINDS = (
+    "signed",
+    "awarded",
+    "agreement",
+    "announced",
+    "interest",
+    "talks",
+    "construction_start",
+    "first_train",
+    "first_cargo",
+    "opened",
+    "terminated",
+    "suspended",
+    "cancelled",
+    "other",
+)
+SOURCE_KINDS = ("policy_paper", "news", "analysis", "reference", "dataset")
+MODES = ("rail", "road", "sea", "pipeline")
+ASSET_LAYERS = ("deposits", "rail", "corridors", "countries")
+SUBJECT_LAYERS = ("contracts", "rail", "corridors", "deposits")
+
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ISO3_RE = re.compile(r"^[A-Z]{3}$")
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a workspace table.
+
+    ``kind`` is one of ``id``, ``text``, ``number``, ``date``, ``enum``, ``list``,
+    ``iso3``, ``iso3_list``, ``lat``, ``lon``, ``ids`` (semicolon list of slugs),
+    ``axis`` (``lon lat;lon lat`` waypoints). ``ref`` names the table an id or id list
+    must resolve in (checked later, across tables).
+    """
+
+    name: str
+    kind: str = "text"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    ref: str | None = None
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A workspace file: where it lives, its columns and its geometry kind."""
+
+    name: str
+    path: str
+    columns: tuple[Column, ...]
+    geometry: str | None = None  # point | line | polygon | None
+    doc: str = ""
+    optional_columns: tuple[Column, ...] = field(default_factory=tuple)
+
+    @property
+    def column_names(self) -> list[str]:
+        """Names of the required-to-exist columns, in file order."""
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        """Return the spec of column ``name``."""
+        for c in (*self.columns, *self.optional_columns):
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def _c(name: str, kind: str = "text", required: bool = False, **kw) -> Column:
+    return Column(name, kind, required, **kw)
+
+
+_SOURCE_IDS = _c("source_ids", "ids", True, ref="sources", doc="documents backing the row")
+_NOTES = _c("notes")
+_LOCQ = _c("location_quality", "enum", True, choices=LOCATION_QUALITIES)
+_DATE_PREC = _c("date_precision", "enum", False, choices=DATE_PRECISIONS)
+_STATUS = _c("status", "enum", True, choices=STATUSES)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "sources",
+            "layers/sources.csv",
+            (
+                _c("id", "id", True),
+                _c("title", required=True),
+                _c("publisher"),
+                _c("author"),
+                _c("published", "date"),
+                _DATE_PREC,
+                _c("file", doc="file name under ../shared/sources/ (or sources/)"),
+                _c("url", "url"),
+                _c("kind", "enum", True, choices=SOURCE_KINDS),
+                _NOTES,
+            ),
+            doc="one row per document cited anywhere in the workspace",
+        ),
+        Table(
+            "places",
+            "geo/places.csv",
+            (
+                _c("id", "id", True),
+                _c("name", required=True),
+                _c("alt_names", "list"),
+                _c("kind", "enum", True, choices=PLACE_KINDS),
+                _c("country", "iso3", True),
+                _c("lat", "lat", True),
+                _c("lon", "lon", True),
+                _LOCQ,
+                _c("coord_source", "id", True, ref="sources"),
+                _SOURCE_IDS,
+                _NOTES,
+            ),
+            geometry="point",
+            doc="gazetteer: every place a layer refers to",
+        ),
+        Table(
+            "deposits",
+            "layers/deposits.csv",
+            (
+                _c("id", "id", True),
+                _c("name", required=True),
+                _c("alt_names", "list"),
+                _c("commodities", "list", True, choices=COMMODITIES, doc="first = primary"),
+                _c("province"),
+                _c("country", "iso3", True),
+                _c("lat", "lat", True),
+                _c("lon", "lon", True),
+                _LOCQ,
+                _c("coord_source", "id", True, ref="sources"),
+                _c("estimate_value", "number"),
+                _c("estimate_unit"),
+                _c("estimate_meaning"),
+                _SOURCE_IDS,
+                _NOTES,
+            ),
+            geometry="point",
+            doc="mineral and hydrocarbon deposits",
+        ),
+        Table(
+            "belts",
+            "layers/belts.csv",
+            (
+                _c("id", "id", True),
+                _c("name", required=True),
+                _c("axis", "axis", True, doc="ordered waypoints 'lon lat;lon lat;...'"),
+                _c("half_width_km", "number", True),
+                _c("commodities", "list", False, choices=COMMODITIES),
+                _LOCQ,
+                _SOURCE_IDS,
+                _NOTES,
+            ),
+            geometry="polygon",
+            doc="mineral belts: an axis buffered geodesically by half_width_km",
+            optional_columns=(_c("country", "iso3", doc="clip the belt to this country"),),
+        ),
+        Table(
+            "rail",
+            "layers/rail.csv",
+            (
+                _c("id", "id", True),
+                _c("name", required=True),
+                _c("route", "id"),
+                _c("nodes", "ids", True, ref="places", doc="ordered place ids"),
+                _STATUS,
+                _c("opened", "date"),
+                _DATE_PREC,
+                _c("operator"),
+                _LOCQ,
+                _SOURCE_IDS,
+                _NOTES,
+            ),
+            geometry="line",
+            doc="rail links between gazetteer places",
+        ),
+        Table(
+            "corridors",
+            "layers/corridors.csv",
+            (
+                _c("id", "id", True),
+                _c("name", required=True),
+                _c("nodes", "ids", True, ref="places"),
+                _c("members", "iso3_list", True),
+                _c("modes", "list", False, choices=MODES),
+                _STATUS,
+                _c("value_usd", "number"),
+                _c("value_year", "number"),
+                _c("value_meaning"),
+                _LOCQ,
+                _SOURCE_IDS,
+                _NOTES,
+            ),
+            geometry="line",
+            doc="trade and transport corridors as ordered nodes",
+        ),
+        Table(
+            "contracts",
+            "layers/contracts.csv",
+            (
+                _c("id", "id", True),
+                _c("asset_layer", "enum", True, choices=ASSET_LAYERS),
+                _c("asset_id", "text", True),
+                _c("company", required=True),
+                _c("company_country", "iso3_list"),
+                _c("partners"),
+                _c("awarded", "date"),
+                _DATE_PREC,
+                _c("value_usd", "number"),
+                _c("value_min_usd", "number"),
+                _c("value_max_usd", "number"),
+                _c("value_year", "number"),
+                _c("value_meaning"),
+                _STATUS,
+                _SOURCE_IDS,
+                _NOTES,
+            ),
+            doc="contracts and investments, each tied to one asset",
+        ),
+        Table(
+            "events",
+            "layers/events.csv",
+            (
+                _c("id", "id", True),
+                _c("date", "date"),
+                _DATE_PREC,
+                _c("subject_layer", "enum", True, choices=SUBJECT_LAYERS),
+                _c("subject_id", "id", True),
+                _c("kind", "enum", True, choices=EVENT_KINDS),
+                _c("status", "enum", False, choices=STATUSES),
+                _c("description", required=True),
+                _SOURCE_IDS,
+                _NOTES,
+            ),
+            doc="dated timeline; status = the subject's status from that date on",
+        ),
+        Table(
+            "trade",
+            "layers/trade.csv",
+            (
+                _c("id", "id", True),
+                _c("reporter", "iso3", True),
+                _c("partner", "text", True),
+                _c("period", required=True),
+                _c("period_label"),
+                _c("measure", required=True),
+                _c("value", "number", True),
+                _c("unit", required=True),
+                _c("as_printed", required=True, doc="the figure exactly as the source prints it"),
+                _SOURCE_IDS,
+                _NOTES,
+            ),
+            doc="trade figures exactly as the sources print them",
+        ),
+    )
+}
+"""Every table a workspace may hold, by name."""
+
+SPATIAL = ("places", "deposits", "belts", "rail", "corridors")
+NON_SPATIAL = ("contracts", "events", "trade", "sources")
+REQUIRED_TABLES = ("sources", "places")
+
+
+def parse_date(text: str) -> tuple[dt.date, str]:
+    """Parse an ISO 8601 date that may be partial.
+
+    Returns the first day of the period and its precision.
+
+    Examples
+    --------
+    >>> parse_date("2024-11-23")
+    (datetime.date(2024, 11, 23), 'day')
+    >>> parse_date("2016")
+    (datetime.date(2016, 1, 1), 'year')
+    """
+    m = _DATE_RE.match(text.strip())
+    if not m:
+        raise ValueError(f"'{text}' is not an ISO 8601 date (YYYY, YYYY-MM or YYYY-MM-DD)")
+    year, month, day = m.group(1), m.group(2), m.group(3)
+    try:
+        if day:
+            return dt.date(int(year), int(month), int(day)), "day"
+        if month:
+            return dt.date(int(year), int(month), 1), "month"
+        return dt.date(int(year), 1, 1), "year"
+    except ValueError as exc:
+        raise ValueError(f"'{text}' is not a real date ({exc})") from None
+
+
+def split_list(text: str) -> list[str]:
+    """Split a semicolon-separated cell into stripped, non-empty items.
+
+    >>> split_list(" copper; gold ;")
+    ['copper', 'gold']
+    """
+    return [item.strip() for item in text.split(";") if item.strip()]
+
+
+def parse_axis(text: str) -> list[tuple[float, float]]:
+    """Parse ``'lon lat;lon lat'`` waypoints.
+
+    >>> parse_axis("62.2 34.3; 69.1 35.2")
+    [(62.2, 34.3), (69.1, 35.2)]
+    """
+    points = []
+    for item in split_list(text):
+        parts = item.replace(",", " ").split()
+        if len(parts) != 2:
+            raise ValueError(f"waypoint '{item}' is not 'lon lat'")
+        lon, lat = float(parts[0]), float(parts[1])
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise ValueError(f"waypoint '{item}' is out of range (lon -180..180, lat -90..90)")
+        points.append((lon, lat))
+    if len(points) < 2:
+        raise ValueError("an axis needs at least two waypoints 'lon lat;lon lat'")
+    return points
+
+
+def check_header(table: Table, path: str, header: list[str]) -> list[Problem]:
+    """Report missing and unknown columns of ``header`` against ``table``."""
+    problems = []
+    known = {c.name for c in (*table.columns, *table.optional_columns)}
+    missing = [c for c in table.column_names if c not in header]
+    if missing:
+        problems.append(
+            Problem(path, f"missing column(s) {', '.join(missing)}; "
+                    f"expected: {', '.join(table.column_names)}", line=1)
+        )
+    unknown = [h for h in header if h not in known]
+    if unknown:
+        problems.append(
+            Problem(path, f"unknown column(s) {', '.join(unknown)}; "
+                    f"allowed: {', '.join(sorted(known))}", line=1)
+        )
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        problems.append(Problem(path, f"duplicate column(s) {', '.join(dupes)}", line=1))
+    return problems
+
+
+def check_rows(
+    table: Table, path: str, rows: Iterable[tuple[int, dict[str, str]]]
+) -> Iterator[Problem]:
+    """Yield every cell-level problem of ``rows`` (``(line, {column: text})`` pairs)."""
+    columns = [c for c in (*table.columns, *table.optional_columns)]
+    seen_ids: dict[str, int] = {}
+    for line, row in rows:
+        for col in columns:
+            if col.name not in row:
+                continue
+            text = (row.get(col.name) or "").strip()
+            if not text:
+                if col.required:
+                    yield Problem(path, f"'{col.name}' is empty; it is required", line=line)
+                continue
+            message = _check_cell(col, text)
+            if message:
+                yield Problem(path, message, line=line)
+        ident = (row.get("id") or "").strip()
+        if ident:
+            if ident in seen_ids:
+                yield Problem(
+                    path, f"duplicate id '{ident}' (first on line {seen_ids[ident]})", line=line
+                )
+            else:
+                seen_ids[ident] = line
+        yield from _check_row(table, path, line, row)
+
+
+def _check_cell(col: Column, text: str) -> str | None:
+    name = col.name
+    kind = col.kind
+    if kind == "id" and not ID_RE.match(text):
+        return f"'{name}' = '{text}' is not a lowercase kebab-case slug (e.g. 'mes-aynak')"
+    if kind == "number":
+        try:
+            float(text)
+        except ValueError:
+            return f"'{name}' = '{text}' is not a number (write digits, no commas or units)"
+    if kind in ("lat", "lon"):
+        try:
+            value = float(text)
+        except ValueError:
+            return f"'{name}' = '{text}' is not a number"
+        limit = 90 if kind == "lat" else 180
+        if not -limit <= value <= limit:
+            return f"'{name}' = {value} is out of range (-{limit}..{limit})"
+    if kind == "date":
+        try:
+            parse_date(text)
+        except ValueError as exc:
+            return f"'{name}': {exc}"
+    if kind == "enum" and text not in col.choices:
+        return f"'{name}' = '{text}' is not one of: {', '.join(col.choices)}"
+    if kind == "list" and col.choices:
+        bad = [v for v in split_list(text) if v not in col.choices]
+        if bad:
+            return (f"'{name}' has unknown value(s) {', '.join(bad)}; "
+                    f"allowed: {', '.join(col.choices)}")
+    if kind == "ids":
+        bad = [v for v in split_list(text) if not ID_RE.match(v)]
+        if bad:
+            return f"'{name}' has id(s) that are not kebab-case slugs: {', '.join(bad)}"
+    if kind == "iso3" and not ISO3_RE.match(text):
+        return f"'{name}' = '{text}' is not an ISO 3166-1 alpha-3 code (e.g. AFG)"
+    if kind == "iso3_list":
+        bad = [v for v in split_list(text) if not ISO3_RE.match(v)]
+        if bad:
+            return f"'{name}' has value(s) that are not ISO3 codes: {', '.join(bad)}"
+    if kind == "axis":
+        try:
+            parse_axis(text)
+        except ValueError as exc:
+            return f"'{name}': {exc}"
+    if kind == "url" and not re.match(r"^https?://\S+$", text):
+        return f"'{name}' = '{text}' is not an http(s) URL"
+    return None
+
+
+def _check_row(table: Table, path: str, line: int, row: dict[str, str]) -> Iterator[Problem]:
+    """Row-level rules that involve more than one cell."""
+    if "date_precision" in row:
+        date_col = next(
+            (c for c in ("date", "opened", "awarded", "published") if c in row), None
+        )
+        if date_col is not None:
+            text = (row.get(date_col) or "").strip()
+            prec = (row.get("date_precision") or "").strip()
+            if text and prec and prec != "unknown":
+                try:
+                    _, actual = parse_date(text)
+                except ValueError:
+                    actual = None
+                if actual and actual != prec:
+                    yield Problem(
+                        path,
+                        f"'{date_col}' = '{text}' has precision '{actual}' but "
+                        f"date_precision says '{prec}'",
+                        line=line,
+                    )
+            if not text and prec and prec != "unknown":
+                yield Problem(
+                    path,
+                    f"date_precision is '{prec}' but '{date_col}' is empty "
+                    "(use 'unknown' for undated facts)",
+                    line=line,
+                )
+    if table.name == "contracts":
+        lo, hi = row.get("value_min_usd", "").strip(), row.get("value_max_usd", "").strip()
+        try:
+            if lo and hi and float(lo) > float(hi):
+                yield Problem(path, f"value_min_usd {lo} is above value_max_usd {hi}", line=line)
+        except ValueError:
+            pass
+    if table.name == "rail" or table.name == "corridors":
+        nodes = split_list(row.get("nodes", ""))
+        if nodes and len(nodes) < 2:
+            yield Problem(path, "'nodes' needs at least two place ids", line=line)

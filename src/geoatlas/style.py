@@ -1,0 +1,315 @@
+"""THE style spec: one renderer-agnostic description of how each layer looks.
+
+A :class:`LayerStyle` turns a layer's rows into per-feature :class:`Symbol` values
+(colour, fill, size, dash, opacity) and into legend entries. The web map, the static
+map and the QGIS styles all read the same spec, so a colour changed in a recipe changes
+every output and every legend together.
+
+Units are renderer-neutral: ``radius`` and ``weight`` are in screen points at 96 dpi
+(the web renderer uses them as CSS pixels, print renderers scale them), and dashes are
+on/off lengths in multiples of the line weight.
+
+Examples
+--------
+>>> import pandas as pd
+>>> s = LayerStyle.from_dict("deposits", "point",
+...     {"color_by": "primary_commodity", "palette": {"copper": "#b87333"}})
+>>> frame = pd.DataFrame({"primary_commodity": ["copper", "gold"],
+...                       "location_quality": ["exact", "approximate"]})
+>>> [sym.fill for sym in s.symbols(frame)]
+['#b87333', '#d4a017']
+>>> s.symbols(frame)[1].fill_opacity < s.symbols(frame)[0].fill_opacity
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+# Default colours per commodity (colour-blind-aware where it matters: copper/iron/lithium
+# and the hydrocarbons are far apart in hue and lightness).
+COMMODITY_COLORS = {
+    "copper": "#b87333",
+    "iron": "#7f3b08",
+    "lithium": "#1b9e77",
+    "oil": "#252525",
+    "gas": "#6a51a3",
+    "coal": "#636363",
+    "gold": "#d4a017",
+    "chromite": "#2c7fb8",
+    "lapis_lazuli": "#253494",
+    "uranium": "#b2df8a",
+    "rare_earths": "#e7298a",
+    "talc": "#bdbdbd",
+    "marble": "#d9d9d9",
+    "gemstones": "#cb181d",
+    "cobalt": "#0868ac",
+}
+STATUS_COLORS = {
+    "operating": "#1a9641",
+    "under_construction": "#fdae61",
+    "signed": "#2b83ba",
+    "agreed": "#2b83ba",
+    "planned": "#8073ac",
+    "announced": "#8073ac",
+    "proposed": "#b2abd2",
+    "rumored": "#d8daeb",
+    "suspended": "#d7191c",
+    "terminated": "#d7191c",
+    "cancelled": "#969696",
+    "unknown": "#737373",
+}
+STATUS_DASHES: dict[str, tuple[float, ...] | None] = {
+    "operating": None,
+    "under_construction": (4, 2),
+    "signed": (4, 2),
+    "agreed": (1, 2),
+    "planned": (1, 2),
+    "announced": (1, 2),
+    "proposed": (1, 2),
+    "rumored": (1, 3),
+    "suspended": (6, 2, 1, 2),
+    "terminated": (6, 2, 1, 2),
+    "cancelled": (6, 2, 1, 2),
+    "unknown": (2, 2),
+}
+"""Solid = running; dashed = being built; dotted = on paper; dash-dot = stopped."""
+STATUS_GROUP_LABELS = {
+    None: "operating (solid)",
+    (4, 2): "under construction / signed (dashed)",
+    (1, 2): "planned, announced or proposed (dotted)",
+    (1, 3): "rumored (sparse dots)",
+    (6, 2, 1, 2): "suspended, terminated or cancelled (dash-dot)",
+    (2, 2): "status unknown",
+}
+FALLBACK_PALETTE = (
+    "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
+)
+QUALITY_NOTES = {
+    "exact": "exact location",
+    "approximate": "approximate location (hollow symbol)",
+    "admin_area": "only the province is known (hollow, dotted outline)",
+    "schematic": "schematic: straight between known places (faded)",
+}
+
+ALLOWED_KEYS = (
+    "color", "fill", "weight", "opacity", "fill_opacity", "radius",
+    "color_by", "palette", "size_by", "size_classes", "sizes", "size_labels",
+    "dash_by", "label", "mark_quality",
+)
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """How one feature is drawn."""
+
+    color: str
+    fill: str
+    weight: float
+    opacity: float
+    fill_opacity: float
+    radius: float
+    dash: tuple[float, ...] | None
+    quality: str = "exact"
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One row of a legend: a swatch (point, line or polygon) and its label."""
+
+    label: str
+    kind: str  # point | line | polygon | note
+    symbol: Symbol | None = None
+
+
+@dataclass(frozen=True)
+class LayerStyle:
+    """The style of one layer in one map. Build it with :meth:`from_dict`."""
+
+    layer: str
+    geometry: str  # point | line | polygon
+    color: str = "#3b4a5a"
+    fill: str = "#9fb3c8"
+    weight: float = 2.0
+    opacity: float = 0.9
+    fill_opacity: float = 0.6
+    radius: float = 6.0
+    color_by: str | None = None
+    palette: Mapping[str, str] = field(default_factory=dict)
+    size_by: str | None = None
+    size_classes: Sequence[float] = ()
+    sizes: Sequence[float] = ()
+    size_labels: Sequence[str] = ()
+    dash_by: str | None = None
+    label: str | None = None
+    mark_quality: bool = True
+
+    @classmethod
+    def from_dict(cls, layer: str, geometry: str, spec: Mapping) -> LayerStyle:
+        """Build from a recipe's ``[layers.style]`` table (keys checked by the recipe)."""
+        kw = dict(spec)
+        if "palette" in kw:
+            kw["palette"] = dict(kw["palette"])
+        for key in ("size_classes", "sizes", "size_labels"):
+            if key in kw:
+                kw[key] = tuple(kw[key])
+        return cls(layer=layer, geometry=geometry, **kw)
+
+    # -- categories ------------------------------------------------------------------
+    def default_palette(self) -> dict[str, str]:
+        """The colours used for ``color_by`` values when the recipe gives none."""
+        if self.color_by in ("primary_commodity", "commodity"):
+            return dict(COMMODITY_COLORS)
+        if self.color_by == "status":
+            return dict(STATUS_COLORS)
+        return {}
+
+    def category_color(self, value) -> str:
+        """Colour of a ``color_by`` value (recipe palette, then defaults, then fallback)."""
+        if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+            return "#9e9e9e"
+        value = str(value)
+        if value in self.palette:
+            return self.palette[value]
+        default = self.default_palette()
+        if value in default:
+            return default[value]
+        return FALLBACK_PALETTE[sum(map(ord, value)) % len(FALLBACK_PALETTE)]
+
+    def categories(self, frame: pd.DataFrame) -> list[tuple[str, str]]:
+        """``(value, colour)`` of every ``color_by`` value present, in a stable order."""
+        if not self.color_by or self.color_by not in frame:
+            return []
+        values = [v for v in pd.unique(frame[self.color_by].dropna()) if v != ""]
+        order = list(self.palette) + list(self.default_palette())
+        values.sort(key=lambda v: (order.index(v) if v in order else len(order), str(v)))
+        return [(str(v), self.category_color(v)) for v in values]
+
+    # -- sizes -----------------------------------------------------------------------
+    def size_for(self, value) -> float:
+        """Radius for a ``size_by`` value: graduated classes, else the base radius."""
+        if not self.size_by or not self.size_classes:
+            return self.radius
+        sizes = self.sizes or tuple(self.radius + 3 * i for i in range(len(self.size_classes)))
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            return self.radius * 0.75
+        if math.isnan(v):
+            return self.radius * 0.75
+        chosen = sizes[0]
+        for bound, size in zip(self.size_classes, sizes):
+            if v >= bound:
+                chosen = size
+        return float(chosen)
+
+    def size_legend(self) -> list[tuple[str, float]]:
+        """``(label, radius)`` for each size class, plus the 'no figure' size."""
+        if not self.size_by or not self.size_classes:
+            return []
+        sizes = self.sizes or tuple(self.radius + 3 * i for i in range(len(self.size_classes)))
+        labels = self.size_labels or tuple(f"≥ {_short(b)}" for b in self.size_classes)
+        out = list(zip(labels, map(float, sizes)))
+        out.insert(0, (f"no {self.size_by.replace('_', ' ')}", self.radius * 0.75))
+        return out
+
+    # -- symbols -----------------------------------------------------------------------
+    def base_symbol(self) -> Symbol:
+        """The symbol before any attribute-driven variation."""
+        line = self.geometry == "line"
+        return Symbol(
+            color=self.color, fill=self.fill, weight=self.weight, opacity=self.opacity,
+            fill_opacity=0.0 if line else self.fill_opacity, radius=self.radius, dash=None,
+        )
+
+    def symbols(self, frame: pd.DataFrame) -> list[Symbol]:
+        """One :class:`Symbol` per row of ``frame``, in row order."""
+        base = self.base_symbol()
+        n = len(frame)
+        colors = (frame[self.color_by].map(self.category_color).tolist()
+                  if self.color_by and self.color_by in frame else [None] * n)
+        sizes = (frame[self.size_by].map(self.size_for).tolist()
+                 if self.size_by and self.size_by in frame else [self.radius] * n)
+        dashes = (frame[self.dash_by].map(lambda s: STATUS_DASHES.get(s, (2, 2))).tolist()
+                  if self.dash_by and self.dash_by in frame else [None] * n)
+        qualities = (frame["location_quality"].fillna("exact").tolist()
+                     if "location_quality" in frame else ["exact"] * n)
+        out = []
+        for color, size, dash, quality in zip(colors, sizes, dashes, qualities):
+            sym = base
+            if color is not None:
+                if self.geometry == "line":
+                    sym = replace(sym, color=color)
+                else:
+                    sym = replace(sym, fill=color)
+            sym = replace(sym, radius=size, dash=dash, quality=quality)
+            if self.mark_quality:
+                sym = _mark_quality(sym, self.geometry)
+            out.append(sym)
+        return out
+
+    def legend(self, frame: pd.DataFrame) -> list[LegendEntry]:
+        """Legend entries for the features in ``frame``: categories, sizes, dashes, quality."""
+        base = self.base_symbol()
+        kind = self.geometry
+        entries: list[LegendEntry] = []
+        for value, color in self.categories(frame):
+            sym = replace(base, color=color) if kind == "line" else replace(base, fill=color)
+            entries.append(LegendEntry(_label(value), kind, sym))
+        if not entries and not self.dash_by:
+            entries.append(LegendEntry("", kind, base))
+        for label, radius in self.size_legend():
+            entries.append(LegendEntry(label, "point", replace(base, radius=radius,
+                                                               fill="#ffffff")))
+        if self.dash_by and self.dash_by in frame:
+            present = {STATUS_DASHES.get(s, (2, 2)) for s in frame[self.dash_by].dropna()}
+            for dash, label in STATUS_GROUP_LABELS.items():
+                if dash in present:
+                    entries.append(LegendEntry(label, "line", replace(base, dash=dash)))
+        if self.mark_quality and "location_quality" in frame:
+            for q in ("approximate", "admin_area", "schematic"):
+                if (frame["location_quality"] == q).any():
+                    sym = _mark_quality(replace(base, quality=q), kind)
+                    entries.append(LegendEntry(QUALITY_NOTES[q], kind, sym))
+        return entries
+
+
+def _mark_quality(sym: Symbol, geometry: str) -> Symbol:
+    """Make imprecise geometry look imprecise, the same way in every renderer."""
+    if sym.quality == "approximate" and geometry == "point":
+        return replace(sym, fill_opacity=min(sym.fill_opacity, 0.25), weight=max(sym.weight, 2))
+    if sym.quality == "admin_area":
+        return replace(sym, fill_opacity=min(sym.fill_opacity, 0.15), dash=(1, 1),
+                       weight=max(sym.weight, 2))
+    if sym.quality == "schematic":
+        if geometry == "polygon":
+            return replace(sym, fill_opacity=min(sym.fill_opacity, 0.25), dash=(3, 2))
+        return replace(sym, opacity=min(sym.opacity, 0.6))
+    return sym
+
+
+def _label(value: str) -> str:
+    return value.replace("_", " ")
+
+
+def _short(x: float) -> str:
+    """Compact money-like numbers: 1e9 -> '1 bn'."""
+    for size, suffix in ((1e12, " tn"), (1e9, " bn"), (1e6, " m"), (1e3, " k")):
+        if abs(x) >= size:
+            return f"{x / size:g}{suffix}"
+    return f"{x:g}"
+
+
+def dash_css(dash: tuple[float, ...] | None, weight: float) -> str | None:
+    """A dash pattern as a CSS/SVG ``dash-array`` string in pixels.
+
+    >>> dash_css((4, 2), 2.0)
+    '8 4'
+    """
+    if not dash:
+        return None
+    return " ".join(f"{d * weight:g}" for d in dash)
