@@ -39,8 +39,8 @@ def geodesic_length_km(geoms) -> np.ndarray:
 def local_aeqd(lon: float, lat: float) -> CRS:
     """An azimuthal equidistant CRS centred on (lon, lat): true distances from the centre.
 
-    >>> local_aeqd(66.0, 34.0).to_dict()["proj"]
-    'aeqd'
+    >>> local_aeqd(66.0, 34.0).coordinate_operation.method_name
+    'Azimuthal Equidistant'
     """
     return CRS.from_proj4(
         f"+proj=aeqd +lat_0={lat:.6f} +lon_0={lon:.6f} +datum=WGS84 +units=m +no_defs"

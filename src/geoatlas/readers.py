@@ -7,7 +7,7 @@ Examples
 --------
 >>> import pathlib, tempfile
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
->>> _ = p.write_text("id,name\\na,Alpha\\nb,\\"Beta, the second\\"\\n", encoding="utf-8")
+>>> _ = p.write_text('id,name\na,Alpha\nb,"Beta, the second"\n', encoding="utf-8")
 >>> raw = read_csv(p, "t.csv")
 >>> raw.header, [(line, row["name"]) for line, row in raw.rows]
 (['id', 'name'], [(2, 'Alpha'), (3, 'Beta, the second')])

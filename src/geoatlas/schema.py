@@ -357,12 +357,16 @@ def parse_date(text: str) -> tuple[dt.date, str]:
         raise ValueError(f"'{text}' is not a real date ({exc})") from None
 
 
-def split_list(text: str) -> list[str]:
-    """Split a semicolon-separated cell into stripped, non-empty items.
+def split_list(text) -> list[str]:
+    """Split a semicolon-separated cell into stripped, non-empty items (None/NaN: none).
 
     >>> split_list(" copper; gold ;")
     ['copper', 'gold']
+    >>> split_list(float("nan"))
+    []
     """
+    if not isinstance(text, str):
+        return []
     return [item.strip() for item in text.split(";") if item.strip()]
 
 

@@ -66,7 +66,7 @@ STATUS_COLORS = {
 STATUS_DASHES: dict[str, tuple[float, ...] | None] = {
     "operating": None,
     "under_construction": (4, 2),
-    "signed": (4, 2),
+    "signed": (1, 2),
     "agreed": (1, 2),
     "planned": (1, 2),
     "announced": (1, 2),
@@ -80,8 +80,8 @@ STATUS_DASHES: dict[str, tuple[float, ...] | None] = {
 """Solid = running; dashed = being built; dotted = on paper; dash-dot = stopped."""
 STATUS_GROUP_LABELS = {
     None: "operating (solid)",
-    (4, 2): "under construction / signed (dashed)",
-    (1, 2): "planned, announced or proposed (dotted)",
+    (4, 2): "under construction (dashed)",
+    (1, 2): "signed, agreed, planned, announced or proposed (dotted)",
     (1, 3): "rumored (sparse dots)",
     (6, 2, 1, 2): "suspended, terminated or cancelled (dash-dot)",
     (2, 2): "status unknown",

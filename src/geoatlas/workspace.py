@@ -358,7 +358,8 @@ class _Loader:
         keys: dict[tuple[str, str], str] = {}
         for pid, iso3, pname, alts in zip(provinces["id"], provinces["iso3"], provinces["name"],
                                           provinces.get("alt_names", [""] * len(provinces))):
-            for n in [pname, *schema.split_list(alts or "")]:
+            alts = alts if isinstance(alts, str) else ""
+            for n in [pname, *schema.split_list(alts)]:
                 keys.setdefault((iso3, normalize_name(n)), pid)
         for ident, row in deposits.iterrows():
             name, iso3 = row["province"], row["country"]

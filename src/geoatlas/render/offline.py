@@ -1,0 +1,63 @@
+"""Inline every web asset so that a map is one HTML file that works with no network.
+
+Leaflet comes from the XStatic-Leaflet wheel; our own runtime and styles from
+``geoatlas/assets``. Images the CSS refers to become ``data:`` URIs.
+
+Examples
+--------
+>>> head = inline_head()
+>>> "https://cdn" in head, "L.Map" in head or "Leaflet" in head
+(False, True)
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import re
+from importlib import resources
+from pathlib import Path
+
+
+def _leaflet_dir() -> Path:
+    from xstatic.pkg import leaflet
+
+    return Path(leaflet.BASE_DIR)
+
+
+def _strip_sourcemap(js: str) -> str:
+    return re.sub(r"//# sourceMappingURL=\S+\s*$", "", js.rstrip()) + "\n"
+
+
+def _inline_images(css: str, base: Path) -> str:
+    def repl(m: re.Match) -> str:
+        ref = m.group(1).strip("'\"")
+        file = base / ref
+        if ref.startswith(("data:", "#")) or not file.exists():
+            return m.group(0)
+        data = base64.b64encode(file.read_bytes()).decode("ascii")
+        return f"url(data:image/png;base64,{data})"
+
+    return re.sub(r"url\(([^)]*)\)", repl, css)
+
+
+def _safe_in_tag(text: str, tag: str) -> str:
+    """Make sure asset text cannot close its own ``<script>``/``<style>`` element."""
+    return re.sub(rf"</{tag}", rf"<\\/{tag}", text, flags=re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1)
+def inline_head() -> str:
+    """``<style>`` and ``<script>`` elements with Leaflet and the geoatlas runtime."""
+    base = _leaflet_dir()
+    leaflet_css = _inline_images((base / "leaflet.css").read_text(encoding="utf-8"), base)
+    leaflet_js = _strip_sourcemap((base / "leaflet.js").read_text(encoding="utf-8"))
+    assets = resources.files("geoatlas") / "assets"
+    own_css = (assets / "geoatlas.css").read_text(encoding="utf-8")
+    own_js = (assets / "geoatlas.js").read_text(encoding="utf-8")
+    return "\n".join([
+        f"<style>{_safe_in_tag(leaflet_css, 'style')}</style>",
+        f"<style>{_safe_in_tag(own_css, 'style')}</style>",
+        f"<script>{_safe_in_tag(leaflet_js, 'script')}</script>",
+        f"<script>{_safe_in_tag(own_js, 'script')}</script>",
+    ])
