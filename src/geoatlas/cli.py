@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 import click
 
 from . import __version__
+from .build import OUTPUTS
 from .errors import GeoatlasError, ValidationError
 
 log = logging.getLogger("geoatlas")
@@ -31,7 +33,24 @@ workspace_argument = click.argument(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """A click group that turns geoatlas errors into one clear message and exit 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ValidationError as exc:
+            for p in exc.problems:
+                click.echo(str(p), err=True)
+            n = len(exc.problems)
+            click.echo(f"{n} problem(s); run `geoatlas check` for details.", err=True)
+            ctx.exit(1)
+        except GeoatlasError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="geoatlas")
 @click.option("-v", "--verbose", count=True, help="More log output (repeatable).")
 @click.option("-q", "--quiet", count=True, help="Less log output (repeatable).")
@@ -63,21 +82,41 @@ def check(workspace: str | None) -> None:
     click.echo("\nOK: no problems found.")
 
 
+@cli.command()
+@workspace_argument
+@click.option("--map", "maps", multiple=True, metavar="NAME",
+              help="Recipe to build (repeatable; default: every maps/*.toml).")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Output folder (default: WORKSPACE/out).")
+@click.option("--only", "outputs", multiple=True, type=click.Choice(list(OUTPUTS)),
+              help="Build only these kinds of output (repeatable; default: all).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(["png", "svg", "pdf"]),
+              help="Static formats (repeatable; default: the recipe's).")
+@click.option("--dpi", type=click.IntRange(50, 1200), default=None,
+              help="Resolution of the PNG (default: the recipe's).")
+def build(workspace, maps, out, outputs, formats, dpi) -> None:
+    """Build the maps of WORKSPACE into OUT: HTML, static images, GeoPackage and QGIS project."""
+    from .atlas import open as open_atlas
+    from .build import build as build_maps
+
+    atlas = open_atlas(workspace)
+    out = Path(out) if out else atlas.root / "out"
+    options = {k: v for k, v in {"formats": formats or None, "dpi": dpi}.items() if v}
+    paths = build_maps(atlas, maps or None, out, outputs or None, **options)
+    for path in paths:
+        click.echo(f"{_size(path):>9}  {path}")
+    click.echo(f"built {len(paths)} file(s) in {out}")
+
+
+def _size(path: Path) -> str:
+    size = path.stat().st_size if path.is_file() else 0
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return ""
+
+
 def main() -> None:
-    """Entry point: run the CLI, turning geoatlas errors into one clear message."""
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except ValidationError as exc:
-        for p in exc.problems:
-            click.echo(str(p), err=True)
-        click.echo(f"{len(exc.problems)} problem(s); run `geoatlas check` for details.", err=True)
-        sys.exit(1)
-    except GeoatlasError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+    """Entry point of the ``geoatlas`` console script."""
+    cli(prog_name="geoatlas")

@@ -29,7 +29,7 @@ Examples
 >>> hits = near(pts.loc[["mes-aynak"]], pts.loc[["kabul"]], km=50)
 >>> hits[["nearest_id", "distance_km"]].round(1)
           nearest_id  distance_km
-mes-aynak      kabul         34.8
+mes-aynak      kabul         35.0
 """
 
 from __future__ import annotations
@@ -235,7 +235,7 @@ def pairwise_km(a, b) -> np.ndarray:
     >>> import shapely
     >>> km = pairwise_km([shapely.Point(69.1772, 34.5553)], [shapely.Point(69.325, 34.265)])
     >>> round(float(km[0]), 2)
-    34.82
+    34.95
     """
     a, b = _Geoms(a), _Geoms(b)
     if len(a) != len(b):
@@ -252,7 +252,7 @@ def distance_km(geom: BaseGeometry, other) -> np.ndarray:
     >>> import shapely
     >>> line = shapely.LineString([(69.0, 34.0), (69.0, 35.0)])
     >>> round(float(distance_km(shapely.Point(69.1, 34.5), [line])[0]), 2)
-    9.19
+    9.18
     """
     b = _Geoms(other)
     return _pairs_km(_Geoms([geom]), np.zeros(len(b), dtype=np.int64), b, np.arange(len(b)))
@@ -288,9 +288,9 @@ def apply_where(gdf: pd.DataFrame, where: str | None, what: str = "where") -> pd
     >>> apply_where(df, "status == ")
     Traceback (most recent call last):
     ...
-    geoatlas.errors.QueryError: where expression does not parse at column 11 (invalid syntax):
+    geoatlas.errors.QueryError: where expression does not parse at column 10 (invalid syntax):
       status ==
-                ^
+               ^
     """
     if where is None or not str(where).strip():
         return gdf

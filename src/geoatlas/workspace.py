@@ -200,6 +200,8 @@ class _Loader:
         for col in table.columns:
             if col.kind in ("number", "lat", "lon"):
                 frame[col.name] = pd.to_numeric(frame[col.name], errors="coerce")
+            elif col.kind == "date":  # unparseable dates were reported; keep them out of timelines
+                frame[col.name] = frame[col.name].map(lambda v: v if _is_date(v) else "")
         self.frames[table.name] = frame
         lines: dict[str, int] = {}
         for line, row in raw.rows:
@@ -395,6 +397,14 @@ class _Loader:
                         ident,
                     )
         return hist
+
+
+def _is_date(text: str) -> bool:
+    try:
+        schema.parse_date(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _problem_order(p: Problem):

@@ -35,6 +35,7 @@
     this.when = spec.timeline ? spec.timeline.start : null;
     this.layers = [];
     this.index = [];
+    window.geoatlas = this;  // one map per page: handy for tests and the console
     this.build();
   }
 

@@ -1,0 +1,1231 @@
+"""Static maps fit to print: PNG, SVG and PDF drawn with matplotlib from the style spec.
+
+The map is drawn in a projected CRS (the recipe's ``[static] crs`` EPSG code, else a
+Lambert conformal conic fitted to the extent), never in plate carrée degrees. Every
+feature is drawn with exactly the colours, widths, dashes and opacities of its
+:class:`~geoatlas.style.Symbol`, and the legend is built from each layer's
+:class:`~geoatlas.style.LegendEntry` list, so the print map, the web map and QGIS agree.
+
+Around the map: title and subtitle, the legend, a scale bar in km (true at the map
+centre), a north arrow (true north at the map centre), an inset locator map and an
+attribution line naming the basemap and every document cited by the features shown.
+Labels of the recipe's ``[static] labels`` layers go through a greedy collision pass:
+a label that cannot be placed without overlapping another is dropped.
+
+matplotlib is imported only inside the functions, so ``import geoatlas`` stays light.
+
+Examples
+--------
+>>> import geoatlas
+>>> from geoatlas.recipe import load_recipe
+>>> atlas = geoatlas.open()                                         # doctest: +SKIP
+>>> recipe = load_recipe(atlas, "afghanistan-minerals")             # doctest: +SKIP
+>>> fig = figure(atlas, recipe)                                     # doctest: +SKIP
+>>> [t.get_text() for t in legends(fig)["deposits"]][:2]           # doctest: +SKIP
+>>> write(atlas, recipe, None, "out", formats=("png",))             # doctest: +SKIP
+[PosixPath('out/afghanistan-minerals.png')]
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import shapely
+from pyproj import CRS
+
+from ..geometry import GEOD, WGS84, conformal_crs_for, transformer
+from ..style import LegendEntry, Symbol
+from .prepare import PreparedLayer, prepare
+from .prepare import extent as recipe_extent
+
+log = logging.getLogger(__name__)
+
+PT_PER_PX = 0.75
+"""Style sizes are CSS pixels (1/96 in); print uses points (1/72 in)."""
+FONT = "DejaVu Sans"
+"""Ships with matplotlib, so the output is the same on every machine; covers ≥, –, é."""
+BASEMAP_CREDIT = "Basemap: Natural Earth 1:10m v4.1 (public domain)."
+INK = "#1f1f1f"
+MUTED = "#5c5c5c"
+SEA = "#dce8f1"
+LAND = "#f6f4ef"
+BORDER = "#a39e93"
+LABEL_PT = 7.0
+LEGEND_PT = 7.0
+SIZE_IN = (11.69, 8.27)
+_CORNERS = ("lower left", "lower right", "upper left", "upper right")
+
+
+# -- the map frame: CRS and projected bounds ---------------------------------------------
+@dataclass(frozen=True)
+class MapFrame:
+    """Where a map is: its CRS, its lon/lat extent and that extent's projected bounds.
+
+    Attributes
+    ----------
+    crs : pyproj.CRS
+        The projected CRS the map is drawn in.
+    extent : tuple of float
+        ``(min_lon, min_lat, max_lon, max_lat)``.
+    bounds : tuple of float
+        The extent's bounds in ``crs`` (metres): ``(xmin, ymin, xmax, ymax)``.
+    """
+
+    crs: CRS
+    extent: tuple[float, float, float, float]
+    bounds: tuple[float, float, float, float]
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        """The lon/lat of the centre of the projected bounds."""
+        xmin, ymin, xmax, ymax = self.bounds
+        t = transformer(self.crs, WGS84)
+        lon, lat = t.transform((xmin + xmax) / 2, (ymin + ymax) / 2)
+        return float(lon), float(lat)
+
+    @property
+    def aspect(self) -> float:
+        """Width over height of the projected bounds."""
+        xmin, ymin, xmax, ymax = self.bounds
+        return (xmax - xmin) / (ymax - ymin)
+
+
+def map_crs(recipe, extent: Sequence[float]) -> CRS:
+    """The CRS a recipe's static map is drawn in.
+
+    Parameters
+    ----------
+    recipe : Recipe
+        Its ``static.crs`` EPSG code wins when set.
+    extent : sequence of float
+        Lon/lat bounds; the default Lambert conformal conic is fitted to them.
+
+    Returns
+    -------
+    pyproj.CRS
+        A projected CRS (geographic EPSG codes are refused).
+    """
+    code = getattr(recipe.static, "crs", None)
+    if code:
+        crs = CRS.from_user_input(int(code) if str(code).isdigit() else code)
+        if not crs.is_projected:
+            from ..errors import RecipeError
+
+            raise RecipeError(f"{recipe.name}: [static] crs {code} is not a projected CRS; "
+                              "static maps are never drawn in degrees")
+        return crs
+    return conformal_crs_for(extent)
+
+
+def map_frame(layers: Sequence[PreparedLayer], recipe) -> MapFrame:
+    """The :class:`MapFrame` of a recipe: its extent projected into its CRS.
+
+    Parameters
+    ----------
+    layers : sequence of PreparedLayer
+        The prepared layers (used when the recipe's extent is ``"fit"``).
+    recipe : Recipe
+        The recipe.
+
+    Returns
+    -------
+    MapFrame
+        CRS, lon/lat extent and projected bounds (the extent's densified outline).
+    """
+    ext = tuple(float(v) for v in recipe_extent(list(layers), recipe))
+    crs = map_crs(recipe, ext)
+    bounds = transformer(WGS84, crs).transform_bounds(*ext, densify_pts=101)
+    return MapFrame(crs, ext, tuple(float(b) for b in bounds))
+
+
+def scale_factor(frame: MapFrame) -> float:
+    """Ground km per projected km along the x axis at the map centre.
+
+    Measured geodesically over a 10 km east-west segment through the centre, so it is
+    right for any CRS, conformal or not.
+    """
+    xmin, ymin, xmax, ymax = frame.bounds
+    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+    half = 5000.0
+    lons, lats = transformer(frame.crs, WGS84).transform([cx - half, cx + half], [cy, cy])
+    _, _, metres = GEOD.inv(lons[0], lats[0], lons[1], lats[1])
+    return float(metres) / (2 * half)
+
+
+def north_direction(frame: MapFrame) -> tuple[float, float]:
+    """Unit vector (dx, dy) in map coordinates pointing to true north at the map centre."""
+    lon, lat = frame.centre
+    t = transformer(WGS84, frame.crs)
+    x0, y0 = t.transform(lon, lat)
+    x1, y1 = t.transform(lon, min(lat + 0.05, 89.9))
+    dx, dy = x1 - x0, y1 - y0
+    norm = math.hypot(dx, dy)
+    return dx / norm, dy / norm
+
+
+def describe_crs(crs: CRS) -> str:
+    """A short human description of a CRS for the attribution line."""
+    code = crs.to_epsg()
+    if code:
+        return f"{crs.name} (EPSG:{code})"
+    op = crs.coordinate_operation
+    if op is not None and "Lambert Conic Conformal" in op.method_name:
+        params = {p.name: p.value for p in op.params}
+        lat1 = params.get("Latitude of 1st standard parallel")
+        lat2 = params.get("Latitude of 2nd standard parallel")
+        lon0 = params.get("Longitude of false origin")
+        if None not in (lat1, lat2, lon0):
+            return (f"Lambert conformal conic (standard parallels {_lat(lat1)} and "
+                    f"{_lat(lat2)}, central meridian {_lon(lon0)}, WGS84)")
+    return crs.name
+
+
+def _lat(v: float) -> str:
+    return f"{abs(v):.1f}°{'N' if v >= 0 else 'S'}"
+
+
+def _lon(v: float) -> str:
+    return f"{abs(v):.1f}°{'E' if v >= 0 else 'W'}"
+
+
+# -- public entry points -------------------------------------------------------------------
+def write(atlas, recipe, layers, folder, formats=None, dpi=None, **options) -> list[Path]:
+    """Write ``<recipe.name>.png/.svg/.pdf`` into ``folder`` and return their paths.
+
+    Parameters
+    ----------
+    atlas : Atlas
+        The loaded workspace.
+    recipe : Recipe
+        The map recipe.
+    layers : list of PreparedLayer or None
+        From :func:`~geoatlas.render.prepare.prepare` (computed when ``None``).
+    folder : str or Path
+        Output folder (the build's staging folder).
+    formats : sequence of str, optional
+        Any of ``png``, ``svg``, ``pdf`` (default: the recipe's ``[static] formats``).
+    dpi : int, optional
+        PNG resolution (default: the recipe's ``[static] dpi``).
+    **options
+        Other renderers' options; ignored.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    import matplotlib
+
+    formats = tuple(formats) if formats else tuple(recipe.static.formats)
+    bad = [f for f in formats if f not in ("png", "svg", "pdf")]
+    if bad:
+        from ..errors import OutputError
+
+        raise OutputError(f"unknown static format(s) {', '.join(bad)}; allowed: png, svg, pdf")
+    dpi = int(dpi or recipe.static.dpi)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    fig = figure(atlas, recipe, layers)
+    meta = {
+        "png": {"Title": recipe.title, "Software": "geoatlas (matplotlib)"},
+        "svg": {"Title": recipe.title, "Date": None, "Creator": "geoatlas (matplotlib)"},
+        "pdf": {"Title": recipe.title, "CreationDate": None, "ModDate": None,
+                "Creator": "geoatlas (matplotlib)"},
+    }
+    written = []
+    with matplotlib.rc_context(_SAVE_RC):
+        for fmt in formats:
+            path = folder / f"{recipe.name}.{fmt}"
+            fig.savefig(path, format=fmt, dpi=dpi, metadata=meta[fmt],
+                        facecolor=fig.get_facecolor())
+            written.append(path)
+    return written
+
+
+_SAVE_RC = {
+    "svg.hashsalt": "geoatlas",
+    "svg.fonttype": "none",
+    "pdf.fonttype": 42,
+    "pdf.compression": 6,
+    "path.simplify": True,
+}
+
+
+def figure(atlas, recipe, layers=None):
+    """The full print layout of a recipe as a matplotlib Figure (Agg canvas).
+
+    Parameters
+    ----------
+    atlas : Atlas
+        The loaded workspace.
+    recipe : Recipe or str
+        A recipe or a recipe name.
+    layers : list of PreparedLayer, optional
+        Prepared layers (computed when omitted).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure. Its axes carry labels ``"map"``, ``"inset"`` and ``"legend"``; each
+        legend's gid is ``legend:<layer>:<part>``, its texts the style spec's labels.
+    """
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    recipe, layers = _resolve(atlas, recipe, layers)
+    frame = map_frame(layers, recipe)
+    shown = [p for p in layers if p.spec.visible and len(p.frame)]
+    with matplotlib.rc_context(_rc()):
+        width, height = recipe.static.size or SIZE_IN
+        fig = Figure(figsize=(width, height), dpi=100, facecolor="white")
+        FigureCanvasAgg(fig)
+        layout = _Layout(fig, frame, recipe, atlas, shown)
+        view = layout.view
+        ax = layout.map_axes()
+        _draw_basemap(ax, atlas, view)
+        _draw_graticule(ax, view, edge_labels=True)
+        points = _draw_layers(ax, shown, view)
+        placed = [*_draw_scale_bar(ax, view, layout.scale_corner),
+                  *_draw_north_arrow(ax, view, layout.north_corner)]
+        _draw_inset(layout.inset_axes(), atlas, view)
+        renderer = fig.canvas.get_renderer()
+        blockers = [b for b in placed] + [layout.inset_bbox_display()]
+        n, dropped = _draw_labels(ax, atlas, recipe, layers, view, points, blockers, renderer)
+        log.info("%s: %d labels placed, %d dropped to avoid overlaps", recipe.name, n, dropped)
+        layout.title()
+        layout.legends(shown)
+        layout.attribution()
+    return fig
+
+
+def map_image(atlas, recipe, layers=None, dpi: int | None = None, width_in: float = 8.0):
+    """Render only the map body (no margins) for a georeferenced image.
+
+    Parameters
+    ----------
+    atlas : Atlas
+        The loaded workspace.
+    recipe : Recipe or str
+        A recipe or a recipe name.
+    layers : list of PreparedLayer, optional
+        Prepared layers (computed when omitted).
+    dpi : int, optional
+        Pixels per inch (default: the recipe's ``[static] dpi``).
+    width_in : float
+        Print width of the map body in inches (sets the pixel width with ``dpi``).
+
+    Returns
+    -------
+    rgba : numpy.ndarray
+        ``(height, width, 4)`` uint8 image whose edges are exactly the frame's bounds.
+    frame : MapFrame
+        The CRS and the projected bounds of the image.
+    """
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    recipe, layers = _resolve(atlas, recipe, layers)
+    frame = map_frame(layers, recipe)
+    dpi = int(dpi or recipe.static.dpi)
+    width_px = max(16, round(width_in * dpi))
+    height_px = max(16, round(width_px / frame.aspect))
+    shown = [p for p in layers if p.spec.visible and len(p.frame)]
+    with matplotlib.rc_context(_rc()):
+        fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
+        canvas = FigureCanvasAgg(fig)
+        ax = fig.add_axes((0, 0, 1, 1), label="map")
+        _setup_map_axes(ax, frame)
+        ax.set_aspect("auto")
+        ax.axis("off")
+        _draw_basemap(ax, atlas, frame)
+        _draw_graticule(ax, frame, edge_labels=False)
+        points = _draw_layers(ax, shown, frame)
+        _draw_labels(ax, atlas, recipe, layers, frame, points, [], canvas.get_renderer())
+        canvas.draw()
+        rgba = np.asarray(canvas.buffer_rgba()).copy()
+    if rgba.shape[:2] != (height_px, width_px):  # pragma: no cover - rounding guard
+        rgba = rgba[:height_px, :width_px]
+    return rgba, frame
+
+
+def legends(fig) -> dict[str, list]:
+    """The legend texts of a :func:`figure`, by layer name, in drawing order.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        A figure made by :func:`figure`.
+
+    Returns
+    -------
+    dict
+        Layer name -> list of matplotlib Text artists of its legend rows.
+    """
+    from matplotlib.legend import Legend
+
+    out: dict[str, list] = {}
+    for leg in fig.findobj(Legend):
+        gid = leg.get_gid() or ""
+        if gid.startswith("legend:"):
+            out.setdefault(gid.split(":")[1], []).extend(leg.get_texts())
+    return out
+
+
+def _resolve(atlas, recipe, layers):
+    if isinstance(recipe, str):
+        from ..recipe import load_recipe
+
+        recipe = load_recipe(atlas, recipe)
+    if layers is None:
+        layers = prepare(atlas, recipe)
+    return recipe, list(layers)
+
+
+def _rc() -> dict:
+    return {
+        "font.family": "sans-serif",
+        "font.sans-serif": [FONT],
+        "lines.scale_dashes": True,  # dashes are multiples of the line width, as in the spec
+        "path.simplify": True,
+        "axes.unicode_minus": False,
+        "legend.frameon": False,
+    }
+
+
+# -- colours and geometry helpers ---------------------------------------------------------
+def _rgba(color: str, alpha: float):
+    from matplotlib.colors import to_rgba
+
+    return to_rgba(color, max(0.0, min(1.0, float(alpha))))
+
+
+def _linestyle(dash: tuple[float, ...] | None):
+    """The Symbol's dash (multiples of the weight) as a matplotlib linestyle.
+
+    matplotlib scales dash lengths by the line width (``lines.scale_dashes``), which is
+    exactly the style spec's unit.
+    """
+    return "solid" if not dash else (0, tuple(float(d) for d in dash))
+
+
+def _lw(sym: Symbol) -> float:
+    return float(sym.weight) * PT_PER_PX
+
+
+def _polygon_path(geom):
+    """A matplotlib Path for a (multi)polygon, holes included (non-zero winding)."""
+    from matplotlib.path import Path as MPath
+
+    parts = []
+    for poly in getattr(geom, "geoms", [geom]):
+        if poly.geom_type != "Polygon" or poly.is_empty:
+            continue
+        poly = shapely.geometry.polygon.orient(poly, 1.0)
+        parts.append(MPath(np.asarray(poly.exterior.coords)[:, :2], closed=True))
+        parts.extend(MPath(np.asarray(r.coords)[:, :2], closed=True) for r in poly.interiors)
+    return MPath.make_compound_path(*parts) if parts else None
+
+
+def _line_parts(geom) -> list[np.ndarray]:
+    if geom.geom_type == "LineString":
+        return [np.asarray(geom.coords)[:, :2]]
+    if geom.geom_type in ("MultiLineString", "GeometryCollection"):
+        return [p for g in geom.geoms for p in _line_parts(g)]
+    return []
+
+
+def _project(gdf, frame: MapFrame, pad: float = 0.03):
+    """Project a frame's geometries into the map CRS and clip them to the map (padded)."""
+    geoms = gdf.geometry.to_crs(frame.crs).to_numpy()
+    xmin, ymin, xmax, ymax = frame.bounds
+    dx, dy = (xmax - xmin) * pad, (ymax - ymin) * pad
+    box = (xmin - dx, ymin - dy, xmax + dx, ymax + dy)
+    points = shapely.get_type_id(geoms) == 0
+    clipped = np.where(points, geoms, shapely.clip_by_rect(geoms, *box))
+    return clipped
+
+
+# -- drawing ---------------------------------------------------------------------------
+def _setup_map_axes(ax, frame: MapFrame) -> None:
+    xmin, ymin, xmax, ymax = frame.bounds
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(ymin, ymax)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_facecolor(SEA)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_linewidth(0.8)
+        spine.set_color("#3d3d3d")
+        spine.set_zorder(100)
+
+
+def _draw_basemap(ax, atlas, frame: MapFrame, zorder: float = 0.5) -> None:
+    """Land and country borders from the workspace's Natural Earth basemap."""
+    from matplotlib.collections import PathCollection
+
+    if "countries" not in atlas.layers:
+        return
+    geoms = _project(atlas["countries"], frame, pad=0.1)
+    paths = [p for p in (_polygon_path(g) for g in geoms if g is not None and not g.is_empty)
+             if p is not None]
+    ax.add_collection(PathCollection(paths, facecolors=LAND, edgecolors="none", zorder=zorder))
+    # national borders again above the area layers, so provinces never hide them
+    ax.add_collection(PathCollection(paths, facecolors="none", edgecolors=BORDER,
+                                     linewidths=0.9, zorder=1.95))
+
+
+def _nice_step(span: float, target: int = 5) -> float:
+    raw = span / target
+    for step in (0.5, 1, 2, 5, 10, 15, 20, 30):
+        if step >= raw:
+            return float(step)
+    return 30.0
+
+
+def _draw_graticule(ax, frame: MapFrame, edge_labels: bool) -> None:
+    """Meridians and parallels, labelled where they meet the bottom and left edges."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.transforms import blended_transform_factory
+
+    minx, miny, maxx, maxy = frame.extent
+    step = _nice_step(max(maxx - minx, maxy - miny))
+    t = transformer(WGS84, frame.crs)
+    xmin, ymin, xmax, ymax = frame.bounds
+    pad_lon, pad_lat = (maxx - minx) * 0.5, (maxy - miny) * 0.5
+    lons = np.arange(math.floor((minx - pad_lon) / step) * step, maxx + pad_lon + step, step)
+    lats = np.arange(math.floor((miny - pad_lat) / step) * step, maxy + pad_lat + step, step)
+    lats = lats[(lats > -89) & (lats < 89)]
+    lat_line = np.linspace(max(lats.min() - step, -89), min(lats.max() + step, 89), 200)
+    lon_line = np.linspace(lons.min() - step, lons.max() + step, 200)
+    segs, labels_x, labels_y = [], [], []
+    for lon in lons:
+        x, y = t.transform(np.full_like(lat_line, lon), lat_line)
+        segs.append(np.column_stack([x, y]))
+        cross = _crossing(x, y, ymin)
+        if cross is not None and xmin < cross < xmax:
+            labels_x.append((cross, _lon(lon).replace(".0°", "°")))
+    for lat in lats:
+        x, y = t.transform(lon_line, np.full_like(lon_line, lat))
+        segs.append(np.column_stack([x, y]))
+        cross = _crossing(y, x, xmin)
+        if cross is not None and ymin < cross < ymax:
+            labels_y.append((cross, _lat(lat).replace(".0°", "°")))
+    ax.add_collection(LineCollection(segs, colors="#9bb3c7", linewidths=0.35, alpha=0.8,
+                                     zorder=0.4))
+    ax.add_collection(LineCollection(segs, colors="#d6d2c8", linewidths=0.35, zorder=0.9))
+    if not edge_labels:
+        return
+    bottom = blended_transform_factory(ax.transData, ax.transAxes)
+    left = blended_transform_factory(ax.transAxes, ax.transData)
+    for x, text in labels_x:
+        ax.text(x, -0.008, text, transform=bottom, ha="center", va="top", fontsize=6,
+                color=MUTED, clip_on=False)
+    for y, text in labels_y:
+        ax.text(-0.006, y, text, transform=left, ha="right", va="center", fontsize=6,
+                color=MUTED, clip_on=False, rotation=90, rotation_mode="anchor")
+
+
+def _crossing(a: np.ndarray, b: np.ndarray, level: float) -> float | None:
+    """Where the polyline (a, b) crosses b == level: the interpolated a (first crossing)."""
+    d = b - level
+    idx = np.flatnonzero(np.sign(d[:-1]) * np.sign(d[1:]) < 0)
+    if not len(idx):
+        return None
+    i = idx[0]
+    f = d[i] / (d[i] - d[i + 1])
+    return float(a[i] + f * (a[i + 1] - a[i]))
+
+
+@dataclass
+class _Point:
+    """A drawn point symbol, an obstacle for labels: map coordinates and radius in pt."""
+
+    x: float
+    y: float
+    radius_pt: float
+    layer: str
+    ident: str
+
+
+def _draw_layers(ax, shown: Sequence[PreparedLayer], frame: MapFrame) -> list[_Point]:
+    """Draw every layer in recipe order (first = bottom); return the point symbols drawn."""
+    from matplotlib.collections import LineCollection, PathCollection
+
+    points: list[_Point] = []
+    for i, p in enumerate(shown):
+        z = 2 + i
+        geoms = _project(p.frame, frame)
+        polys, lines, pts = [], [], []
+        for ident, geom, sym in zip(p.frame.index, geoms, p.symbols):
+            if geom is None or geom.is_empty:
+                continue
+            kind = geom.geom_type
+            if kind in ("Polygon", "MultiPolygon"):
+                path = _polygon_path(geom)
+                if path is not None:
+                    polys.append((path, sym))
+            elif kind in ("LineString", "MultiLineString"):
+                lines.extend((part, sym) for part in _line_parts(geom))
+            elif kind == "Point":
+                pts.append((geom.x, geom.y, sym, str(ident)))
+            elif kind == "MultiPoint":
+                pts.extend((g.x, g.y, sym, str(ident)) for g in geom.geoms)
+        if polys:
+            ax.add_collection(PathCollection(
+                [pp for pp, _ in polys],
+                facecolors=[_rgba(s.fill, s.fill_opacity) for _, s in polys],
+                edgecolors=[_rgba(s.color, s.opacity) for _, s in polys],
+                linewidths=[_lw(s) for _, s in polys],
+                linestyles=[_linestyle(s.dash) for _, s in polys],
+                zorder=z,
+            ))
+        if lines:
+            # a thin white casing keeps dark dashed lines readable over borders
+            ax.add_collection(LineCollection(
+                [seg for seg, _ in lines], colors="white",
+                linewidths=[_lw(s) + 1.2 for _, s in lines], alpha=0.55, zorder=z - 0.01,
+                capstyle="round", joinstyle="round"))
+            coll = LineCollection(
+                [seg for seg, _ in lines],
+                colors=[_rgba(s.color, s.opacity) for _, s in lines],
+                linewidths=[_lw(s) for _, s in lines],
+                linestyles=[_linestyle(s.dash) for _, s in lines],
+                zorder=z,
+            )
+            coll.set_capstyle("butt")
+            coll.set_joinstyle("round")
+            ax.add_collection(coll)
+        if pts:
+            pts.sort(key=lambda t: (-t[2].radius, t[3]))  # large first, small on top
+            sc = ax.scatter(
+                [t[0] for t in pts], [t[1] for t in pts],
+                s=[(2 * t[2].radius * PT_PER_PX) ** 2 for t in pts],
+                facecolors=[_rgba(t[2].fill, t[2].fill_opacity) for t in pts],
+                edgecolors=[_rgba(t[2].color, t[2].opacity) for t in pts],
+                linewidths=[_lw(t[2]) for t in pts],
+                linestyles=[_linestyle(t[2].dash) for t in pts],
+                marker="o", zorder=z,
+            )
+            sc.set_gid(f"points:{p.name}")
+            points += [_Point(x, y, s.radius * PT_PER_PX, p.name, ident) for x, y, s, ident in pts]
+    return points
+
+
+# -- furniture ---------------------------------------------------------------------------
+def _nice_km(km: float) -> float:
+    exp = 10 ** math.floor(math.log10(km))
+    for m in (5, 2, 1):
+        if m * exp <= km:
+            return m * exp
+    return exp
+
+
+def _corner_xy(corner: str, inset: float = 0.03) -> tuple[float, float]:
+    x = inset if "left" in corner else 1 - inset
+    y = inset if "lower" in corner else 1 - inset
+    return x, y
+
+
+def _draw_scale_bar(ax, frame: MapFrame, corner: str):
+    """A km scale bar, true at the map centre; returns its display bbox."""
+    from matplotlib.patches import Rectangle
+
+    xmin, _, xmax, _ = frame.bounds
+    k = scale_factor(frame)  # ground km per map km
+    width_km = (xmax - xmin) / 1000 * k
+    total = _nice_km(width_km * 0.22)
+    map_len = total / k * 1000  # metres in map units
+    frac = map_len / (xmax - xmin)
+    x0, y0 = _corner_xy(corner, 0.035)
+    if "right" in corner:
+        x0 -= frac
+    y0 += 0.012 if "lower" in corner else -0.05
+    h = 0.011
+    trans = ax.transAxes
+    artists = []
+    n = 4
+    for i in range(n):
+        artists.append(ax.add_patch(Rectangle(
+            (x0 + frac * i / n, y0), frac / n, h, transform=trans,
+            facecolor=INK if i % 2 == 0 else "white", edgecolor=INK, linewidth=0.6,
+            zorder=80)))
+    ticks = [(0, "0"), (frac / 2, _fmt_km(total / 2)), (frac, f"{_fmt_km(total)} km")]
+    texts = [ax.text(x0 + dx, y0 + h + 0.006, t, transform=trans, ha="center", va="bottom",
+                     fontsize=6.5, color=INK, zorder=80) for dx, t in ticks]
+    note = ax.text(x0, y0 - 0.008, "scale true at the map centre", transform=trans,
+                   ha="left", va="top", fontsize=5.5, color=MUTED, zorder=80)
+    _halo(*texts, note)
+    return [_union_bbox([*artists, *texts, note], ax)]
+
+
+def _fmt_km(v: float) -> str:
+    return f"{v:g}"
+
+
+def _draw_north_arrow(ax, frame: MapFrame, corner: str):
+    """A north arrow pointing to true north at the map centre; returns its display bbox."""
+    from matplotlib.patches import Polygon
+    from matplotlib.transforms import ScaledTranslation
+
+    fig = ax.figure
+    ux, uy = north_direction(frame)
+    x, y = _corner_xy(corner, 0.045)
+    y += 0.06 if "lower" in corner else -0.06
+    trans = fig.dpi_scale_trans + ScaledTranslation(x, y, ax.transAxes)
+    size = 0.2  # inches from the centre to the tip
+    px, py = -uy, ux  # perpendicular
+    tip = (ux * size, uy * size)
+    tail = (-ux * size * 0.75, -uy * size * 0.75)
+    notch = (-ux * size * 0.35, -uy * size * 0.35)
+    left = (tail[0] + px * size * 0.45, tail[1] + py * size * 0.45)
+    right = (tail[0] - px * size * 0.45, tail[1] - py * size * 0.45)
+    a = ax.add_patch(Polygon([tip, left, notch], closed=True, transform=trans,
+                             facecolor="white", edgecolor=INK, linewidth=0.7, zorder=80))
+    b = ax.add_patch(Polygon([tip, notch, right], closed=True, transform=trans,
+                             facecolor=INK, edgecolor=INK, linewidth=0.7, zorder=80))
+    label = ax.text(ux * size * 1.45, uy * size * 1.45, "N", transform=trans,
+                    ha="center", va="center", fontsize=9, fontweight="bold", color=INK,
+                    zorder=80)
+    _halo(label)
+    return [_union_bbox([a, b, label], ax)]
+
+
+def _union_bbox(artists, ax):
+    from matplotlib.transforms import Bbox
+
+    renderer = ax.figure.canvas.get_renderer()
+    return Bbox.union([a.get_window_extent(renderer) for a in artists]).padded(3)
+
+
+def _halo(*texts, width: float = 2.2) -> None:
+    from matplotlib import patheffects
+
+    for t in texts:
+        t.set_path_effects([patheffects.withStroke(linewidth=width, foreground="white",
+                                                   alpha=0.9)])
+
+
+def _draw_inset(ax, atlas, frame: MapFrame) -> None:
+    """A locator map: the region's countries and the main map's extent as a red box."""
+    minx, miny, maxx, maxy = frame.extent
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    half_w = max((maxx - minx) * 1.6, 14.0)
+    half_h = max((maxy - miny) * 1.6, 10.0)
+    box = (max(cx - half_w, -180), max(cy - half_h, -85), min(cx + half_w, 180),
+           min(cy + half_h, 85))
+    if "countries" in atlas.layers:
+        cb = atlas["countries"].total_bounds
+        box = (max(box[0], cb[0]), max(box[1], cb[1]), min(box[2], cb[2]), min(box[3], cb[3]))
+    inset = MapFrame(frame.crs, box, tuple(float(b) for b in transformer(WGS84, frame.crs)
+                                           .transform_bounds(*box, densify_pts=101)))
+    _setup_map_axes(ax, inset)
+    for spine in ax.spines.values():
+        spine.set_linewidth(0.6)
+    if "countries" in atlas.layers:
+        from matplotlib.collections import PathCollection
+
+        countries = atlas["countries"]
+        geoms = _project(countries, inset, pad=0.05)
+        paths, faces = [], []
+        ext_box = shapely.box(*frame.bounds)
+        for g in geoms:
+            path = _polygon_path(g) if g is not None and not g.is_empty else None
+            if path is None:
+                continue
+            paths.append(path)
+            faces.append("#d9d3c5" if g.intersects(ext_box) else "#ece9e2")
+        ax.add_collection(PathCollection(paths, facecolors=faces, edgecolors="white",
+                                         linewidths=0.35, zorder=1))
+    xmin, ymin, xmax, ymax = frame.bounds  # same CRS: the main map is a rectangle here
+    ax.plot([xmin, xmax, xmax, xmin, xmin], [ymin, ymin, ymax, ymax, ymin], color="#c0392b",
+            linewidth=1.3, zorder=5, solid_joinstyle="miter")
+
+
+def _densified_box(ext, n: int = 50) -> np.ndarray:
+    minx, miny, maxx, maxy = ext
+    xs = np.linspace(minx, maxx, n)
+    ys = np.linspace(miny, maxy, n)
+    return np.concatenate([
+        np.column_stack([xs, np.full(n, miny)]),
+        np.column_stack([np.full(n, maxx), ys]),
+        np.column_stack([xs[::-1], np.full(n, maxy)]),
+        np.column_stack([np.full(n, minx), ys[::-1]]),
+    ])
+
+
+# -- labels ------------------------------------------------------------------------------
+@dataclass
+class _Candidate:
+    x: float
+    y: float
+    text: str
+    radius_pt: float
+    priority: float
+    kind: str  # point | line | polygon | country
+    own: tuple[str, str] | None
+
+
+def _label_field(p: PreparedLayer) -> str | None:
+    for name in (p.spec.label, p.spec.style.label, "name"):
+        if name and name in p.frame:
+            return name
+    return None
+
+
+def _label_candidates(atlas, recipe, layers, frame: MapFrame) -> list[_Candidate]:
+    wanted = set(recipe.static.labels)
+    out: list[_Candidate] = []
+    for p in layers:
+        if p.name not in wanted or not len(p.frame):
+            continue
+        field_name = _label_field(p)
+        if field_name is None:
+            continue
+        geoms = _project(p.frame, frame, pad=0.0)
+        for ident, geom, sym, text in zip(p.frame.index, geoms, p.symbols, p.frame[field_name]):
+            if geom is None or geom.is_empty or not isinstance(text, str) or not text.strip():
+                continue
+            kind = geom.geom_type
+            if kind == "Point":
+                out.append(_Candidate(geom.x, geom.y, text, sym.radius * PT_PER_PX,
+                                      sym.radius, "point", (p.name, str(ident))))
+            elif "LineString" in kind:
+                parts = _line_parts(geom)
+                line = max((shapely.LineString(c) for c in parts if len(c) > 1),
+                           key=lambda g: g.length, default=None)
+                if line is None:
+                    continue
+                for f in (0.5, 0.35, 0.65, 0.2, 0.8):
+                    pt = line.interpolate(f, normalized=True)
+                    out.append(_Candidate(pt.x, pt.y, text, _lw(sym) / 2, 5 - abs(f - 0.5),
+                                          "line", (p.name, str(ident))))
+            elif "Polygon" in kind:
+                pt = geom.representative_point()
+                out.append(_Candidate(pt.x, pt.y, text, 0, 1, "polygon", None))
+    # country names: context, lowest priority
+    if "countries" in atlas.layers:
+        view = shapely.box(*frame.bounds)
+        area = view.area
+        countries = atlas["countries"]
+        geoms = _project(countries, frame, pad=0.0)
+        for name, geom in zip(countries["name"], geoms):
+            if geom is None or geom.is_empty or not isinstance(name, str):
+                continue
+            part = shapely.make_valid(geom.intersection(view))
+            if part.is_empty or part.area < area * 0.015:
+                continue
+            pt = part.representative_point()
+            out.append(_Candidate(pt.x, pt.y, name.upper(), 0, -1 + part.area / area,
+                                  "country", None))
+    return out
+
+
+_POINT_OFFSETS = (  # (dx, dy) in units of (radius + gap), ha, va
+    ((1, 0), "left", "center"),
+    ((-1, 0), "right", "center"),
+    ((0, 1), "center", "bottom"),
+    ((0, -1), "center", "top"),
+    ((0.75, 0.75), "left", "bottom"),
+    ((0.75, -0.75), "left", "top"),
+    ((-0.75, 0.75), "right", "bottom"),
+    ((-0.75, -0.75), "right", "top"),
+)
+
+
+def _draw_labels(ax, atlas, recipe, layers, frame, points, blockers, renderer):
+    """Place labels greedily by priority; drop any that would overlap. Returns counts."""
+    from matplotlib.transforms import Bbox, offset_copy
+
+    fig = ax.figure
+    cands = _label_candidates(atlas, recipe, layers, frame)
+    cands.sort(key=lambda c: (-c.priority, c.kind == "country", c.text))
+    axes_box = ax.get_window_extent(renderer).padded(-2)
+    scale = fig.dpi / 72.0
+    pts_disp = ax.transData.transform([(q.x, q.y) for q in points]) if points else np.empty(
+        (0, 2))
+    obstacles = [Bbox.from_extents(x - q.radius_pt * scale, y - q.radius_pt * scale,
+                                   x + q.radius_pt * scale, y + q.radius_pt * scale)
+                 for (x, y), q in zip(pts_disp, points)]
+    owners = [(q.layer, q.ident) for q in points]
+    placed: list = list(blockers)
+    done: set[tuple[str, str] | str] = set()
+    n_placed = dropped = 0
+    seen_texts: set[str] = set()
+    for c in cands:
+        key = c.own if c.own is not None else f"{c.kind}:{c.text}"
+        if key in done:
+            continue
+        if c.kind == "point":
+            options = [(dx * (c.radius_pt + 2), dy * (c.radius_pt + 2), ha, va)
+                       for (dx, dy), ha, va in _POINT_OFFSETS]
+        else:
+            options = [(0, 0, "center", "center")]
+        style = _label_style(c.kind)
+        ok = None
+        for dx, dy, ha, va in options:
+            trans = offset_copy(ax.transData, fig=fig, x=dx, y=dy, units="points")
+            t = ax.text(c.x, c.y, c.text, transform=trans, ha=ha, va=va, **style)
+            bb = t.get_window_extent(renderer).padded(1.5)
+            if (axes_box.contains(bb.x0, bb.y0) and axes_box.contains(bb.x1, bb.y1)
+                    and not any(bb.overlaps(o) for o in placed)
+                    and not any(bb.overlaps(o) for o, own in zip(obstacles, owners)
+                                if own != c.own)):
+                ok = t
+                placed.append(bb)
+                break
+            t.remove()
+        if c.kind == "line" and ok is None:
+            continue  # try the next position along the line
+        done.add(key)
+        if ok is None:
+            if c.kind != "country":
+                dropped += 1
+            continue
+        _halo(ok, width=2.4 if c.kind != "country" else 2.0)
+        ok.set_gid(f"label:{c.own[0]}:{c.own[1]}" if c.own else f"label:{c.kind}")
+        seen_texts.add(c.text)
+        n_placed += 1
+    # a line whose every position failed counts as dropped once
+    lines = {c.own for c in cands if c.kind == "line"}
+    dropped += len([k for k in lines if k not in done])
+    return n_placed, dropped
+
+
+def _label_style(kind: str) -> dict:
+    if kind == "country":
+        return {"fontsize": 7, "color": "#8d877a", "fontstyle": "italic", "zorder": 40}
+    if kind == "line":
+        return {"fontsize": LABEL_PT, "color": INK, "fontstyle": "italic", "zorder": 61}
+    if kind == "polygon":
+        return {"fontsize": 6.5, "color": MUTED, "zorder": 60}
+    return {"fontsize": LABEL_PT, "color": INK, "zorder": 62}
+
+
+# -- legend ------------------------------------------------------------------------------
+class _Swatch:
+    """A legend handle: one :class:`~geoatlas.style.LegendEntry`."""
+
+    def __init__(self, entry: LegendEntry):
+        self.entry = entry
+
+
+def _swatch_handler():
+    from matplotlib.legend_handler import HandlerBase
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Circle, Rectangle
+
+    class SwatchHandler(HandlerBase):
+        def create_artists(self, legend, orig_handle, xdescent, ydescent, width, height,
+                           fontsize, trans):
+            entry = orig_handle.entry
+            s = entry.symbol
+            cx, cy = width / 2 - xdescent, height / 2 - ydescent
+            if s is None or entry.kind == "note":
+                art = Rectangle((-xdescent, -ydescent), width, height, visible=False)
+            elif entry.kind == "point":
+                art = Circle((cx, cy), radius=s.radius * PT_PER_PX,
+                             facecolor=_rgba(s.fill, s.fill_opacity),
+                             edgecolor=_rgba(s.color, s.opacity), linewidth=_lw(s),
+                             linestyle=_linestyle(s.dash))
+            elif entry.kind == "line":
+                art = Line2D([-xdescent, width - xdescent], [cy, cy],
+                             color=_rgba(s.color, s.opacity), linewidth=_lw(s),
+                             linestyle=_linestyle(s.dash), solid_capstyle="butt",
+                             dash_capstyle="butt")
+            else:
+                art = Rectangle((-xdescent + 1, cy - height * 0.45), width - 2, height * 0.9,
+                                facecolor=_rgba(s.fill, s.fill_opacity),
+                                edgecolor=_rgba(s.color, s.opacity), linewidth=_lw(s),
+                                linestyle=_linestyle(s.dash))
+            art.set_transform(trans)
+            return [art]
+
+    return SwatchHandler()
+
+
+def legend_parts(p: PreparedLayer) -> list[list[LegendEntry]]:
+    """Split a layer's legend into runs drawn as one matplotlib Legend each.
+
+    Rows of one Legend share a height; graduated circles need tall rows, categories do
+    not, so each change of swatch kind or size starts a new part.
+
+    Parameters
+    ----------
+    p : PreparedLayer
+        The layer.
+
+    Returns
+    -------
+    list of list of LegendEntry
+        The entries, in the style spec's order, grouped into parts.
+    """
+    parts: list[list[LegendEntry]] = []
+    last = None
+    for e in p.legend:
+        key = (e.kind, round(e.symbol.radius, 3) if e.kind == "point" and e.symbol else None)
+        if key != last or not parts:
+            parts.append([])
+        parts[-1].append(e)
+        last = key
+    # merge consecutive short parts of the same kind (e.g. categories then quality notes)
+    merged: list[list[LegendEntry]] = []
+    for part in parts:
+        if merged and merged[-1][0].kind == part[0].kind and part[0].kind != "point":
+            merged[-1].extend(part)
+        else:
+            merged.append(part)
+    return merged
+
+
+def entry_label(p: PreparedLayer, e: LegendEntry) -> str:
+    """The legend text of an entry: its label, or the layer title for a lone symbol."""
+    return e.label or p.spec.title
+
+
+def _expand(frame: MapFrame, aspect: float) -> MapFrame:
+    """The frame with its bounds grown about the centre to width/height ``aspect``.
+
+    The recipe's extent stays fully visible; the page's map box is filled with context.
+    """
+    xmin, ymin, xmax, ymax = frame.bounds
+    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+    w, h = xmax - xmin, ymax - ymin
+    if w / h < aspect:
+        w = h * aspect
+    else:
+        h = w / aspect
+    return MapFrame(frame.crs, frame.extent, (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2))
+
+
+class _Layout:
+    """Figure geometry: title band, map, side panel (legend), attribution band."""
+
+    MARGIN = 0.32
+    PANEL = 3.05
+    GAP = 0.22
+    TOP = 0.95
+
+    def __init__(self, fig, frame: MapFrame, recipe, atlas, shown):
+        """Plan the page for ``frame`` (the view grows to fill the map box)."""
+        self.fig, self.frame, self.recipe, self.atlas, self.shown = fig, frame, recipe, atlas, shown
+        self.W, self.H = fig.get_size_inches()
+        self.attr_lines = self._attribution_lines()
+        self.bottom = 0.22 + len(self.attr_lines) * 6.2 * 1.3 / 72 + 0.12
+        avail_w = self.W - 2 * self.MARGIN - self.PANEL - self.GAP
+        avail_h = self.H - self.TOP - self.bottom
+        self.map_box = (self.MARGIN + 0.12, self.bottom, avail_w - 0.12, avail_h)
+        self.panel_x = self.MARGIN + avail_w + self.GAP
+        self.view = _expand(frame, (avail_w - 0.12) / avail_h)
+        self.corners = self._rank_corners()
+        self.inset_corner = self.corners[0]
+        rest = [c for c in self.corners[1:]]
+        self.scale_corner = next(c for c in rest if "lower" in c) if any(
+            "lower" in c for c in rest) else rest[0]
+        rest.remove(self.scale_corner)
+        self.north_corner = "upper right" if "upper right" in rest else rest[0]
+        self._inset = None
+
+    # -- geometry --------------------------------------------------------------------
+    def _rank_corners(self) -> list[str]:
+        """Corners of the map ordered by how little data they would cover."""
+        xmin, ymin, xmax, ymax = self.view.bounds
+        w, h = xmax - xmin, ymax - ymin
+        fw, fh = 0.3, 0.3 * self.view.aspect
+        coords = []
+        for p in self.shown:
+            if p.name in ("countries", "provinces"):
+                continue
+            geoms = _project(p.frame, self.view, pad=0.0)
+            coords.append(shapely.get_coordinates(geoms))
+        xy = np.concatenate(coords) if coords else np.empty((0, 2))
+        scores = []
+        for i, corner in enumerate(_CORNERS):
+            x0 = xmin if "left" in corner else xmax - w * fw
+            y0 = ymin if "lower" in corner else ymax - h * fh
+            inside = ((xy[:, 0] >= x0) & (xy[:, 0] <= x0 + w * fw)
+                      & (xy[:, 1] >= y0) & (xy[:, 1] <= y0 + h * fh)).sum()
+            scores.append((int(inside), i, corner))
+        return [c for _, _, c in sorted(scores)]
+
+    def _frac(self, x, y, w, h):
+        return (x / self.W, y / self.H, w / self.W, h / self.H)
+
+    def map_axes(self):
+        ax = self.fig.add_axes(self._frac(*self.map_box), label="map")
+        _setup_map_axes(ax, self.view)
+        self.ax = ax
+        return ax
+
+    def inset_axes(self):
+        left, bottom, w, h = self.map_box
+        iw = min(w * 0.27, 2.3)
+        ih = iw * 0.78
+        pad = 0.06
+        x = left + pad if "left" in self.inset_corner else left + w - iw - pad
+        y = bottom + pad if "lower" in self.inset_corner else bottom + h - ih - pad
+        ax = self.fig.add_axes(self._frac(x, y, iw, ih), label="inset", zorder=5)
+        ax.set_anchor("SW" if "lower" in self.inset_corner else "NW")
+        if "right" in self.inset_corner:
+            ax.set_anchor("SE" if "lower" in self.inset_corner else "NE")
+        self._inset = ax
+        return ax
+
+    def inset_bbox_display(self):
+        from matplotlib.transforms import Bbox
+
+        if self._inset is None:
+            return Bbox.from_extents(0, 0, 0, 0)
+        self._inset.apply_aspect()
+        return self._inset.get_window_extent(self.fig.canvas.get_renderer()).padded(4)
+
+    # -- text ------------------------------------------------------------------------
+    def title(self) -> None:
+        left = self.map_box[0]
+        top = self.H - 0.3
+        self.fig.text(left / self.W, top / self.H, self.recipe.title, ha="left", va="top",
+                      fontsize=16, fontweight="bold", color=INK)
+        sub = self.recipe.subtitle
+        if self.recipe.as_of:
+            sub = f"{sub} · status as of {self.recipe.as_of.isoformat()}" if sub else (
+                f"Status as of {self.recipe.as_of.isoformat()}")
+        if sub:
+            self.fig.text(left / self.W, (top - 0.36) / self.H, sub, ha="left", va="top",
+                          fontsize=10, color=MUTED)
+
+    def _attribution_lines(self) -> list[str]:
+        credits = self.recipe.credits.strip()
+        if "natural earth" not in credits.lower():
+            credits = f"{BASEMAP_CREDIT} {credits}".strip()
+        crs = describe_crs(self.frame.crs)
+        first = f"{credits} Projection: {crs}."
+        cited = cited_sources(self.atlas, self.shown)
+        if cited:
+            second = "Documents cited by the features shown: " + "; ".join(cited) + "."
+        else:
+            second = "No documents are cited by the features shown."
+        width = int((self.W - 2 * self.MARGIN) * 72 / (6.2 * 0.53))
+        lines = textwrap.wrap(first, width) + textwrap.wrap(second, width)
+        return lines
+
+    def attribution(self) -> None:
+        left = self.MARGIN
+        self.fig.text(left / self.W, 0.2 / self.H, "\n".join(self.attr_lines), ha="left",
+                      va="bottom", fontsize=6.2, color=MUTED, linespacing=1.3,
+                      gid="attribution")
+
+    # -- legend ----------------------------------------------------------------------
+    def legends(self, shown: Sequence[PreparedLayer]) -> None:
+        from matplotlib.legend import Legend
+
+        _, bottom, _, h = self.map_box
+        panel_w = self.W - self.MARGIN - self.panel_x
+        pax = self.fig.add_axes(self._frac(self.panel_x, bottom, panel_w, h), label="legend")
+        pax.axis("off")
+        renderer = self.fig.canvas.get_renderer()
+        handler = _swatch_handler()
+        parts = []
+        for p in shown:
+            for i, entries in enumerate(legend_parts(p)):
+                parts.append((p, i, entries))
+        for fontsize in (LEGEND_PT, 6.5, 6.0):
+            for a in list(pax.artists):
+                a.remove()
+            legends = []
+            fits = True
+            y = 1.0
+            col = 0
+            ncols = 1
+            wrap = 44 if fontsize >= LEGEND_PT else 48
+            for p, i, entries in parts:
+                leg = self._legend(pax, Legend, handler, p, i, entries, fontsize,
+                                   wrap if ncols == 1 else 24)
+                leg.set_bbox_to_anchor((col * 0.5, y), transform=pax.transAxes)
+                pax.add_artist(leg)
+                bb = leg.get_window_extent(renderer)
+                height = bb.height / pax.get_window_extent(renderer).height
+                if y - height < 0:
+                    fits = False
+                    break
+                y -= height + (0.012 if i + 1 < len(legend_parts(p)) else 0.03)
+                legends.append(leg)
+            if fits:
+                break
+        if not fits:  # two columns at the smallest size
+            for a in list(pax.artists):
+                a.remove()
+            y, col = 1.0, 0
+            for p, i, entries in parts:
+                leg = self._legend(pax, Legend, handler, p, i, entries, 6.0, 26)
+                leg.set_bbox_to_anchor((col * 0.52, y), transform=pax.transAxes)
+                pax.add_artist(leg)
+                height = (leg.get_window_extent(renderer).height
+                          / pax.get_window_extent(renderer).height)
+                if y - height < 0 and col == 0:
+                    col, y = 1, 1.0
+                    leg.set_bbox_to_anchor((0.52, y), transform=pax.transAxes)
+                y -= height + 0.02
+
+    def _legend(self, pax, Legend, handler, p, i, entries, fontsize, wrap):  # noqa: N803
+        handles = [_Swatch(e) for e in entries]
+        labels = ["\n".join(textwrap.wrap(entry_label(p, e), wrap)) or " " for e in entries]
+        lone = len(p.legend) == 1 and not p.legend[0].label
+        title = None if (i > 0 or lone) else p.spec.title
+        max_r = max((e.symbol.radius * PT_PER_PX for e in entries
+                     if e.kind == "point" and e.symbol), default=0)
+        handleheight = max(0.9, (2 * max_r + 2) / fontsize)
+        leg = Legend(pax, handles, labels, loc="upper left", fontsize=fontsize,
+                     title=title, title_fontsize=fontsize + 0.8, alignment="left",
+                     handler_map={_Swatch: handler}, handlelength=3.4,
+                     handleheight=handleheight, handletextpad=0.7, labelspacing=0.45,
+                     borderpad=0.0, borderaxespad=0.0, frameon=False)
+        if title:
+            leg.get_title().set_fontweight("bold")
+            leg.get_title().set_color(INK)
+        for t in leg.get_texts():
+            t.set_color(INK)
+        leg.set_gid(f"legend:{p.name}:{i}")
+        return leg
+
+
+def cited_sources(atlas, shown: Sequence[PreparedLayer]) -> list[str]:
+    """``Title (Publisher, year)`` of every document cited by the features shown.
+
+    Parameters
+    ----------
+    atlas : Atlas
+        The workspace (its ``sources`` table).
+    shown : sequence of PreparedLayer
+        The layers drawn; their rows' ``source_ids`` and ``coord_source`` count.
+
+    Returns
+    -------
+    list of str
+        One entry per cited document, sorted by publisher then title.
+    """
+    ids: set[str] = set()
+    for p in shown:
+        for col in ("source_ids", "coord_source"):
+            if col in p.frame:
+                for cell in p.frame[col].dropna():
+                    ids.update(s.strip() for s in str(cell).split(";") if s.strip())
+    if "sources" not in atlas.tables or not ids:
+        return []
+    src = atlas["sources"]
+    src = src[src["id"].isin(ids)]
+    out = []
+    for row in src.itertuples(index=False):
+        bits = [b for b in (str(getattr(row, "publisher", "") or "").strip(),
+                            str(getattr(row, "published", "") or "")[:4]) if b]
+        title = str(row.title).strip()
+        out.append((str(getattr(row, "publisher", "") or "").lower(), title.lower(),
+                    f"{title} ({', '.join(bits)})" if bits else title))
+    return [t for *_, t in sorted(out)]

@@ -1,0 +1,175 @@
+"""`geoatlas check` finds every kind of broken input, at the right path:line."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+import geoatlas
+from geoatlas.cli import cli
+from geoatlas.workspace import validate
+
+
+def problems_of(ws) -> list[str]:
+    return [str(p) for p in validate(ws)[1]]
+
+
+def edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"fixture text {old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_mini_fixture_is_clean(mini_copy):
+    assert problems_of(mini_copy) == []
+
+
+def test_missing_column(mini_copy):
+    f = mini_copy / "layers" / "deposits.csv"
+    edit(f, "location_quality,coord_source", "coord_source")
+    lines = f.read_text().splitlines()
+    f.write_text("\n".join(ln.replace(",approximate,", ",").replace(",admin_area,", ",")
+                           for ln in lines) + "\n")
+    probs = problems_of(mini_copy)
+    assert any(p.startswith("layers/deposits.csv:1: missing column(s) location_quality")
+               for p in probs), probs
+
+
+def test_duplicate_id(mini_copy):
+    f = mini_copy / "layers" / "deposits.csv"
+    edit(f, "iron-valley,Iron Valley", "copper-hill,Iron Valley")
+    assert "layers/deposits.csv:3: duplicate id 'copper-hill' (first on line 2)" in problems_of(
+        mini_copy)
+
+
+def test_dangling_references(mini_copy):
+    edit(mini_copy / "layers" / "rail.csv", "hairatan;mazar", "hairatan;mazr")
+    edit(mini_copy / "layers" / "contracts.csv", "deposits,copper-hill", "deposits,copper-hil")
+    edit(mini_copy / "layers" / "trade.csv", "percent,17%,fixture-doc", "percent,17%,no-such-doc")
+    probs = problems_of(mini_copy)
+    assert ("layers/rail.csv:2: 'nodes' refers to unknown places id(s) mazr "
+            "(did you mean mazar?)") in probs
+    assert any(p.startswith("layers/contracts.csv:2: 'asset_id' = 'copper-hil' is not an id in "
+                            "layers/deposits.csv (did you mean copper-hill") for p in probs)
+    assert any(p.startswith("layers/trade.csv:2: 'source_ids' refers to unknown sources id(s) "
+                            "no-such-doc") for p in probs)
+
+
+def test_lat_lon_swapped(mini_copy):
+    edit(mini_copy / "geo" / "places.csv", "AFG,34.5553,69.2075", "AFG,69.2075,34.5553")
+    probs = problems_of(mini_copy)
+    assert any(p.startswith("geo/places.csv:2: lat/lon look swapped") for p in probs), probs
+
+
+def test_point_in_wrong_country(mini_copy):
+    # Peshawar's coordinates, but stated to be in Afghanistan
+    edit(mini_copy / "geo" / "places.csv", "city,PAK,34.0151", "city,AFG,34.0151")
+    probs = problems_of(mini_copy)
+    assert any(re.match(r"geo/places\.csv:6: point \(lat 34\.0151, lon 71\.5249\) lies in PAK, "
+                        r"\d+ km outside its stated country AFG", p) for p in probs), probs
+
+
+def test_point_in_wrong_province(mini_copy):
+    edit(mini_copy / "layers" / "deposits.csv", "copper;gold,Logar", "copper;gold,Herat")
+    probs = problems_of(mini_copy)
+    assert any(re.match(r"layers/deposits\.csv:2: province 'Herat' is not|"
+                        r"layers/deposits\.csv:2: point lies \d+ km outside its stated province",
+                        p) for p in probs), probs
+
+
+def test_bad_date(mini_copy):
+    edit(mini_copy / "layers" / "events.csv", "2011-11-28,day", "2011-13-28,day")
+    probs = problems_of(mini_copy)
+    assert any(p.startswith("layers/events.csv:3: 'date': '2011-13-28' is not a real date")
+               for p in probs), probs
+
+
+def test_unknown_status(mini_copy):
+    edit(mini_copy / "layers" / "rail.csv", "planned,,,,schematic", "plannned,,,,schematic")
+    probs = problems_of(mini_copy)
+    assert any(p.startswith("layers/rail.csv:4: 'status' = 'plannned' is not one of: rumored,")
+               for p in probs), probs
+
+
+def test_status_disagrees_with_events(mini_copy):
+    f = mini_copy / "layers" / "contracts.csv"
+    edit(f, "total investment,signed", "total investment,operating")
+    probs = problems_of(mini_copy)
+    assert ("layers/contracts.csv:2: status 'operating' disagrees with its latest event "
+            "(copper-signed: 'signed'); make them agree") in probs
+
+
+def test_invalid_polygon(mini_copy):
+    bowtie = ('{"type":"FeatureCollection","features":[{"type":"Feature",'
+              '"properties":{"id":"bowtie"},"geometry":{"type":"Polygon","coordinates":'
+              '[[[66,34],[67,35],[67,34],[66,35],[66,34]]]}}]}')
+    (mini_copy / "layers" / "licences.geojson").write_text(bowtie)
+    probs = problems_of(mini_copy)
+    assert any(p.startswith("layers/licences.geojson: feature bowtie: invalid geometry: "
+                            "Self-intersection") for p in probs), probs
+
+
+def test_bad_axis(mini_copy):
+    edit(mini_copy / "layers" / "belts.csv", "62.5 34.3;", "62.5;")
+    probs = problems_of(mini_copy)
+    assert any(p.startswith("layers/belts.csv:2: 'axis': waypoint '62.5' is not 'lon lat'")
+               for p in probs), probs
+
+
+def test_empty_file(mini_copy):
+    (mini_copy / "layers" / "trade.csv").write_text("")
+    assert "layers/trade.csv:1: file is empty; it needs at least a header line" in problems_of(
+        mini_copy)
+
+
+def test_non_utf8_file(mini_copy):
+    f = mini_copy / "geo" / "places.csv"
+    f.write_bytes(f.read_bytes().replace(b"Mazar-i-Sharif", "Mazâr-i-Sharif".encode("latin-1")))
+    probs = problems_of(mini_copy)
+    assert any(p.startswith("geo/places.csv:3: not UTF-8 (byte 0xe2") for p in probs), probs
+
+
+def test_wrong_cell_count(mini_copy):
+    edit(mini_copy / "layers" / "trade.csv", "t1,AFG,CHN", "t1,AFG,CHN,extra")
+    probs = problems_of(mini_copy)
+    assert any(p.startswith("layers/trade.csv:2: 12 cells but the header has 11") for p in probs)
+
+
+def test_every_problem_reported_at_once(mini_copy):
+    edit(mini_copy / "layers" / "rail.csv", "planned,,,,schematic", "plannned,,,,schematic")
+    edit(mini_copy / "layers" / "events.csv", "2011-11-28,day", "2011-13-28,day")
+    edit(mini_copy / "layers" / "deposits.csv", "iron-valley,Iron", "copper-hill,Iron")
+    with pytest.raises(geoatlas.ValidationError) as err:
+        geoatlas.open(mini_copy)
+    paths = {p.path for p in err.value.problems}
+    # the renamed deposit also leaves its contract dangling: that is reported too
+    assert paths == {"layers/rail.csv", "layers/events.csv", "layers/deposits.csv",
+                     "layers/contracts.csv"}
+    assert isinstance(err.value, ValueError) and isinstance(err.value, geoatlas.GeoatlasError)
+
+
+def test_check_cli_exit_status_and_output(mini_copy):
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["check", str(mini_copy)])
+    assert ok.exit_code == 0, ok.output
+    assert "deposits        2  Point" in ok.output
+    assert ok.output.rstrip().endswith("OK: no problems found.")
+    edit(mini_copy / "layers" / "rail.csv", "planned,,,,schematic", "plannned,,,,schematic")
+    bad = runner.invoke(cli, ["check", str(mini_copy)])
+    assert bad.exit_code == 1
+    assert bad.stdout.splitlines()[0].startswith("layers/rail.csv:4: 'status' = 'plannned'")
+
+
+def test_not_a_workspace(tmp_path):
+    with pytest.raises(geoatlas.WorkspaceError, match=r"missing folder\(s\) geo/, layers/, maps/"):
+        geoatlas.open(tmp_path)
+    result = CliRunner().invoke(cli, ["check", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "is not a geoatlas workspace" in result.output
+
+
+def test_loader_keeps_every_row_in_order(mini):
+    assert list(mini.deposits.index) == ["copper-hill", "iron-valley"]
+    assert list(mini.rail.index) == ["hairatan-mazar", "termez-hairatan", "kabul-peshawar"]
