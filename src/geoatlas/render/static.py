@@ -589,11 +589,6 @@ def _draw_layers(ax, shown: Sequence[PreparedLayer], frame: MapFrame) -> list[_P
                 zorder=z,
             ))
         if lines:
-            # a thin white casing keeps dark dashed lines readable over borders
-            ax.add_collection(LineCollection(
-                [seg for seg, _ in lines], colors="white",
-                linewidths=[_lw(s) + 1.2 for _, s in lines], alpha=0.55, zorder=z - 0.01,
-                capstyle="round", joinstyle="round"))
             coll = LineCollection(
                 [seg for seg, _ in lines],
                 colors=[_rgba(s.color, s.opacity) for _, s in lines],

@@ -73,7 +73,7 @@ def make_map(atlas, recipe, layers: list[PreparedLayer] | None = None) -> folium
     m = OfflineMap(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=5, tiles=None,
                    prefer_canvas=True, control_scale=False)
     m.get_root().header.add_child(Element(inline_head()), name="geoatlas_assets")
-    m.get_root().title = recipe.title
+    m.get_root().title = htmlsafe.text(recipe.title)  # folium inserts it raw
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     m.add_child(_Runtime(map_spec(atlas, recipe, layers)))
     _stable_ids(m)

@@ -1,0 +1,323 @@
+"""Export one layer to a GIS file: GeoPackage, GeoJSON, GeoParquet, FlatGeobuf or Shapefile.
+
+Every format is written to a temporary file next to the target and moved into place with
+:func:`os.replace`, so a failed export never leaves a half-written file behind. The
+frame is first flattened into plain OGR types by :func:`ogr_frame` (the same flattening
+the QGIS GeoPackage uses): lists become ``;``-separated strings, dates ISO 8601 text.
+
+GeoJSON follows RFC 7946: lon/lat order, right-hand winding, no ``crs`` member and
+coordinates rounded to 7 decimals (about 1 cm). Shapefile field names are cut to 10
+characters by :func:`shapefile_names`.
+
+Examples
+--------
+>>> import geoatlas
+>>> atlas = geoatlas.open()                                             # doctest: +SKIP
+>>> export_layer(atlas, "deposits", "deposits.geojson", "geojson")      # doctest: +SKIP
+PosixPath('deposits.geojson')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .errors import OutputError, QueryError
+
+FORMATS: dict[str, tuple[str | None, str]] = {
+    "gpkg": ("GPKG", ".gpkg"),
+    "geojson": ("GeoJSON", ".geojson"),
+    "parquet": (None, ".parquet"),
+    "fgb": ("FlatGeobuf", ".fgb"),
+    "shp": ("ESRI Shapefile", ".shp"),
+}
+"""Format name -> (OGR driver, file suffix). GeoParquet is written by pyarrow."""
+ENGINES = ("pyogrio", "fiona")
+GPKG_VERSION = "1.2"
+"""GeoPackage version written: QGIS 3.22's GDAL 3.6 warns on GDAL 3.7+'s default 1.4."""
+SHAPEFILE_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+FORMAT_OPTIONS: dict[str, dict[str, str]] = {
+    "gpkg": {"VERSION": GPKG_VERSION},
+    "geojson": {"RFC7946": "YES"},
+    "shp": {"ENCODING": "UTF-8"},
+    "fgb": {},
+}
+"""OGR creation options per format (dataset and layer options, as fiona takes them)."""
+
+
+def ogr_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Flatten a layer or table into plain OGR column types, in a fresh frame.
+
+    The index is dropped (every geoatlas frame keeps its ``id`` as a column), list,
+    tuple and set cells become ``;``-separated strings, dates and datetimes become ISO
+    8601 text, and numpy scalars become Python ones. A GeoDataFrame stays one, in
+    EPSG:4326.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+        A layer or table of an atlas.
+
+    Returns
+    -------
+    pandas.DataFrame or geopandas.GeoDataFrame
+        A copy that every OGR driver writes without loss.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"id": ["a"], "modes": [("rail", "road")]}, index=["a"])
+    >>> ogr_frame(df)["modes"].tolist()
+    ['rail;road']
+    """
+    out = frame.reset_index(drop=True)
+    for col in out.columns:
+        if isinstance(out, gpd.GeoDataFrame) and col == out.geometry.name:
+            continue
+        series = out[col]
+        if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+            if series.map(_needs_flattening).any():
+                out[col] = series.map(_flatten_cell).astype(object)
+        elif isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(
+            series.dtype
+        ):
+            out[col] = series.map(_flatten_cell).astype(object)
+    if isinstance(out, gpd.GeoDataFrame):
+        if out.crs is None:
+            out = out.set_crs(4326)
+        elif out.crs.to_epsg() != 4326:
+            out = out.to_crs(4326)
+    return out
+
+
+def _needs_flattening(value) -> bool:
+    return isinstance(value, (list, tuple, set, dt.date, np.generic))
+
+
+def _flatten_cell(value):
+    if isinstance(value, (list, tuple)):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, set):
+        return ";".join(sorted(str(v) for v in value))
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.isoformat()
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def shapefile_names(columns) -> dict[str, str]:
+    """Map column names to unique Shapefile (dBASE) names of at most 10 characters.
+
+    Parameters
+    ----------
+    columns : iterable of str
+        Column names, in order.
+
+    Returns
+    -------
+    dict
+        ``{name: short_name}`` for every column; short names are unique.
+
+    Examples
+    --------
+    >>> shapefile_names(["contract_ids", "contract_value_usd", "id"])
+    {'contract_ids': 'contract_i', 'contract_value_usd': 'contract_v', 'id': 'id'}
+    >>> shapefile_names(["location_a", "location_ab"])
+    {'location_a': 'location_a', 'location_ab': 'location_1'}
+    """
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for name in columns:
+        short = name[:10]
+        n = 1
+        while short.lower() in used:
+            suffix = str(n)
+            short = name[: 10 - len(suffix)] + suffix
+            n += 1
+        used.add(short.lower())
+        out[name] = short
+    return out
+
+
+def export_frame(
+    frame: gpd.GeoDataFrame,
+    path: str | Path,
+    format: str | None = None,
+    engine: str = "pyogrio",
+    layer: str | None = None,
+) -> Path:
+    """Write a GeoDataFrame to ``path`` in ``format``, atomically.
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+        The features (any CRS; written in EPSG:4326).
+    path : str or pathlib.Path
+        The target file. For Shapefile, the sidecar files go next to it.
+    format : str, optional
+        One of :data:`FORMATS`; default: from the suffix of ``path``.
+    engine : {"pyogrio", "fiona"}
+        The OGR binding that writes. GeoParquet is always written by pyarrow.
+    layer : str, optional
+        Layer name inside a GeoPackage (default: the file stem).
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    QueryError
+        Unknown format or engine.
+    OutputError
+        The file could not be written (any previous file is left untouched).
+    """
+    path = Path(path)
+    fmt = _format_for(path, format)
+    if engine not in ENGINES:
+        raise QueryError(f"unknown engine '{engine}'; engines: {', '.join(ENGINES)}")
+    data = ogr_frame(frame)
+    if fmt == "shp":
+        data = data.rename(columns=shapefile_names(c for c in data.columns
+                                                   if c != data.geometry.name))
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {path}: folder {folder} does not exist")
+    with tempfile.TemporaryDirectory(prefix=f".{path.stem}-", dir=folder) as tmp:
+        staged = Path(tmp) / path.name
+        try:
+            _write(data, staged, fmt, engine, layer or path.stem)
+        except Exception as exc:  # drivers raise many types; report them as one
+            raise OutputError(f"cannot write {path} as {fmt} with {engine}: {exc}") from exc
+        if fmt == "shp":
+            for suffix in SHAPEFILE_SIDECARS:
+                part = staged.with_suffix(suffix)
+                if part.exists():
+                    os.replace(part, path.with_suffix(suffix))
+        else:
+            os.replace(staged, path)
+    return path
+
+
+def export_layer(
+    atlas: Mapping,
+    name: str,
+    path: str | Path,
+    format: str | None = None,
+    engine: str = "pyogrio",
+) -> Path:
+    """Export layer ``name`` of ``atlas`` to ``path`` (see :func:`export_frame`).
+
+    Parameters
+    ----------
+    atlas : geoatlas.Atlas
+        The loaded workspace.
+    name : str
+        A spatial layer of the atlas (``atlas.layers``).
+    path : str or pathlib.Path
+        The target file.
+    format : {"gpkg", "geojson", "parquet", "fgb", "shp"}, optional
+        Default: from the suffix of ``path``.
+    engine : {"pyogrio", "fiona"}
+        The OGR binding that writes (GeoParquet is always written by pyarrow).
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    QueryError
+        Unknown layer, format or engine.
+    OutputError
+        The file could not be written.
+    """
+    layers = list(getattr(atlas, "layers", []))
+    if name not in layers:
+        raise QueryError(f"unknown layer '{name}'; layers: {', '.join(layers)}")
+    return export_frame(atlas[name], path, format, engine, layer=name)
+
+
+def _format_for(path: Path, format: str | None) -> str:
+    if format is None:
+        by_suffix = {suffix: fmt for fmt, (_, suffix) in FORMATS.items()}
+        by_suffix[".json"] = "geojson"
+        fmt = by_suffix.get(path.suffix.lower())
+        if fmt is None:
+            raise QueryError(f"cannot tell the format of '{path}' from its suffix; "
+                             f"pass one of: {', '.join(FORMATS)}")
+        return fmt
+    if format not in FORMATS:
+        raise QueryError(f"unknown format '{format}'; formats: {', '.join(FORMATS)}")
+    return format
+
+
+def _write(data: gpd.GeoDataFrame, path: Path, fmt: str, engine: str, layer: str) -> None:
+    if fmt == "parquet":
+        data.to_parquet(path, index=False, schema_version="1.0.0")
+        return
+    driver = FORMATS[fmt][0]
+    options = FORMAT_OPTIONS[fmt]
+    geometry_type = _geometry_type(data)
+    if fmt == "geojson" and geometry_type.startswith("Multi"):
+        geometry_type = "Unknown"  # GeoJSON types each feature: write them as they are
+    kwargs = {"layer": layer} if fmt == "gpkg" else {}
+    if engine == "pyogrio":
+        import pyogrio
+
+        dataset = {k: v for k, v in options.items() if k == "VERSION"}
+        layer_opts = {k: v for k, v in options.items() if k != "VERSION"}
+        pyogrio.write_dataframe(
+            data, path, driver=driver, geometry_type=geometry_type,
+            promote_to_multi=geometry_type.startswith("Multi"),
+            dataset_options=dataset or None, layer_options=layer_opts or None, **kwargs,
+        )
+    else:
+        if geometry_type.startswith("Multi"):
+            data = _promote(data)
+        schema = gpd.io.file.infer_schema(data)
+        schema["geometry"] = geometry_type
+        data.to_file(path, driver=driver, engine="fiona", schema=schema, **kwargs, **options)
+
+
+def _geometry_type(data: gpd.GeoDataFrame) -> str:
+    """One OGR geometry type for the layer: promote to Multi* when kinds are mixed."""
+    kinds = set(data.geom_type.dropna())
+    if not kinds:
+        return "Unknown"
+    if len(kinds) == 1:
+        return kinds.pop()
+    bases = {k.removeprefix("Multi") for k in kinds}
+    if len(bases) == 1:
+        return "Multi" + bases.pop()
+    return "Unknown"
+
+
+def _promote(data: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    import shapely
+
+    single = data.geom_type.isin(["Point", "LineString", "Polygon"]).to_numpy()
+    if not single.any():
+        return data
+    out = data.copy()
+    geoms = out.geometry.to_numpy().copy()
+    for kind, maker in (("Point", shapely.multipoints), ("LineString", shapely.multilinestrings),
+                        ("Polygon", shapely.multipolygons)):
+        mask = (out.geom_type == kind).to_numpy()
+        if mask.any():
+            geoms[mask] = [maker([g]) for g in geoms[mask]]
+    out[out.geometry.name] = gpd.GeoSeries(geoms, index=out.index, crs=out.crs)
+    return out
+
