@@ -53,7 +53,7 @@ KNOWN_SOURCES = {
         "3.22.16+dfsg-1",
 }
 
-BBOX = (20.0, 15.0, 90.0, 55.0)  # lon_min, lat_min, lon_max, lat_max
+BBOX = (20.0, 15.0, 125.0, 55.0)  # lon_min, lat_min, lon_max, lat_max (to Nantong, E China)
 CRS = "EPSG:4326"
 FIXED_GPKG_DATE = "2000-01-01T00:00:00Z"  # pins gpkg_contents.last_change
 

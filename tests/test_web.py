@@ -170,3 +170,75 @@ def test_mini_map_time_control_and_search(mini_copy, out_dir):
         items = page.locator(".ga-results li")
         assert items.count() >= 1
         assert log["console_errors"] == [] and log["page_errors"] == [] and log["requests"] == []
+
+
+RECIPES = ["afghanistan-minerals", "regional-corridors"]
+
+
+@pytest.fixture(scope="module")
+def built_maps(atlas, tmp_path_factory):
+    out = tmp_path_factory.mktemp("web")
+    return {p.stem: p for p in build(atlas, RECIPES, out, ["web"])}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", RECIPES)
+def test_default_maps_in_chromium(atlas, built_maps, name, out_dir):
+    recipe = load_recipe(atlas, name)
+    html = built_maps[name].read_text()
+    assert not REMOTE_REF.search(html)
+    with offline_page() as (page, log):
+        page.goto(built_maps[name].as_uri())
+        page.wait_for_function("window.geoatlas !== undefined")
+        page.wait_for_timeout(500)
+        assert page.evaluate("typeof L") == "object"
+        titles = page.evaluate("() => window.geoatlas.layers.map(e => e.spec.title)")
+        assert titles == [spec.title for spec in recipe.layers]
+        boxes = page.locator(".ga-layers input[data-layer]")
+        assert boxes.count() == len(recipe.layers)
+        assert page.locator(".ga-legend").is_visible()
+        visible_parts = page.locator(".ga-legend-layer:visible")
+        assert visible_parts.count() == sum(spec.visible for spec in recipe.layers)
+        # hiding a layer hides its legend section
+        boxes.first.uncheck()
+        assert page.locator(".ga-legend-layer:visible").count() == visible_parts.count()
+        boxes.first.check()
+        shot = out_dir / f"{name}.png"
+        page.screenshot(path=str(shot))
+        assert pixel_variance(shot) > 100
+        assert log["console_errors"] == [] and log["page_errors"] == [], log
+        assert log["requests"] == []
+
+
+@pytest.mark.browser
+def test_mes_aynak_popup_and_time_control(atlas, built_maps, out_dir):
+    contract = atlas.contracts[atlas.contracts["asset_id"] == "mes-aynak"].iloc[0]
+    with offline_page() as (page, log):
+        page.goto(built_maps["afghanistan-minerals"].as_uri())
+        page.wait_for_function("window.geoatlas !== undefined")
+        # a real mouse click on the deposit's pixel
+        xy = page.evaluate("""() => {
+            const g = window.geoatlas;
+            const e = g.layers.find(e => e.spec.title === 'Deposits');
+            const f = e.features.find(f => f.feature.properties.i === 'mes-aynak');
+            g.map.setView(f.getLatLng(), 8, {animate: false});
+            const p = g.map.latLngToContainerPoint(f.getLatLng());
+            const r = g.map.getContainer().getBoundingClientRect();
+            return [p.x + r.left, p.y + r.top];
+        }""")
+        page.mouse.click(xy[0], xy[1])
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for()
+        text = popup.inner_text()
+        assert "Mes Aynak" in text
+        assert contract["company"].split(" (")[0] in text
+        page.screenshot(path=str(out_dir / "afghanistan-minerals-popup.png"))
+
+        count = "() => window.geoatlas.layers.map(e => e.group.getLayers().length)"
+        latest = page.evaluate(count)
+        page.locator(".ga-time input").evaluate(
+            "(el) => { el.value = 0; el.dispatchEvent(new Event('input')); }")
+        earliest = page.evaluate(count)
+        assert earliest != latest  # rail links not yet recorded disappear
+        assert page.inner_text(".ga-time-label").startswith("status as of ")
+        assert log["console_errors"] == [] and log["page_errors"] == []

@@ -18,8 +18,8 @@ Examples
 ...                       "location_quality": ["exact", "approximate"]})
 >>> [sym.fill for sym in s.symbols(frame)]
 ['#b87333', '#d4a017']
->>> s.symbols(frame)[1].fill_opacity < s.symbols(frame)[0].fill_opacity
-True
+>>> s.symbols(frame)[0].dash, s.symbols(frame)[1].dash
+(None, (2, 1.5))
 """
 
 from __future__ import annotations
@@ -91,8 +91,8 @@ FALLBACK_PALETTE = (
 )
 QUALITY_NOTES = {
     "exact": "exact location",
-    "approximate": "approximate location (hollow symbol)",
-    "admin_area": "only the province is known (hollow, dotted outline)",
+    "approximate": "approximate location (dashed outline)",
+    "admin_area": "only the province is known (pale, dotted outline)",
     "schematic": "schematic: straight between known places (faded)",
 }
 
@@ -281,10 +281,11 @@ class LayerStyle:
 def _mark_quality(sym: Symbol, geometry: str) -> Symbol:
     """Make imprecise geometry look imprecise, the same way in every renderer."""
     if sym.quality == "approximate" and geometry == "point":
-        return replace(sym, fill_opacity=min(sym.fill_opacity, 0.25), weight=max(sym.weight, 2))
+        return replace(sym, fill_opacity=min(sym.fill_opacity, 0.75), dash=(2, 1.5),
+                       weight=max(sym.weight, 1.5))
     if sym.quality == "admin_area":
-        return replace(sym, fill_opacity=min(sym.fill_opacity, 0.15), dash=(1, 1),
-                       weight=max(sym.weight, 2))
+        return replace(sym, fill_opacity=min(sym.fill_opacity, 0.4), dash=(1, 1.5),
+                       weight=max(sym.weight, 1.5))
     if sym.quality == "schematic":
         if geometry == "polygon":
             return replace(sym, fill_opacity=min(sym.fill_opacity, 0.25), dash=(3, 2))
