@@ -1,0 +1,150 @@
+"""The curated default dataset: real values, every fact cited, disagreements kept."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import shapely
+
+from geoatlas.geometry import distance_to_km
+from geoatlas.schema import split_list
+
+from .conftest import REPO
+
+SHARED_SOURCES = REPO.parent / "shared" / "sources"
+
+
+def test_default_workspace_checks_clean(atlas):
+    assert atlas.check() == []
+
+
+def test_required_content_is_there(atlas):
+    afg = atlas.provinces[atlas.provinces["iso3"] == "AFG"]
+    assert len(afg) == 34
+    assert len(atlas.places) >= 40
+    assert len(atlas.deposits) >= 20
+    for ident in ["mes-aynak", "hajigak", "amu-darya-oil-blocks", "sar-e-sang"]:
+        assert ident in atlas.deposits.index
+    for ident in ["lapis-lazuli", "cpec"]:
+        assert ident in atlas.corridors.index
+    for place in ["kabul", "mazar-e-sharif", "hairatan", "termez", "herat", "torghundi",
+                  "serhetabat", "aqina", "andkhoy", "khaf", "kandahar", "torkham", "peshawar",
+                  "islamabad", "gwadar", "kashgar", "ashgabat", "turkmenbashi", "baku",
+                  "tbilisi", "kars", "istanbul", "almaty", "tashkent", "nantong"]:
+        assert place in atlas.places.index, place
+
+
+def test_mes_aynak_lies_in_logar(atlas):
+    mes = atlas.deposits.loc["mes-aynak"]
+    logar = atlas.provinces[(atlas.provinces["iso3"] == "AFG")
+                            & (atlas.provinces["name"] == "Logar")].geometry.iloc[0]
+    assert mes["province"] == "Logar"
+    assert logar.contains(mes.geometry)
+
+
+def test_hairatan_mazar_link_touches_both_places(atlas):
+    link = atlas.rail[atlas.rail["nodes"] == "hairatan;mazar-e-sharif"].iloc[0]
+    for place in ("hairatan", "mazar-e-sharif"):
+        assert distance_to_km(atlas.places.loc[place].geometry, link.geometry) < 0.01
+    assert link["location_quality"] == "schematic"
+
+
+def test_every_row_cites_a_resolvable_source(atlas):
+    sources = set(atlas.sources["id"])
+    for name in [*atlas.layers, *atlas.tables]:
+        frame = atlas[name]
+        if "source_ids" not in frame or name in ("countries", "provinces"):
+            continue
+        for ident, cell in zip(frame["id"], frame["source_ids"]):
+            ids = split_list(cell)
+            assert ids, f"{name} {ident} cites nothing"
+            assert set(ids) <= sources, f"{name} {ident}: {set(ids) - sources}"
+
+
+def test_shared_documents_exist_where_cited():
+    import csv
+
+    with (REPO / "layers" / "sources.csv").open(encoding="utf-8") as fh:
+        files = [row["file"] for row in csv.DictReader(fh) if row["file"]]
+    assert len(files) == 5
+    if not SHARED_SOURCES.is_dir():
+        pytest.skip("../shared/sources is not beside this checkout")
+    for name in files:
+        assert (SHARED_SOURCES / name).is_file(), name
+
+
+def test_efsas_trade_table_round_trips_exactly(atlas):
+    """Every figure of EFSAS Figure 2, as printed, is in trade.csv, and nothing else is."""
+    doc = SHARED_SOURCES / "000_0ef2029a8a1ec4c5.txt"
+    if not doc.is_file():
+        pytest.skip("the EFSAS paper is not in ../shared/sources")
+    text = doc.read_text(encoding="utf-8")
+    block = text[text.index("**Figure 2"):text.index("Source: China Briefing (2023)")]
+    lines = [ln.split("\t") for ln in block.splitlines() if "\t" in ln]
+    periods = [re.sub(r"</?b>", "", c) for c in lines[0][1:]]
+    printed = {}
+    label_of = {}
+    for cells in lines[1:]:
+        label = cells[0]
+        if label == "China's share":
+            label = label_of["last"] + " / China's share"
+        else:
+            label_of["last"] = label
+        for period, value in zip(periods, cells[1:]):
+            printed[(label, period)] = value
+    assert len(printed) == 20
+    trade = atlas.trade[atlas.trade["id"].str.startswith("efsas-fig2-")]
+    stored = {}
+    for row in trade.itertuples():
+        total = "imports" if "imports" in row.measure else "exports"
+        label = f"Afghanistan's total {total}"
+        if row.partner == "CHN":
+            label += " / China's share"
+        stored[(label, row.period)] = row.as_printed
+        value = float(row.as_printed.replace(",", "").rstrip("%"))
+        assert row.value == pytest.approx(value)
+    assert stored == printed
+
+
+def test_disagreeing_sources_are_both_kept(atlas):
+    ev = atlas.events
+    lapis = ev[(ev["subject_id"] == "lapis-lazuli") & (ev["kind"] == "agreement")]
+    by_source = {row.source_ids.split(";")[0]: row.date for row in lapis.itertuples()}
+    assert by_source["efsas-2023"] == "2016"
+    assert by_source["idd-2023-azerbaijan"].startswith("2017-11")
+
+
+def test_capeic_contract_signed_then_terminated(atlas):
+    c = atlas.contracts.set_index("id").loc["amu-darya-capeic-2023"]
+    assert c["status"] == "terminated"
+    assert atlas.as_of("2024-01-01").contracts.set_index("id").loc[
+        "amu-darya-capeic-2023", "status"] == "signed"
+    assert atlas.as_of("2025-07-01").contracts.set_index("id").loc[
+        "amu-darya-capeic-2023", "status"] == "terminated"
+    assert "amu-darya-capeic-2023" not in set(atlas.as_of("2020-01-01").contracts["id"])
+
+
+def test_imprecise_geometry_is_marked(atlas):
+    assert set(atlas.rail["location_quality"]) == {"schematic"}
+    assert set(atlas.corridors["location_quality"]) == {"schematic"}
+    assert (atlas.deposits["location_quality"] != "exact").all() or \
+        atlas.deposits.loc[atlas.deposits["location_quality"] == "exact", "coord_source"].ne(
+            "").all()
+
+
+def test_points_sit_inside_their_country(atlas):
+    countries = atlas.countries
+    for layer in ("places", "deposits"):
+        frame = atlas[layer]
+        for ident, row in frame.iterrows():
+            shape = countries.loc[row["country"]].geometry
+            assert distance_to_km(row.geometry, shape) <= 5, (layer, ident)
+
+
+def test_belt_is_a_valid_polygon_inside_afghanistan(atlas):
+    belt = atlas.belts.iloc[0].geometry
+    assert belt.is_valid and belt.geom_type in ("Polygon", "MultiPolygon")
+    afg = atlas.countries.loc["AFG"].geometry
+    inside = shapely.area(shapely.intersection(belt, afg)) / shapely.area(belt)
+    assert inside > 0.95
