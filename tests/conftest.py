@@ -13,6 +13,9 @@ import pytest
 
 import geoatlas
 
+# scripts run by other interpreters (PyQGIS on /usr/bin/python3), not test modules
+collect_ignore = ["qgis_probe.py"]
+
 REPO = Path(__file__).resolve().parents[1]
 MINI = REPO / "tests" / "fixtures" / "mini"
 OUT = REPO / "out"

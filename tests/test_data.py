@@ -10,7 +10,7 @@ import shapely
 from geoatlas.geometry import distance_to_km
 from geoatlas.schema import split_list
 
-from .conftest import REPO
+from tests.conftest import REPO
 
 SHARED_SOURCES = REPO.parent / "shared" / "sources"
 

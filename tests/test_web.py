@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from browser import offline_page
+from tests.browser import offline_page
 from click.testing import CliRunner
 
 import geoatlas
