@@ -26,7 +26,7 @@ check: $(BIN)/.installed
 	$(BIN)/geoatlas check
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check src tests scripts bench
+	$(BIN)/ruff check
 
 test: lint
 	$(BIN)/python -m pytest -q

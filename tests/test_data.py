@@ -9,7 +9,6 @@ import shapely
 
 from geoatlas.geometry import distance_to_km
 from geoatlas.schema import split_list
-
 from tests.conftest import REPO
 
 SHARED_SOURCES = REPO.parent / "shared" / "sources"

@@ -6,7 +6,6 @@ import re
 
 import numpy as np
 import pytest
-from tests.browser import offline_page
 from click.testing import CliRunner
 
 import geoatlas
@@ -14,6 +13,7 @@ from geoatlas.build import build
 from geoatlas.cli import cli
 from geoatlas.recipe import load_recipe
 from geoatlas.render.web import render_html
+from tests.browser import offline_page
 
 HOSTILE = (
     "<img src=x onerror=\"window.__pwned=1\"> ' \" ` ${window.__pwned=2} {{7*7}} "

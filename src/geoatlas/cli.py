@@ -17,6 +17,8 @@ import click
 
 from . import __version__
 from .build import OUTPUTS
+from .cli_export import export
+from .cli_raster import raster
 from .errors import GeoatlasError, ValidationError
 
 log = logging.getLogger("geoatlas")
@@ -115,6 +117,10 @@ def _size(path: Path) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return ""
+
+
+cli.add_command(raster)
+cli.add_command(export)
 
 
 def main() -> None:

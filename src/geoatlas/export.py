@@ -6,8 +6,9 @@ frame is first flattened into plain OGR types by :func:`ogr_frame` (the same fla
 the QGIS GeoPackage uses): lists become ``;``-separated strings, dates ISO 8601 text.
 
 GeoJSON follows RFC 7946: lon/lat order, right-hand winding, no ``crs`` member and
-coordinates rounded to 7 decimals (about 1 cm). Shapefile field names are cut to 10
-characters by :func:`shapefile_names`.
+coordinates rounded to 7 decimals (about 1 cm). FlatGeobuf gets a spatial index, so its
+features come back in index order. Shapefile field names are cut to 10 characters by
+:func:`shapefile_names`.
 
 Examples
 --------
@@ -155,6 +156,7 @@ def export_frame(
     format: str | None = None,
     engine: str = "pyogrio",
     layer: str | None = None,
+    overwrite: bool = False,
 ) -> Path:
     """Write a GeoDataFrame to ``path`` in ``format``, atomically.
 
@@ -170,6 +172,8 @@ def export_frame(
         The OGR binding that writes. GeoParquet is always written by pyarrow.
     layer : str, optional
         Layer name inside a GeoPackage (default: the file stem).
+    overwrite : bool
+        Replace an existing file (default: refuse).
 
     Returns
     -------
@@ -181,10 +185,13 @@ def export_frame(
     QueryError
         Unknown format or engine.
     OutputError
-        The file could not be written (any previous file is left untouched).
+        The file exists (and ``overwrite`` is false) or could not be written; any
+        previous file is left untouched.
     """
     path = Path(path)
     fmt = _format_for(path, format)
+    if path.exists() and not overwrite:
+        raise OutputError(f"{path} exists; use --overwrite (overwrite=True) to replace it")
     if engine not in ENGINES:
         raise QueryError(f"unknown engine '{engine}'; engines: {', '.join(ENGINES)}")
     data = ogr_frame(frame)
@@ -216,6 +223,7 @@ def export_layer(
     path: str | Path,
     format: str | None = None,
     engine: str = "pyogrio",
+    overwrite: bool = False,
 ) -> Path:
     """Export layer ``name`` of ``atlas`` to ``path`` (see :func:`export_frame`).
 
@@ -231,6 +239,8 @@ def export_layer(
         Default: from the suffix of ``path``.
     engine : {"pyogrio", "fiona"}
         The OGR binding that writes (GeoParquet is always written by pyarrow).
+    overwrite : bool
+        Replace an existing file (default: refuse).
 
     Returns
     -------
@@ -242,12 +252,12 @@ def export_layer(
     QueryError
         Unknown layer, format or engine.
     OutputError
-        The file could not be written.
+        The file exists (without ``overwrite``) or could not be written.
     """
     layers = list(getattr(atlas, "layers", []))
     if name not in layers:
         raise QueryError(f"unknown layer '{name}'; layers: {', '.join(layers)}")
-    return export_frame(atlas[name], path, format, engine, layer=name)
+    return export_frame(atlas[name], path, format, engine, layer=name, overwrite=overwrite)
 
 
 def _format_for(path: Path, format: str | None) -> str:

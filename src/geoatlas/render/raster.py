@@ -137,6 +137,7 @@ class Raster:
         }
         if self.rgba:
             profile["photometric"] = "RGB"
+            profile["alpha"] = "YES"
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
         os.close(fd)
         try:
@@ -501,8 +502,9 @@ def describe(raster: Raster) -> str:
     valid = band[band != raster.nodata] if raster.nodata is not None else band
     _, rows, cols = raster.data.shape
     t = raster.transform
-    crs = raster.crs.to_epsg()
-    crs_text = f"EPSG:{crs}" if crs else raster.crs.name
+    from .static import describe_crs
+
+    crs_text = describe_crs(raster.crs)
     rng = (f", values {float(valid.min()):.4g}..{float(valid.max()):.4g}"
            if valid.size and not raster.rgba else "")
     return f"{cols} x {rows} cells of {abs(t.a) / 1000:.3g} x {abs(t.e) / 1000:.3g} km, " \

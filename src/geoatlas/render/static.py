@@ -59,6 +59,8 @@ BORDER = "#a39e93"
 LABEL_PT = 7.0
 LEGEND_PT = 7.0
 SIZE_IN = (11.69, 8.27)
+ATTRIBUTION_PT = 5.8
+MAX_ATTRIBUTION_LINES = 9
 _CORNERS = ("lower left", "lower right", "upper left", "upper right")
 
 
@@ -187,11 +189,11 @@ def describe_crs(crs: CRS) -> str:
 
 
 def _lat(v: float) -> str:
-    return f"{abs(v):.1f}°{'N' if v >= 0 else 'S'}"
+    return "0°" if v == 0 else f"{abs(v):.1f}°{'N' if v > 0 else 'S'}"
 
 
 def _lon(v: float) -> str:
-    return f"{abs(v):.1f}°{'E' if v >= 0 else 'W'}"
+    return "0°" if v == 0 else f"{abs(v):.1f}°{'E' if v > 0 else 'W'}"
 
 
 # -- public entry points -------------------------------------------------------------------
@@ -497,7 +499,7 @@ def _draw_graticule(ax, frame: MapFrame, edge_labels: bool) -> None:
     from matplotlib.transforms import blended_transform_factory
 
     minx, miny, maxx, maxy = frame.extent
-    step = _nice_step(max(maxx - minx, maxy - miny))
+    step = _nice_step(max(maxx - minx, maxy - miny), target=6)
     t = transformer(WGS84, frame.crs)
     xmin, ymin, xmax, ymax = frame.bounds
     pad_lon, pad_lat = (maxx - minx) * 0.5, (maxy - miny) * 0.5
@@ -702,59 +704,135 @@ def _union_bbox(artists, ax):
 
 
 def _halo(*texts, width: float = 2.2) -> None:
+    """Put a white halo behind each text.
+
+    The halo is a separate, stroked copy drawn just below the text: text drawn with a
+    path effect turns into outlines in PDF and SVG, and would no longer be selectable.
+    """
     from matplotlib import patheffects
 
     for t in texts:
-        t.set_path_effects([patheffects.withStroke(linewidth=width, foreground="white",
-                                                   alpha=0.9)])
+        ax = t.axes
+        x, y = t.get_position()
+        halo = ax.text(x, y, t.get_text(), transform=t.get_transform(),
+                       ha=t.get_horizontalalignment(), va=t.get_verticalalignment(),
+                       fontproperties=t.get_fontproperties(), rotation=t.get_rotation(),
+                       color="white", alpha=0.9, zorder=t.get_zorder() - 0.01,
+                       clip_on=t.get_clip_on(), gid="halo")
+        halo.set_path_effects([patheffects.Stroke(linewidth=width, foreground="white")])
 
 
 def _draw_inset(ax, atlas, frame: MapFrame) -> None:
-    """A locator map: the region's countries and the main map's extent as a red box."""
-    minx, miny, maxx, maxy = frame.extent
-    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-    half_w = max((maxx - minx) * 1.6, 14.0)
-    half_h = max((maxy - miny) * 1.6, 10.0)
+    """A locator map: the region around the map, or a globe when the map is regional.
+
+    The main map's view is outlined in red. When the view already spans most of the
+    basemap (a regional map), a regional inset would show nothing new, so the inset is
+    an orthographic globe centred on the map instead.
+    """
+    view_ring = _view_ring_lonlat(frame)
+    vminx, vminy = view_ring.min(axis=0)
+    vmaxx, vmaxy = view_ring.max(axis=0)
+    cx, cy = frame.centre
+    half_w = max((vmaxx - vminx) * 1.25, 14.0)
+    half_h = max((vmaxy - vminy) * 1.25, 10.0)
     box = (max(cx - half_w, -180), max(cy - half_h, -85), min(cx + half_w, 180),
            min(cy + half_h, 85))
     if "countries" in atlas.layers:
         cb = atlas["countries"].total_bounds
-        box = (max(box[0], cb[0]), max(box[1], cb[1]), min(box[2], cb[2]), min(box[3], cb[3]))
-    inset = MapFrame(frame.crs, box, tuple(float(b) for b in transformer(WGS84, frame.crs)
-                                           .transform_bounds(*box, densify_pts=101)))
+        clipped = (max(box[0], cb[0]), max(box[1], cb[1]), min(box[2], cb[2]),
+                   min(box[3], cb[3]))
+        globe = (clipped[2] - clipped[0]) < (vmaxx - vminx) * 1.6 or (
+            clipped[3] - clipped[1]) < (vmaxy - vminy) * 1.6
+        box = clipped
+    else:
+        globe = True
+    if globe:
+        crs = CRS.from_proj4(f"+proj=ortho +lat_0={cy:.4f} +lon_0={cx:.4f} +datum=WGS84 "
+                             "+units=m +no_defs")
+        r = 6378137.0 * 1.02
+        inset = MapFrame(crs, (cx - 90, max(cy - 90, -90), cx + 90, min(cy + 90, 90)),
+                         (-r, -r, r, r))
+    else:
+        crs = frame.crs
+        inset = MapFrame(crs, box, tuple(float(b) for b in transformer(WGS84, crs)
+                                         .transform_bounds(*box, densify_pts=101)))
     _setup_map_axes(ax, inset)
     for spine in ax.spines.values():
         spine.set_linewidth(0.6)
+    if globe:
+        from matplotlib.patches import Circle
+
+        ax.set_facecolor("white")
+        ax.add_patch(Circle((0, 0), 6378137.0, facecolor=SEA, edgecolor="#8d99a6",
+                            linewidth=0.6, zorder=0.5))
+        _draw_globe_graticule(ax, crs, cx)
     if "countries" in atlas.layers:
         from matplotlib.collections import PathCollection
 
         countries = atlas["countries"]
-        geoms = _project(countries, inset, pad=0.05)
+        if globe:
+            lonlat = countries.geometry.clip_by_rect(cx - 85, max(cy - 85, -89),
+                                                     cx + 85, min(cy + 85, 89))
+            geoms = lonlat.to_crs(crs).to_numpy()
+        else:
+            geoms = _project(countries, inset, pad=0.05)
+        view_box = shapely.Polygon(view_ring)
+        ll = countries.geometry.to_numpy()
         paths, faces = [], []
-        ext_box = shapely.box(*frame.bounds)
-        for g in geoms:
-            path = _polygon_path(g) if g is not None and not g.is_empty else None
+        for g, g_ll in zip(geoms, ll):
+            path = (_polygon_path(g) if g is not None and not g.is_empty
+                    and np.isfinite(shapely.get_coordinates(g)).all() else None)
             if path is None:
                 continue
             paths.append(path)
-            faces.append("#d9d3c5" if g.intersects(ext_box) else "#ece9e2")
+            faces.append("#d9d3c5" if g_ll.intersects(view_box) else "#ece9e2")
         ax.add_collection(PathCollection(paths, facecolors=faces, edgecolors="white",
-                                         linewidths=0.35, zorder=1))
-    xmin, ymin, xmax, ymax = frame.bounds  # same CRS: the main map is a rectangle here
-    ax.plot([xmin, xmax, xmax, xmin, xmin], [ymin, ymin, ymax, ymax, ymin], color="#c0392b",
-            linewidth=1.3, zorder=5, solid_joinstyle="miter")
+                                         linewidths=0.3, zorder=1))
+    x, y = transformer(WGS84, crs).transform(view_ring[:, 0], view_ring[:, 1])
+    ax.plot(x, y, color="#c0392b", linewidth=1.3, zorder=5, solid_joinstyle="miter")
 
 
-def _densified_box(ext, n: int = 50) -> np.ndarray:
-    minx, miny, maxx, maxy = ext
-    xs = np.linspace(minx, maxx, n)
-    ys = np.linspace(miny, maxy, n)
-    return np.concatenate([
-        np.column_stack([xs, np.full(n, miny)]),
-        np.column_stack([np.full(n, maxx), ys]),
-        np.column_stack([xs[::-1], np.full(n, maxy)]),
-        np.column_stack([np.full(n, minx), ys[::-1]]),
+def _view_ring_lonlat(frame: MapFrame, n: int = 40) -> np.ndarray:
+    """The outline of the map's projected bounds, densified, in lon/lat."""
+    xmin, ymin, xmax, ymax = frame.bounds
+    xs, ys = np.linspace(xmin, xmax, n), np.linspace(ymin, ymax, n)
+    ring = np.concatenate([
+        np.column_stack([xs, np.full(n, ymin)]),
+        np.column_stack([np.full(n, xmax), ys]),
+        np.column_stack([xs[::-1], np.full(n, ymax)]),
+        np.column_stack([np.full(n, xmin), ys[::-1]]),
     ])
+    lon, lat = transformer(frame.crs, WGS84).transform(ring[:, 0], ring[:, 1])
+    return np.column_stack([lon, lat])
+
+
+def _draw_globe_graticule(ax, crs: CRS, lon0: float) -> None:
+    from matplotlib.collections import LineCollection
+
+    t = transformer(WGS84, crs)
+    segs = []
+    lat_line = np.linspace(-89, 89, 180)
+    for lon in np.arange(-180, 180, 30):
+        x, y = t.transform(np.full_like(lat_line, lon), lat_line)
+        segs += _finite_runs(x, y)
+    lon_line = np.linspace(-180, 180, 361)
+    for lat in range(-60, 90, 30):
+        x, y = t.transform(lon_line, np.full_like(lon_line, lat))
+        segs += _finite_runs(x, y)
+    ax.add_collection(LineCollection(segs, colors="#b8c7d4", linewidths=0.3, zorder=0.8))
+
+
+def _finite_runs(x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
+    ok = np.isfinite(x) & np.isfinite(y)
+    runs, start = [], None
+    for i, good in enumerate(np.append(ok, False)):
+        if good and start is None:
+            start = i
+        elif not good and start is not None:
+            if i - start > 1:
+                runs.append(np.column_stack([x[start:i], y[start:i]]))
+            start = None
+    return runs
 
 
 # -- labels ------------------------------------------------------------------------------
@@ -776,6 +854,20 @@ def _label_field(p: PreparedLayer) -> str | None:
     return None
 
 
+def short_label(text: str, limit: int = 24) -> str:
+    """A map label: long names lose a trailing parenthesis ("Mes Aynak (Logar)" stays).
+
+    >>> short_label("Khanneshin carbonatite (Helmand rare earths/uranium)")
+    'Khanneshin carbonatite'
+    """
+    text = " ".join(str(text).split())
+    if len(text) > limit and text.endswith(")") and " (" in text:
+        head = text[: text.rindex(" (")].strip()
+        if head:
+            return head
+    return text
+
+
 def _label_candidates(atlas, recipe, layers, frame: MapFrame) -> list[_Candidate]:
     wanted = set(recipe.static.labels)
     out: list[_Candidate] = []
@@ -789,6 +881,7 @@ def _label_candidates(atlas, recipe, layers, frame: MapFrame) -> list[_Candidate
         for ident, geom, sym, text in zip(p.frame.index, geoms, p.symbols, p.frame[field_name]):
             if geom is None or geom.is_empty or not isinstance(text, str) or not text.strip():
                 continue
+            text = short_label(text)
             kind = geom.geom_type
             if kind == "Point":
                 out.append(_Candidate(geom.x, geom.y, text, sym.radius * PT_PER_PX,
@@ -799,7 +892,7 @@ def _label_candidates(atlas, recipe, layers, frame: MapFrame) -> list[_Candidate
                            key=lambda g: g.length, default=None)
                 if line is None:
                     continue
-                for f in (0.5, 0.35, 0.65, 0.2, 0.8):
+                for f in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88):
                     pt = line.interpolate(f, normalized=True)
                     out.append(_Candidate(pt.x, pt.y, text, _lw(sym) / 2, 5 - abs(f - 0.5),
                                           "line", (p.name, str(ident))))
@@ -862,6 +955,10 @@ def _draw_labels(ax, atlas, recipe, layers, frame, points, blockers, renderer):
         if c.kind == "point":
             options = [(dx * (c.radius_pt + 2), dy * (c.radius_pt + 2), ha, va)
                        for (dx, dy), ha, va in _POINT_OFFSETS]
+        elif c.kind == "line":
+            off = c.radius_pt + 2.5
+            options = [(0, off, "center", "bottom"), (0, -off, "center", "top"),
+                       (0, 0, "center", "center")]
         else:
             options = [(0, 0, "center", "center")]
         style = _label_style(c.kind)
@@ -986,6 +1083,41 @@ def entry_label(p: PreparedLayer, e: LegendEntry) -> str:
     return e.label or p.spec.title
 
 
+def _text_width(text: str, size: float, renderer=None) -> float:
+    """Width in points of ``text`` set in :data:`FONT` at ``size`` points.
+
+    With an Agg ``renderer`` the hinted raster width is measured (a few % wider than
+    the outline width at small sizes), so wrapped lines fit the PNG too.
+    """
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    prop = FontProperties(family=FONT, size=size)
+    if renderer is not None:
+        w = renderer.get_text_width_height_descent(text, prop, ismath=False)[0]
+        return w * 72.0 / renderer.dpi
+    return TextToPath().get_text_width_height_descent(text, prop, ismath=False)[0]
+
+
+def _wrap_measured(text: str, width_pt: float, size: float, renderer=None) -> list[str]:
+    """Greedy word wrap by measured text width (not character counts)."""
+    words = text.split()
+    if not words:
+        return []
+    space = _text_width("a a", size, renderer) - 2 * _text_width("a", size, renderer)
+    lines, current, current_w = [], [words[0]], _text_width(words[0], size, renderer)
+    for word in words[1:]:
+        w = _text_width(word, size, renderer)
+        if current_w + space + w <= width_pt:
+            current.append(word)
+            current_w += space + w
+        else:
+            lines.append(" ".join(current))
+            current, current_w = [word], w
+    lines.append(" ".join(current))
+    return lines
+
+
 def _expand(frame: MapFrame, aspect: float) -> MapFrame:
     """The frame with its bounds grown about the centre to width/height ``aspect``.
 
@@ -1014,7 +1146,7 @@ class _Layout:
         self.fig, self.frame, self.recipe, self.atlas, self.shown = fig, frame, recipe, atlas, shown
         self.W, self.H = fig.get_size_inches()
         self.attr_lines = self._attribution_lines()
-        self.bottom = 0.22 + len(self.attr_lines) * 6.2 * 1.3 / 72 + 0.12
+        self.bottom = 0.22 + len(self.attr_lines) * ATTRIBUTION_PT * 1.3 / 72 + 0.12
         avail_w = self.W - 2 * self.MARGIN - self.PANEL - self.GAP
         avail_h = self.H - self.TOP - self.bottom
         self.map_box = (self.MARGIN + 0.12, self.bottom, avail_w - 0.12, avail_h)
@@ -1062,7 +1194,7 @@ class _Layout:
 
     def inset_axes(self):
         left, bottom, w, h = self.map_box
-        iw = min(w * 0.27, 2.3)
+        iw = min(w * 0.25, 2.0)
         ih = iw * 0.78
         pad = 0.06
         x = left + pad if "left" in self.inset_corner else left + w - iw - pad
@@ -1104,21 +1236,32 @@ class _Layout:
         first = f"{credits} Projection: {crs}."
         cited = cited_sources(self.atlas, self.shown)
         if cited:
-            second = "Documents cited by the features shown: " + "; ".join(cited) + "."
+            second = (f"Sources cited by the features shown ({len(cited)}; full titles and "
+                      "links in layers/sources.csv): " + "; ".join(cited) + ".")
         else:
             second = "No documents are cited by the features shown."
-        width = int((self.W - 2 * self.MARGIN) * 72 / (6.2 * 0.53))
-        lines = textwrap.wrap(first, width) + textwrap.wrap(second, width)
+        width_pt = (self.W - 2 * self.MARGIN) * 72 * 0.96  # PNG hinting at low dpi is wider
+        renderer = self.fig.canvas.get_renderer()
+        lines = _wrap_measured(first, width_pt, ATTRIBUTION_PT, renderer) + _wrap_measured(
+            second, width_pt, ATTRIBUTION_PT, renderer)
+        if len(lines) > MAX_ATTRIBUTION_LINES:
+            more = " … (see layers/sources.csv)"
+            lines = lines[:MAX_ATTRIBUTION_LINES]
+            last = lines[-1]
+            while last and _text_width(last + more, ATTRIBUTION_PT, renderer) > width_pt:
+                last = last.rsplit(" ", 1)[0] if " " in last else ""
+            lines[-1] = last.rstrip("; ") + more
         return lines
 
     def attribution(self) -> None:
         left = self.MARGIN
         self.fig.text(left / self.W, 0.2 / self.H, "\n".join(self.attr_lines), ha="left",
-                      va="bottom", fontsize=6.2, color=MUTED, linespacing=1.3,
+                      va="bottom", fontsize=ATTRIBUTION_PT, color=MUTED, linespacing=1.3,
                       gid="attribution")
 
     # -- legend ----------------------------------------------------------------------
     def legends(self, shown: Sequence[PreparedLayer]) -> None:
+        """Stack one Legend per layer part in the side panel, shrinking to fit."""
         from matplotlib.legend import Legend
 
         _, bottom, _, h = self.map_box
@@ -1126,50 +1269,39 @@ class _Layout:
         pax = self.fig.add_axes(self._frac(self.panel_x, bottom, panel_w, h), label="legend")
         pax.axis("off")
         renderer = self.fig.canvas.get_renderer()
+        panel_h = pax.get_window_extent(renderer).height
         handler = _swatch_handler()
-        parts = []
-        for p in shown:
-            for i, entries in enumerate(legend_parts(p)):
-                parts.append((p, i, entries))
-        for fontsize in (LEGEND_PT, 6.5, 6.0):
+        parts = [(p, i, entries, i + 1 == len(legend_parts(p)))
+                 for p in shown for i, entries in enumerate(legend_parts(p))]
+        # (columns, font size, wrap width in characters), tried in order
+        configs = ((1, LEGEND_PT, 46), (2, LEGEND_PT, 21), (2, 6.5, 23), (2, 6.0, 25),
+                   (2, 5.5, 27))
+        for ncols, fontsize, wrap in configs:
             for a in list(pax.artists):
                 a.remove()
-            legends = []
-            fits = True
-            y = 1.0
-            col = 0
-            ncols = 1
-            wrap = 44 if fontsize >= LEGEND_PT else 48
-            for p, i, entries in parts:
-                leg = self._legend(pax, Legend, handler, p, i, entries, fontsize,
-                                   wrap if ncols == 1 else 24)
-                leg.set_bbox_to_anchor((col * 0.5, y), transform=pax.transAxes)
+            col, y, fits = 0, 1.0, True
+            made = []
+            for p, i, entries, last in parts:
+                leg = self._legend(pax, Legend, handler, p, i, entries, fontsize, wrap)
                 pax.add_artist(leg)
-                bb = leg.get_window_extent(renderer)
-                height = bb.height / pax.get_window_extent(renderer).height
+                made.append((p, i, leg, last,
+                             leg.get_window_extent(renderer).height / panel_h))
+            for k, (p, i, leg, last, height) in enumerate(made):
+                if i == 0 and y < 1.0 and col + 1 < ncols:
+                    # keep a layer in one column when it fits there
+                    whole = sum(m[4] + 0.012 for m in made[k:] if m[0] is p)
+                    if y - whole < 0 and whole <= 1.0:
+                        col, y = col + 1, 1.0
+                if y - height < 0 and col + 1 < ncols:
+                    col, y = col + 1, 1.0
                 if y - height < 0:
                     fits = False
-                    break
-                y -= height + (0.012 if i + 1 < len(legend_parts(p)) else 0.03)
-                legends.append(leg)
+                leg.set_bbox_to_anchor((col * 0.5, y), transform=pax.transAxes)
+                y -= height + (0.035 if last else 0.012)
             if fits:
                 break
-        if not fits:  # two columns at the smallest size
-            for a in list(pax.artists):
-                a.remove()
-            y, col = 1.0, 0
-            for p, i, entries in parts:
-                leg = self._legend(pax, Legend, handler, p, i, entries, 6.0, 26)
-                leg.set_bbox_to_anchor((col * 0.52, y), transform=pax.transAxes)
-                pax.add_artist(leg)
-                height = (leg.get_window_extent(renderer).height
-                          / pax.get_window_extent(renderer).height)
-                if y - height < 0 and col == 0:
-                    col, y = 1, 1.0
-                    leg.set_bbox_to_anchor((0.52, y), transform=pax.transAxes)
-                y -= height + 0.02
 
-    def _legend(self, pax, Legend, handler, p, i, entries, fontsize, wrap):  # noqa: N803
+    def _legend(self, pax, Legend, handler, p, i, entries, fontsize, wrap):
         handles = [_Swatch(e) for e in entries]
         labels = ["\n".join(textwrap.wrap(entry_label(p, e), wrap)) or " " for e in entries]
         lone = len(p.legend) == 1 and not p.legend[0].label
@@ -1179,7 +1311,7 @@ class _Layout:
         handleheight = max(0.9, (2 * max_r + 2) / fontsize)
         leg = Legend(pax, handles, labels, loc="upper left", fontsize=fontsize,
                      title=title, title_fontsize=fontsize + 0.8, alignment="left",
-                     handler_map={_Swatch: handler}, handlelength=3.4,
+                     handler_map={_Swatch: handler}, handlelength=3.0,
                      handleheight=handleheight, handletextpad=0.7, labelspacing=0.45,
                      borderpad=0.0, borderaxespad=0.0, frameon=False)
         if title:
@@ -1191,8 +1323,8 @@ class _Layout:
         return leg
 
 
-def cited_sources(atlas, shown: Sequence[PreparedLayer]) -> list[str]:
-    """``Title (Publisher, year)`` of every document cited by the features shown.
+def cited_sources(atlas, shown: Sequence[PreparedLayer], short: bool = True) -> list[str]:
+    """The documents cited by the features shown, one citation each.
 
     Parameters
     ----------
@@ -1200,11 +1332,14 @@ def cited_sources(atlas, shown: Sequence[PreparedLayer]) -> list[str]:
         The workspace (its ``sources`` table).
     shown : sequence of PreparedLayer
         The layers drawn; their rows' ``source_ids`` and ``coord_source`` count.
+    short : bool
+        ``Publisher year`` (the title when there is no publisher), duplicates merged:
+        what fits under a print map. Otherwise ``Title (Publisher, year)``.
 
     Returns
     -------
     list of str
-        One entry per cited document, sorted by publisher then title.
+        Citations sorted case-insensitively.
     """
     ids: set[str] = set()
     for p in shown:
@@ -1216,11 +1351,16 @@ def cited_sources(atlas, shown: Sequence[PreparedLayer]) -> list[str]:
         return []
     src = atlas["sources"]
     src = src[src["id"].isin(ids)]
-    out = []
+    out: set[str] = set()
     for row in src.itertuples(index=False):
-        bits = [b for b in (str(getattr(row, "publisher", "") or "").strip(),
-                            str(getattr(row, "published", "") or "")[:4]) if b]
+        publisher = str(getattr(row, "publisher", "") or "").strip()
+        year = str(getattr(row, "published", "") or "").strip()[:4]
         title = str(row.title).strip()
-        out.append((str(getattr(row, "publisher", "") or "").lower(), title.lower(),
-                    f"{title} ({', '.join(bits)})" if bits else title))
-    return [t for *_, t in sorted(out)]
+        if short:
+            if not publisher:
+                publisher = title if len(title) <= 60 else title[:57].rstrip() + "…"
+            out.add(f"{publisher} {year}".strip())
+        else:
+            bits = ", ".join(b for b in (publisher, year) if b)
+            out.add(f"{title} ({bits})" if bits else title)
+    return sorted(out, key=lambda t: (t.casefold(), t))

@@ -1,0 +1,136 @@
+"""``geoatlas raster [WORKSPACE] PRODUCT [options] --out PATH``: GeoTIFF products.
+
+Products: ``distance`` (km to the nearest feature of a layer), ``density`` (kernel
+density of deposits, optionally weighted) and ``map`` (a recipe's static map as a
+georeferenced image). rasterio and matplotlib load only when a product is made.
+
+Examples
+--------
+>>> from click.testing import CliRunner
+>>> "distance" in CliRunner().invoke(raster, ["--help"]).output
+True
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+class _WorkspaceGroup(click.Group):
+    """A group taking an optional WORKSPACE before the product name.
+
+    ``geoatlas raster distance ...`` and ``geoatlas raster ./ws distance ...`` both work:
+    a first argument that is not a product name is the workspace.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        args = list(args)
+        for i, arg in enumerate(args):
+            if arg.startswith("-"):
+                continue
+            if arg not in self.commands:
+                ctx.meta["geoatlas.workspace"] = args.pop(i)
+            break
+        return super().parse_args(ctx, args)
+
+
+def _atlas(ctx: click.Context, as_of: str | None):
+    from .atlas import open as open_atlas
+
+    return open_atlas(ctx.meta.get("geoatlas.workspace"), as_of=as_of)
+
+
+def _finish(surface, out: str, overwrite: bool) -> None:
+    from .render.raster import describe
+
+    path = surface.write(Path(out), overwrite=overwrite)
+    click.echo(f"wrote {path}: {describe(surface)}")
+
+
+_out = click.option("--out", required=True, type=click.Path(dir_okay=False),
+                    help="GeoTIFF to write.")
+_overwrite = click.option("--overwrite", is_flag=True, help="Replace an existing file.")
+_as_of = click.option("--as-of", default=None, metavar="DATE",
+                      help="Use statuses as of this ISO date (default: latest).")
+_resolution = click.option("--resolution-km", type=click.FloatRange(min=0, min_open=True),
+                           default=5.0, show_default=True, help="Cell size in km.")
+_extent = click.option("--extent", nargs=4, type=float, default=None,
+                       metavar="MINLON MINLAT MAXLON MAXLAT",
+                       help="Area to cover (default: the workspace's features).")
+_where = click.option("--where", default=None, metavar="EXPR",
+                      help="Pandas query selecting features, e.g. \"status == 'operating'\".")
+
+
+@click.group(cls=_WorkspaceGroup, subcommand_metavar="[WORKSPACE] PRODUCT [ARGS]...",
+             context_settings={"help_option_names": ["-h", "--help"]})
+def raster() -> None:
+    """Write a GeoTIFF product of WORKSPACE (default: the current one).
+
+    The grid is in a Lambert conformal conic fitted to the extent, with square cells;
+    files are tiled, deflate-compressed, carry their CRS, nodata and band
+    descriptions, and are written atomically.
+    """
+
+
+@raster.command()
+@click.option("--to", "layer", required=True, metavar="LAYER",
+              help="Layer to measure to, e.g. rail or corridors.")
+@_where
+@_resolution
+@_extent
+@_as_of
+@_out
+@_overwrite
+@click.pass_context
+def distance(ctx, layer, where, resolution_km, extent, as_of, out, overwrite) -> None:
+    """Geodesic distance in km from every cell to the nearest feature of a layer."""
+    from .render.raster import distance_surface
+
+    atlas = _atlas(ctx, as_of)
+    surface = distance_surface(atlas, layer, where=where, resolution_km=resolution_km,
+                               extent=extent or None)
+    _finish(surface, out, overwrite)
+
+
+@raster.command()
+@click.option("--layer", default="deposits", show_default=True, help="Layer to count.")
+@click.option("--weight", default=None, metavar="FIELD",
+              help="Numeric field to weight by, e.g. contract_value_usd.")
+@click.option("--bandwidth-km", type=click.FloatRange(min=0, min_open=True), default=50.0,
+              show_default=True, help="Standard deviation of the Gaussian kernel.")
+@_where
+@_resolution
+@_extent
+@_as_of
+@_out
+@_overwrite
+@click.pass_context
+def density(ctx, layer, weight, bandwidth_km, where, resolution_km, extent, as_of, out,
+            overwrite) -> None:
+    """Kernel density of a layer's features (per km²), optionally weighted."""
+    from .render.raster import density_surface
+
+    atlas = _atlas(ctx, as_of)
+    surface = density_surface(atlas, layer, weight=weight, bandwidth_km=bandwidth_km,
+                              resolution_km=resolution_km, extent=extent or None, where=where)
+    _finish(surface, out, overwrite)
+
+
+@raster.command("map")
+@click.option("--map", "name", required=True, metavar="NAME", help="Recipe (maps/NAME.toml).")
+@click.option("--dpi", type=click.IntRange(30, 1200), default=None,
+              help="Pixels per inch (default: the recipe's [static] dpi).")
+@click.option("--width-in", type=click.FloatRange(min=1, max=60), default=8.0,
+              show_default=True, help="Print width of the image in inches.")
+@_out
+@_overwrite
+@click.pass_context
+def map_(ctx, name, dpi, width_in, out, overwrite) -> None:
+    """A recipe's static map as a georeferenced RGBA GeoTIFF (bounds = map extent)."""
+    from .render.raster import map_geotiff
+
+    atlas = _atlas(ctx, None)
+    surface = map_geotiff(atlas, name, dpi=dpi, width_in=width_in)
+    _finish(surface, out, overwrite)
