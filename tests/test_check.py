@@ -173,3 +173,16 @@ def test_not_a_workspace(tmp_path):
 def test_loader_keeps_every_row_in_order(mini):
     assert list(mini.deposits.index) == ["copper-hill", "iron-valley"]
     assert list(mini.rail.index) == ["hairatan-mazar", "termez-hairatan", "kabul-peshawar"]
+
+
+def test_init_creates_a_valid_empty_workspace(tmp_path):
+    from tests.conftest import REPO
+
+    target = tmp_path / "new"
+    result = CliRunner().invoke(cli, ["init", str(target), "--basemap",
+                                      str(REPO / "geo" / "basemap.gpkg")])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == f"created workspace {target}"
+    assert validate(target)[1] == []
+    header = (target / "layers" / "deposits.csv").read_text().splitlines()
+    assert header[0].startswith("id,name,alt_names,commodities,province,country,lat,lon")

@@ -110,6 +110,23 @@ def build(workspace, maps, out, outputs, formats, dpi) -> None:
     click.echo(f"built {len(paths)} file(s) in {out}")
 
 
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--basemap", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="GeoPackage with countries and provinces layers to copy into geo/.")
+def init(directory, basemap) -> None:
+    """Create an empty workspace in DIRECTORY (geo/, layers/, maps/ with headers)."""
+    from .workspace import BASEMAP, create_workspace
+
+    root = create_workspace(directory, basemap)
+    click.echo(f"created workspace {root}")
+    if not (root / BASEMAP).exists():
+        click.echo(f"next: add {BASEMAP} (python scripts/build_basemap.py --out "
+                   f"{root / BASEMAP}), then `geoatlas check {root}`")
+    else:
+        click.echo(f"next: add rows to {root / 'layers'}/*.csv, then `geoatlas check {root}`")
+
+
 def _size(path: Path) -> str:
     size = path.stat().st_size if path.is_file() else 0
     for unit in ("B", "KB", "MB", "GB"):

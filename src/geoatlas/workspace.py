@@ -92,6 +92,61 @@ def find_workspace(path: str | Path | None = None) -> Path:
     )
 
 
+EXAMPLE_RECIPE = """\
+# A first map: every deposit, coloured by its primary commodity.
+title = "My atlas"
+subtitle = "Deposits by commodity"
+extent = "fit"
+
+[[layers]]
+layer = "countries"
+group = "Reference"
+[layers.style]
+fill = "#f3efe2"
+color = "#7a7a7a"
+weight = 0.8
+
+[[layers]]
+layer = "deposits"
+group = "Minerals"
+popup = ["name", "commodities", "province", "country", "location_quality", "notes"]
+[layers.style]
+color_by = "primary_commodity"
+"""
+
+
+def create_workspace(path: str | Path, basemap: str | Path | None = None) -> Path:
+    """Create an empty workspace at ``path``: header-only CSVs, a recipe, a basemap copy.
+
+    ``basemap`` is a GeoPackage with ``countries`` and ``provinces`` layers (default: the
+    repository's, when geoatlas runs from a source checkout). Existing files are kept.
+
+    >>> import tempfile
+    >>> root = create_workspace(tempfile.mkdtemp() + "/ws", basemap=False)
+    >>> sorted(p.name for p in (root / "layers").iterdir())[:3]
+    ['belts.csv', 'contracts.csv', 'corridors.csv']
+    """
+    import shutil
+
+    root = Path(path).expanduser().resolve()
+    for d in WORKSPACE_DIRS:
+        (root / d).mkdir(parents=True, exist_ok=True)
+    for table in schema.TABLES.values():
+        file = root / table.path
+        if not file.exists():
+            file.write_text(",".join(table.column_names) + "\n", encoding="utf-8")
+    recipe = root / "maps" / "example.toml"
+    if not recipe.exists():
+        recipe.write_text(EXAMPLE_RECIPE, encoding="utf-8")
+    if basemap is None:
+        default = Path(__file__).resolve().parents[2] / BASEMAP
+        basemap = default if default.exists() else False
+    target = root / BASEMAP
+    if basemap and not target.exists():
+        shutil.copyfile(basemap, target)
+    return root
+
+
 def load(root: str | Path | None = None) -> Catalog:
     """Load and validate a workspace; raise :class:`ValidationError` listing every problem."""
     catalog, problems = _Loader(find_workspace(root)).run()
