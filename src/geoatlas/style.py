@@ -212,7 +212,7 @@ class LayerStyle:
         if not self.size_by or not self.size_classes:
             return []
         sizes = self.sizes or tuple(self.radius + 3 * i for i in range(len(self.size_classes)))
-        labels = self.size_labels or tuple(f"≥ {_short(b)}" for b in self.size_classes)
+        labels = self.size_labels or tuple(f"≥ {compact_number(b)}" for b in self.size_classes)
         out = list(zip(labels, map(float, sizes)))
         out.insert(0, (f"no {self.size_by.replace('_', ' ')}", self.radius * 0.75))
         return out
@@ -297,12 +297,17 @@ def _label(value: str) -> str:
     return value.replace("_", " ")
 
 
-def _short(x: float) -> str:
-    """Compact money-like numbers: 1e9 -> '1 bn'."""
+def compact_number(x: float) -> str:
+    """Write a large number compactly, to three significant digits.
+
+    >>> compact_number(3e9), compact_number(150e6), compact_number(805000), compact_number(12)
+    ('3 bn', '150 m', '805 k', '12')
+    """
+    x = float(x)
     for size, suffix in ((1e12, " tn"), (1e9, " bn"), (1e6, " m"), (1e3, " k")):
         if abs(x) >= size:
-            return f"{x / size:g}{suffix}"
-    return f"{x:g}"
+            return f"{x / size:,.3g}{suffix}"
+    return f"{x:,.3g}"
 
 
 def dash_css(dash: tuple[float, ...] | None, weight: float) -> str | None:

@@ -28,7 +28,7 @@ from jinja2 import Template
 
 from .. import htmlsafe
 from ..schema import STATUSES, split_list
-from ..style import LegendEntry, Symbol, dash_css
+from ..style import LegendEntry, Symbol, compact_number, dash_css
 from .offline import inline_head
 from .prepare import PreparedLayer, extent, prepare
 
@@ -407,11 +407,7 @@ def money(value) -> str:
     >>> money(3e9), money(150e6), money(805000)
     ('$3 bn', '$150 m', '$805 k')
     """
-    v = float(value)
-    for size, suffix in ((1e12, " tn"), (1e9, " bn"), (1e6, " m"), (1e3, " k")):
-        if abs(v) >= size:
-            return f"${v / size:,.3g}{suffix}"
-    return f"${v:,.0f}"
+    return "$" + compact_number(value)
 
 
 def contract_value_text(c) -> str:
