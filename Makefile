@@ -16,6 +16,8 @@ $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# validate_gpkg.py, without the GDAL bindings gdal-utils declares (they do not build here)
+	$(BIN)/python -m pip install --quiet --no-deps 'gdal-utils>=3.12'
 	touch $@
 
 run: $(BIN)/.installed

@@ -27,12 +27,14 @@ import tempfile
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="qgis-runtime-"))
 
-from qgis.core import (  # noqa: E402  (the environment must be set first)
+from qgis.core import (
     Qgis,
     QgsApplication,
     QgsExpressionContext,
     QgsExpressionContextUtils,
     QgsFeatureRequest,
+    QgsLayerTreeGroup,
+    QgsLayerTreeLayer,
     QgsLayoutExporter,
     QgsLayoutItemLabel,
     QgsLayoutItemLegend,
@@ -40,8 +42,6 @@ from qgis.core import (  # noqa: E402  (the environment must be set first)
     QgsLayoutItemScaleBar,
     QgsLayoutPoint,
     QgsLayoutSize,
-    QgsLayerTreeGroup,
-    QgsLayerTreeLayer,
     QgsPrintLayout,
     QgsProject,
     QgsRectangle,
@@ -51,7 +51,7 @@ from qgis.core import (  # noqa: E402  (the environment must be set first)
     QgsUnitTypes,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtGui import QFont  # noqa: E402
+from qgis.PyQt.QtGui import QFont
 
 DD = {
     "size": QgsSymbolLayer.PropertySize,
@@ -112,7 +112,15 @@ def symbol_values(symbol, ctx: QgsExpressionContext) -> dict:
             out["stroke"] = color(dd.get("stroke") or sl.color())
             out["stroke_width"] = round(float(dd.get("stroke_width") or sl.width()), 3)
             static = sl.customDashVector() if sl.useCustomDashPattern() else None
-            out["dash"] = dash(dd["dash"]) if dd.get("dash") else dash(static)
+            if dd.get("stroke_style") == "solid":  # applied after the dash pattern
+                out["dash"] = None
+            elif dd.get("dash"):
+                out["dash"] = dash(dd["dash"])
+            elif "dash" in dd:
+                # NULL leaves the pen as the previous feature set it (QGIS mutates it)
+                out["dash"] = "undefined: NULL dash without a solid line style"
+            else:
+                out["dash"] = dash(static)
             out["units"] = QgsUnitTypes.encodeUnit(sl.widthUnit())
     return out
 
@@ -293,6 +301,7 @@ def main(argv: list[str]) -> int:
         project = QgsProject.instance()
         report["read"] = bool(project.read(args.project))
         report["title"] = project.title()
+        report["ellipsoid"] = project.ellipsoid()
         crs = project.crs()
         report["crs"] = {"valid": crs.isValid(), "proj": crs.toProj(),
                          "geographic": crs.isGeographic(), "authid": crs.authid()}

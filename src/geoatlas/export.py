@@ -299,7 +299,9 @@ def _write(data: gpd.GeoDataFrame, path: Path, fmt: str, engine: str, layer: str
             data = _promote(data)
         schema = gpd.io.file.infer_schema(data)
         schema["geometry"] = geometry_type
-        data.to_file(path, driver=driver, engine="fiona", schema=schema, **kwargs, **options)
+        fiona_options = {k: v for k, v in options.items() if k != "ENCODING"}
+        data.to_file(path, driver=driver, engine="fiona", schema=schema, encoding="utf-8",
+                     **kwargs, **fiona_options)
 
 
 def _geometry_type(data: gpd.GeoDataFrame) -> str:

@@ -47,6 +47,7 @@ import html
 import os
 import warnings
 import zipfile
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,7 +60,7 @@ from ..export import GPKG_VERSION, ogr_frame
 from ..geometry import WGS84, conformal_crs_for, transformer
 from ..schema import LOCATION_QUALITIES, STATUSES
 from ..style import STATUS_DASHES, LayerStyle, Symbol
-from .prepare import PreparedLayer, extent
+from .prepare import PreparedLayer, extent, prepare
 
 QGIS_VERSION = "3.22.16-Białowieża"
 """The QGIS version the files are written for (and tested with)."""
@@ -91,6 +92,7 @@ DD_KEYS = {
     "stroke_width": "outlineWidth",
     "stroke_style": "outlineStyle",
     "dash": "customDash",
+    "line_style": "outlineStyle",
 }
 WKB = {
     "point": ("Point", "Point"),
@@ -112,7 +114,8 @@ class GpkgTable:
 
 
 # -- entry point ---------------------------------------------------------------------------
-def write(atlas, recipe, layers: Sequence[PreparedLayer], folder, **options) -> list[Path]:
+def write(atlas, recipe, layers: Sequence[PreparedLayer] | None, folder,
+          **options) -> list[Path]:
     """Write ``<recipe.name>.gpkg`` and ``<recipe.name>.qgz`` into ``folder``.
 
     Parameters
@@ -121,8 +124,9 @@ def write(atlas, recipe, layers: Sequence[PreparedLayer], folder, **options) -> 
         The loaded workspace (its non-spatial tables go into the GeoPackage).
     recipe : geoatlas.recipe.Recipe
         The map recipe.
-    layers : sequence of PreparedLayer
-        ``prepare(atlas, recipe)``: the features and symbols of each recipe layer.
+    layers : sequence of PreparedLayer or None
+        ``prepare(atlas, recipe)``: the features and symbols of each recipe layer
+        (``None``: prepared here).
     folder : str or pathlib.Path
         Where to write (the build's staging folder).
     **options
@@ -133,6 +137,8 @@ def write(atlas, recipe, layers: Sequence[PreparedLayer], folder, **options) -> 
     list of pathlib.Path
         The GeoPackage and the project.
     """
+    if layers is None:
+        layers = prepare(atlas, recipe)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     gpkg = folder / f"{recipe.name}.gpkg"
@@ -203,10 +209,11 @@ def write_geopackage(atlas, recipe, layers: Sequence[PreparedLayer], path) -> li
             geom_col = pyogrio.read_info(path, layer=table)["geometry_name"]
             written.append(GpkgTable(table, prepared.spec.title, geom_col, wkb, prepared,
                                      layer_qml(prepared)))
+        world = atlas.as_of(recipe.as_of) if recipe.as_of else atlas  # as prepare() does
         for table in TABLES:
-            if table not in atlas.tables:
+            if table not in world.tables:
                 continue
-            frame = ogr_frame(atlas[table])
+            frame = ogr_frame(world[table])
             pyogrio.write_dataframe(
                 frame, path, layer=table, driver="GPKG",
                 dataset_options={"VERSION": GPKG_VERSION} if first else None,
@@ -326,20 +333,26 @@ def qgis_values(sym: Symbol, geometry: str) -> dict[str, str | float | None]:
 
 
 def rgba(color: str, alpha: float = 1.0) -> str:
-    """A ``#rrggbb`` (or ``#rgb``) colour and an opacity as QGIS's ``r,g,b,a`` string.
+    """A ``#rrggbb`` (``#rgb``, or CSS name) colour and an opacity as QGIS's ``r,g,b,a``.
 
     Examples
     --------
     >>> rgba("#b87333", 0.9)
     '184,115,51,230'
+    >>> rgba("white")
+    '255,255,255,255'
     """
     h = color.strip().lstrip("#")
     if len(h) == 3:
         h = "".join(c * 2 for c in h)
-    if len(h) not in (6, 8) or any(c not in "0123456789abcdefABCDEF" for c in h):
-        raise ValueError(f"colour '{color}' is not #rrggbb")
-    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
-    a = int(h[6:8], 16) / 255 if len(h) == 8 else 1.0
+    if len(h) in (6, 8) and all(c in "0123456789abcdefABCDEF" for c in h):
+        r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+        a = int(h[6:8], 16) / 255 if len(h) == 8 else 1.0
+    else:  # a CSS colour name such as "teal": let matplotlib name it
+        from matplotlib.colors import to_rgba
+
+        rf, gf, bf, a = to_rgba(color)
+        r, g, b = (round(v * 255) for v in (rf, gf, bf))
     return f"{r},{g},{b},{round(max(0.0, min(1.0, alpha * a)) * 255)}"
 
 
@@ -364,9 +377,9 @@ class Category:
 def renderer_plan(prepared: PreparedLayer) -> tuple[str | None, list[Category]]:
     """The renderer of a layer: its attribute (``None``: single symbol) and categories.
 
-    Each category holds the static symbol values (a feature with an exact location
-    and no size or status) and the data-defined expressions of every property that
-    varies inside the category, both tabulated from the style spec.
+    Each category holds its static symbol values (its typical look, which the legend
+    shows) and the data-defined expressions of every property that varies inside the
+    category, both tabulated from the style spec.
 
     Parameters
     ----------
@@ -423,17 +436,45 @@ def _category(style: LayerStyle, frame, attr, value, label) -> Category:
     values = [qgis_values(sym, kind) for sym in style.symbols(variants)]
     table = {(row.get(QUALITY_FIELD), row.get(dash_field) if dash_field != attr else None): v
              for row, v in zip(rows, values)}
-    static = dict(values[0])
+    if kind != "point":
+        # a solid variant says so: a NULL dash would keep the previous feature's pattern
+        # (QGIS mutates the layer's pen per feature), so "solid" resets the pen style
+        for v in table.values():
+            v["line_style"] = None if v["dash"] else "solid"
     dd: dict[str, str] = {}
-    for prop in static:
+    for prop in table[(None, None)]:
         expr = _case_table(prop, table, qualities, statuses, dash_field)
         if expr is not None:
             dd[prop] = expr
-    if dd.get("dash") and static.get("dash"):
-        static["dash"] = None  # a NULL expression result keeps the static pattern: solid
+    if "dash" not in dd:
+        dd.pop("line_style", None)
+    # the static symbol is what the legend shows: the category's typical look
+    static = dict(table[_typical(frame, attr, value, qualities, statuses, dash_field)])
+    static.pop("line_style", None)
     if kind == "point" and style.size_by and style.size_by in frame and style.size_classes:
         dd["size"] = _size_expression(style)
     return Category("" if value is None else str(value), label, static, dd)
+
+
+def _typical(frame, attr, value, qualities, statuses, dash_field) -> tuple:
+    """The (quality, status) key the legend shows for a category.
+
+    The quality all its features share (else exact, like the spec's legend swatches) and
+    the most common status.
+    """
+    rows = frame
+    if attr is not None:
+        cells = frame[attr]
+        rows = frame[cells.isna() | (cells.astype(str) == "")] if value is None else frame[
+            cells.astype(str) == str(value)]
+    n = len(rows)
+    qs = rows[QUALITY_FIELD].tolist() if len(qualities) > 1 else [None] * n
+    ss = rows[dash_field].tolist() if len(statuses) > 1 else [None] * n
+    qs = {q if q in qualities else None for q in qs}
+    ss = [s if s in statuses else None for s in ss]
+    quality = qs.pop() if len(qs) == 1 else None  # mixed: the exact look, as the spec legend
+    status = Counter(ss).most_common(1)[0][0] if ss else None
+    return (quality, status)
 
 
 def _case_table(prop, table, qualities, statuses, dash_field) -> str | None:
@@ -593,7 +634,7 @@ def _symbol_element(name: str, geometry: str, cat: Category) -> ET.Element:
             if k in dd})
     elif geometry == "line":
         _symbol_layer(el, "SimpleLine", _line_props(v), {
-            k: dd[k] for k in ("stroke", "stroke_width", "dash") if k in dd})
+            k: dd[k] for k in ("stroke", "stroke_width", "dash", "line_style") if k in dd})
     else:
         _symbol_layer(el, "SimpleFill", {
             "color": v["fill"], "style": "solid", "outline_style": "no",
@@ -601,7 +642,7 @@ def _symbol_element(name: str, geometry: str, cat: Category) -> ET.Element:
             "joinstyle": "round", "offset": "0,0", "offset_unit": "MM",
         }, {k: dd[k] for k in ("fill",) if k in dd})
         _symbol_layer(el, "SimpleLine", _line_props(v), {
-            k: dd[k] for k in ("stroke", "stroke_width", "dash") if k in dd})
+            k: dd[k] for k in ("stroke", "stroke_width", "dash", "line_style") if k in dd})
     return el
 
 
