@@ -96,7 +96,7 @@ def test_svg_and_pdf_are_deterministic(atlas, written, tmp_path):
 
 
 def test_legend_entries_equal_the_style_spec(drawn):
-    recipe, layers, fig = drawn
+    _recipe, layers, fig = drawn
     texts = static.legends(fig)
     shown = _shown(layers)
     assert list(texts) == [p.name for p in shown]
@@ -122,10 +122,12 @@ def test_legend_swatches_use_the_symbols(drawn):
             if entry.kind == "line":
                 assert handle.get_color() == to_rgba(sym.color, sym.opacity)
                 assert handle.get_linewidth() == pytest.approx(sym.weight * 0.75)
-                dashes = handle.get_dashes()
+                _, dashes = handle._dash_pattern  # no public getter; scaled by the width
                 if sym.dash:
                     assert dashes == pytest.approx(
                         [d * sym.weight * 0.75 for d in sym.dash])  # multiples of the weight
+                else:
+                    assert dashes is None
             else:
                 assert handle.get_facecolor() == pytest.approx(to_rgba(sym.fill,
                                                                         sym.fill_opacity))
@@ -246,7 +248,7 @@ def test_extent_in_its_crs(atlas):
     assert frame.extent == recipe.extent
     t = Transformer.from_crs(CRS.from_epsg(4326), frame.crs, always_xy=True)
     x, y = t.transform([recipe.extent[0], recipe.extent[2]], [recipe.extent[1]] * 2)
-    xmin, ymin, xmax, ymax = frame.bounds
+    xmin, ymin, xmax, _ymax = frame.bounds
     assert xmin <= min(x) and max(x) <= xmax and ymin <= min(y)
 
 

@@ -42,6 +42,17 @@ def _atlas(ctx: click.Context, as_of: str | None):
     return open_atlas(ctx.meta.get("geoatlas.workspace"), as_of=as_of)
 
 
+def _grid(atlas, extent, map_name):
+    """``(extent, crs)`` from --extent or --map (not both); ``(None, None)`` by default."""
+    if extent and map_name:
+        raise click.UsageError("give --extent or --map, not both")
+    if map_name:
+        from .render.raster import map_extent
+
+        return map_extent(atlas, map_name)
+    return (tuple(extent) if extent else None), None
+
+
 def _finish(surface, out: str, overwrite: bool) -> None:
     from .render.raster import describe
 
@@ -59,6 +70,8 @@ _resolution = click.option("--resolution-km", type=click.FloatRange(min=0, min_o
 _extent = click.option("--extent", nargs=4, type=float, default=None,
                        metavar="MINLON MINLAT MAXLON MAXLAT",
                        help="Area to cover (default: the workspace's features).")
+_map_extent = click.option("--map", "map_name", default=None, metavar="NAME",
+                           help="Cover the extent of maps/NAME.toml, in its CRS.")
 _where = click.option("--where", default=None, metavar="EXPR",
                       help="Pandas query selecting features, e.g. \"status == 'operating'\".")
 
@@ -80,17 +93,20 @@ def raster() -> None:
 @_where
 @_resolution
 @_extent
+@_map_extent
 @_as_of
 @_out
 @_overwrite
 @click.pass_context
-def distance(ctx, layer, where, resolution_km, extent, as_of, out, overwrite) -> None:
+def distance(ctx, layer, where, resolution_km, extent, map_name, as_of, out,
+             overwrite) -> None:
     """Geodesic distance in km from every cell to the nearest feature of a layer."""
     from .render.raster import distance_surface
 
     atlas = _atlas(ctx, as_of)
+    extent, crs = _grid(atlas, extent, map_name)
     surface = distance_surface(atlas, layer, where=where, resolution_km=resolution_km,
-                               extent=extent or None)
+                               extent=extent, crs=crs)
     _finish(surface, out, overwrite)
 
 
@@ -103,18 +119,21 @@ def distance(ctx, layer, where, resolution_km, extent, as_of, out, overwrite) ->
 @_where
 @_resolution
 @_extent
+@_map_extent
 @_as_of
 @_out
 @_overwrite
 @click.pass_context
-def density(ctx, layer, weight, bandwidth_km, where, resolution_km, extent, as_of, out,
-            overwrite) -> None:
+def density(ctx, layer, weight, bandwidth_km, where, resolution_km, extent, map_name, as_of,
+            out, overwrite) -> None:
     """Kernel density of a layer's features (per km²), optionally weighted."""
     from .render.raster import density_surface
 
     atlas = _atlas(ctx, as_of)
+    extent, crs = _grid(atlas, extent, map_name)
     surface = density_surface(atlas, layer, weight=weight, bandwidth_km=bandwidth_km,
-                              resolution_km=resolution_km, extent=extent or None, where=where)
+                              resolution_km=resolution_km, extent=extent, where=where,
+                              crs=crs)
     _finish(surface, out, overwrite)
 
 

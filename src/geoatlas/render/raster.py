@@ -48,6 +48,8 @@ NODATA = -9999.0
 """Nodata value of the float products."""
 MAX_CELLS = 25_000_000
 DEFAULT_LAYERS = ("places", "deposits", "belts", "rail", "corridors")
+PLANAR_SLACK = 1.1
+"""Features up to 10 % farther in the plane than the nearest are checked geodesically."""
 
 
 @dataclass
@@ -257,6 +259,32 @@ def default_extent(atlas, layers: Sequence[str] = DEFAULT_LAYERS,
     return float(minx - dx), float(miny - dy), float(maxx + dx), float(maxy + dy)
 
 
+def map_extent(atlas, recipe_name) -> tuple[tuple[float, float, float, float], CRS]:
+    """The lon/lat extent and CRS of a recipe's static map, to grid a product like it.
+
+    Parameters
+    ----------
+    atlas : Atlas
+        The workspace.
+    recipe_name : str or Recipe
+        The recipe.
+
+    Returns
+    -------
+    extent : tuple of float
+        ``(min_lon, min_lat, max_lon, max_lat)``.
+    crs : pyproj.CRS
+        The map's projected CRS.
+    """
+    from ..recipe import load_recipe
+    from .prepare import prepare
+    from .static import map_frame
+
+    recipe = load_recipe(atlas, recipe_name) if isinstance(recipe_name, str) else recipe_name
+    frame = map_frame(prepare(atlas, recipe), recipe)
+    return frame.extent, frame.crs
+
+
 def _select(atlas, layer: str, where: str | None):
     if layer not in atlas.layers:
         raise QueryError(f"unknown layer '{layer}'; layers: {', '.join(atlas.layers)}")
@@ -316,21 +344,18 @@ def distance_surface(
     crs = crs or conformal_crs_for(ext)
     bounds = transformer(WGS84, crs).transform_bounds(*ext, densify_pts=101)
     grid = make_grid(bounds, crs, resolution_km)
-    target = shapely.union_all(frame.geometry.to_crs(crs).to_numpy())
-    shapely.prepare(target)
+    targets = frame.geometry.to_crs(crs).to_numpy()
+    tree = shapely.STRtree(targets)
     xs, ys = grid.centres()
     to_ll = transformer(crs, WGS84)
     out = np.empty((grid.height, grid.width), dtype=np.float32)
-    rows_per_chunk = max(1, 200_000 // grid.width)
+    rows_per_chunk = max(1, 250_000 // grid.width)
     for r0 in range(0, grid.height, rows_per_chunk):
         r1 = min(grid.height, r0 + rows_per_chunk)
         gx, gy = np.meshgrid(xs, ys[r0:r1])
         cells = shapely.points(gx.ravel(), gy.ravel())
-        nearest = shapely.get_coordinates(shapely.shortest_line(cells, target)).reshape(-1, 2, 2)
-        lon1, lat1 = to_ll.transform(gx.ravel(), gy.ravel())
-        lon2, lat2 = to_ll.transform(nearest[:, 1, 0], nearest[:, 1, 1])
-        _, _, metres = GEOD.inv(lon1, lat1, lon2, lat2)
-        out[r0:r1] = (np.asarray(metres) / 1000.0).reshape(r1 - r0, grid.width)
+        out[r0:r1] = _geodesic_nearest_km(cells, targets, tree, to_ll).reshape(
+            r1 - r0, grid.width)
     sel = f" where {where}" if where else ""
     desc = f"geodesic distance to the nearest {layer} feature{sel} (km)"
     tags = {
@@ -345,6 +370,28 @@ def distance_surface(
         "as_of": atlas.as_of_date.isoformat() if atlas.as_of_date else "latest",
     }
     return Raster(out[None], grid.transform, crs, NODATA, (desc,), ("km",), tags)
+
+
+def _geodesic_nearest_km(cells, targets, tree, to_ll) -> np.ndarray:
+    """Geodesic km from each cell to the nearest of ``targets`` (all in a projected CRS).
+
+    Every feature whose planar distance is within :data:`PLANAR_SLACK` of the planar
+    nearest is a candidate (map scale varies across the grid, so the planar nearest may
+    not be the geodesic nearest); the nearest point on each candidate is found in the
+    plane, and the distance to it measured on the ellipsoid. The minimum over
+    candidates is taken, so removing features never makes a cell closer.
+    """
+    _, nearest = tree.query_nearest(cells, return_distance=True, all_matches=False)
+    reach = nearest * PLANAR_SLACK + 1.0
+    cell_i, feat_j = tree.query(cells, predicate="dwithin", distance=reach)
+    lon1, lat1 = to_ll.transform(*shapely.get_coordinates(cells).T)
+    near = shapely.get_coordinates(shapely.shortest_line(cells[cell_i], targets[feat_j]))
+    near = near.reshape(-1, 2, 2)[:, 1]
+    lon2, lat2 = to_ll.transform(near[:, 0], near[:, 1])
+    _, _, metres = GEOD.inv(lon1[cell_i], lat1[cell_i], lon2, lat2)
+    best = np.full(len(cells), np.inf)
+    np.minimum.at(best, cell_i, np.asarray(metres, dtype=float))
+    return best / 1000.0
 
 
 # -- density -----------------------------------------------------------------------------

@@ -204,8 +204,8 @@ def write(atlas, recipe, layers, folder, formats=None, dpi=None, **options) -> l
     ----------
     atlas : Atlas
         The loaded workspace.
-    recipe : Recipe
-        The map recipe.
+    recipe : Recipe or str
+        The map recipe, or its name.
     layers : list of PreparedLayer or None
         From :func:`~geoatlas.render.prepare.prepare` (computed when ``None``).
     folder : str or Path
@@ -224,6 +224,7 @@ def write(atlas, recipe, layers, folder, formats=None, dpi=None, **options) -> l
     """
     import matplotlib
 
+    recipe, layers = _resolve(atlas, recipe, layers)
     formats = tuple(formats) if formats else tuple(recipe.static.formats)
     bad = [f for f in formats if f not in ("png", "svg", "pdf")]
     if bad:
@@ -291,9 +292,10 @@ def figure(atlas, recipe, layers=None):
         layout = _Layout(fig, frame, recipe, atlas, shown)
         view = layout.view
         ax = layout.map_axes()
-        _draw_basemap(ax, atlas, view)
+        tol = _tolerance(view, layout.map_box[2])
+        _draw_basemap(ax, atlas, view, tolerance=tol)
         _draw_graticule(ax, view, edge_labels=True)
-        points = _draw_layers(ax, shown, view)
+        points = _draw_layers(ax, shown, view, tolerance=tol)
         placed = [*_draw_scale_bar(ax, view, layout.scale_corner),
                   *_draw_north_arrow(ax, view, layout.north_corner)]
         _draw_inset(layout.inset_axes(), atlas, view)
@@ -347,9 +349,10 @@ def map_image(atlas, recipe, layers=None, dpi: int | None = None, width_in: floa
         _setup_map_axes(ax, frame)
         ax.set_aspect("auto")
         ax.axis("off")
-        _draw_basemap(ax, atlas, frame)
+        tol = _tolerance(frame, width_px / dpi)
+        _draw_basemap(ax, atlas, frame, tolerance=tol)
         _draw_graticule(ax, frame, edge_labels=False)
-        points = _draw_layers(ax, shown, frame)
+        points = _draw_layers(ax, shown, frame, tolerance=tol)
         _draw_labels(ax, atlas, recipe, layers, frame, points, [], canvas.get_renderer())
         canvas.draw()
         rgba = np.asarray(canvas.buffer_rgba()).copy()
@@ -444,15 +447,28 @@ def _line_parts(geom) -> list[np.ndarray]:
     return []
 
 
-def _project(gdf, frame: MapFrame, pad: float = 0.03):
-    """Project a frame's geometries into the map CRS and clip them to the map (padded)."""
+def _project(gdf, frame: MapFrame, pad: float = 0.03, tolerance: float = 0.0):
+    """Project a frame's geometries into the map CRS and clip them to the map (padded).
+
+    ``tolerance`` (map units) simplifies lines and polygons: a fraction of a printed
+    point, invisible on paper, keeps SVG and PDF files small.
+    """
     geoms = gdf.geometry.to_crs(frame.crs).to_numpy()
     xmin, ymin, xmax, ymax = frame.bounds
     dx, dy = (xmax - xmin) * pad, (ymax - ymin) * pad
     box = (xmin - dx, ymin - dy, xmax + dx, ymax + dy)
     points = shapely.get_type_id(geoms) == 0
     clipped = np.where(points, geoms, shapely.clip_by_rect(geoms, *box))
+    if tolerance > 0:
+        clipped = np.where(points, clipped,
+                           shapely.simplify(clipped, tolerance, preserve_topology=True))
     return clipped
+
+
+def _tolerance(frame: MapFrame, width_in: float) -> float:
+    """Map units per 0.15 printed point when ``frame`` is drawn ``width_in`` inches wide."""
+    xmin, _, xmax, _ = frame.bounds
+    return (xmax - xmin) / (width_in * 72.0) * 0.15
 
 
 # -- drawing ---------------------------------------------------------------------------
@@ -470,13 +486,14 @@ def _setup_map_axes(ax, frame: MapFrame) -> None:
         spine.set_zorder(100)
 
 
-def _draw_basemap(ax, atlas, frame: MapFrame, zorder: float = 0.5) -> None:
+def _draw_basemap(ax, atlas, frame: MapFrame, zorder: float = 0.5,
+                  tolerance: float = 0.0) -> None:
     """Land and country borders from the workspace's Natural Earth basemap."""
     from matplotlib.collections import PathCollection
 
     if "countries" not in atlas.layers:
         return
-    geoms = _project(atlas["countries"], frame, pad=0.1)
+    geoms = _project(atlas["countries"], frame, pad=0.1, tolerance=tolerance)
     paths = [p for p in (_polygon_path(g) for g in geoms if g is not None and not g.is_empty)
              if p is not None]
     ax.add_collection(PathCollection(paths, facecolors=LAND, edgecolors="none", zorder=zorder))
@@ -558,14 +575,15 @@ class _Point:
     ident: str
 
 
-def _draw_layers(ax, shown: Sequence[PreparedLayer], frame: MapFrame) -> list[_Point]:
+def _draw_layers(ax, shown: Sequence[PreparedLayer], frame: MapFrame,
+                 tolerance: float = 0.0) -> list[_Point]:
     """Draw every layer in recipe order (first = bottom); return the point symbols drawn."""
     from matplotlib.collections import LineCollection, PathCollection
 
     points: list[_Point] = []
     for i, p in enumerate(shown):
         z = 2 + i
-        geoms = _project(p.frame, frame)
+        geoms = _project(p.frame, frame, tolerance=tolerance)
         polys, lines, pts = [], [], []
         for ident, geom, sym in zip(p.frame.index, geoms, p.symbols):
             if geom is None or geom.is_empty:
@@ -773,9 +791,12 @@ def _draw_inset(ax, atlas, frame: MapFrame) -> None:
         if globe:
             lonlat = countries.geometry.clip_by_rect(cx - 85, max(cy - 85, -89),
                                                      cx + 85, min(cy + 85, 89))
-            geoms = lonlat.to_crs(crs).to_numpy()
+            geoms = shapely.simplify(lonlat.to_crs(crs).to_numpy(), 20_000,
+                                     preserve_topology=True)
         else:
-            geoms = _project(countries, inset, pad=0.05)
+            geoms = _project(countries, inset, pad=0.05,
+                             tolerance=_tolerance(inset, ax.get_position().width
+                                                  * ax.figure.get_figwidth()))
         view_box = shapely.Polygon(view_ring)
         ll = countries.geometry.to_numpy()
         paths, faces = [], []
@@ -947,7 +968,6 @@ def _draw_labels(ax, atlas, recipe, layers, frame, points, blockers, renderer):
     placed: list = list(blockers)
     done: set[tuple[str, str] | str] = set()
     n_placed = dropped = 0
-    seen_texts: set[str] = set()
     for c in cands:
         key = c.own if c.own is not None else f"{c.kind}:{c.text}"
         if key in done:
@@ -984,7 +1004,6 @@ def _draw_labels(ax, atlas, recipe, layers, frame, points, blockers, renderer):
             continue
         _halo(ok, width=2.4 if c.kind != "country" else 2.0)
         ok.set_gid(f"label:{c.own[0]}:{c.own[1]}" if c.own else f"label:{c.kind}")
-        seen_texts.add(c.text)
         n_placed += 1
     # a line whose every position failed counts as dropped once
     lines = {c.own for c in cands if c.kind == "line"}
