@@ -216,12 +216,18 @@ def test_mes_aynak_popup_and_time_control(atlas, built_maps, out_dir):
     with offline_page() as (page, log):
         page.goto(built_maps["afghanistan-minerals"].as_uri())
         page.wait_for_function("window.geoatlas !== undefined")
-        # a real mouse click on the deposit's pixel
+        # a real mouse click on the deposit's pixel, once the map has settled
+        page.evaluate("""() => new Promise(done => {
+            const g = window.geoatlas;
+            const e = g.layers.find(e => e.spec.title === 'Deposits');
+            const f = e.features.find(f => f.feature.properties.i === 'mes-aynak');
+            g.map.once('moveend', () => setTimeout(done, 300));
+            g.map.setView(f.getLatLng(), 8, {animate: false});
+        })""")
         xy = page.evaluate("""() => {
             const g = window.geoatlas;
             const e = g.layers.find(e => e.spec.title === 'Deposits');
             const f = e.features.find(f => f.feature.properties.i === 'mes-aynak');
-            g.map.setView(f.getLatLng(), 8, {animate: false});
             const p = g.map.latLngToContainerPoint(f.getLatLng());
             const r = g.map.getContainer().getBoundingClientRect();
             return [p.x + r.left, p.y + r.top];
