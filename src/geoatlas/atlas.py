@@ -157,6 +157,37 @@ class Atlas(Mapping):
 
         return make_map(self, load_recipe(self, name))
 
+    # -- spatial queries: thin wrappers, see geoatlas.query and geoatlas.network -----------
+    def near(self, layer, to, km: float, **options) -> gpd.GeoDataFrame:
+        """Features of ``layer`` within ``km`` of ``to`` (:func:`geoatlas.query.near`)."""
+        from . import query
+        return query.near(layer, to, km, atlas=self, **options)
+
+    def nearest(self, layer, to, k: int = 1, **options) -> gpd.GeoDataFrame:
+        """The ``k`` nearest ``to`` of each feature (:func:`geoatlas.query.nearest`)."""
+        from . import query
+        return query.nearest(layer, to, k, atlas=self, **options)
+
+    def within(self, layer, area, **options) -> gpd.GeoDataFrame:
+        """Features of ``layer`` inside ``area`` (:func:`geoatlas.query.within`)."""
+        from . import query
+        return query.within(layer, area, atlas=self, **options)
+
+    def intersects(self, layer, area, **options) -> gpd.GeoDataFrame:
+        """Features of ``layer`` touching ``area`` (:func:`geoatlas.query.intersects`)."""
+        from . import query
+        return query.intersects(layer, area, atlas=self, **options)
+
+    def summarize(self, layer, by, stats=None, **options) -> gpd.GeoDataFrame:
+        """Statistics of ``layer`` per area of ``by`` (:func:`geoatlas.query.summarize`)."""
+        from . import query
+        return query.summarize(layer, by, stats, atlas=self, **options)
+
+    def route(self, start: str, to: str, via=None, **options):
+        """Shortest path over rail and corridors (:func:`geoatlas.network.route`)."""
+        from . import network
+        return network.route(self, start, to, via, **options)
+
 
 def open(path: str | Path | None = None, as_of: str | dt.date | None = None) -> Atlas:
     """Load a workspace (default: the nearest one, else the repository's) as an :class:`Atlas`.

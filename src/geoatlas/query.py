@@ -8,13 +8,16 @@ done in two vectorised steps:
    distance (a degree of latitude is at least 110.5 km; a degree of longitude at least
    111.3 km x cos of the highest latitude the box reaches). No projection distortion
    can make the search miss a feature.
-2. **Exact distance** for each candidate pair. Lines and polygon rings are densified
-   along geodesics (every :data:`DENSIFY_KM`), so a segment between two vertices is read
-   as the geodesic between them, as :func:`geoatlas.geometry.line_through` draws it.
-   Each vertex of one geometry is then put at the centre of its own azimuthal
-   equidistant frame (distance and azimuth from :data:`~geoatlas.geometry.GEOD`, so
-   distances from the centre are exact) and its distance to every segment of the other
-   geometry is measured there. Two geometries that intersect are 0 km apart.
+2. **Exact distance** for each candidate pair. Lines and polygon rings are cut into
+   pieces of at most :data:`DENSIFY_KM` along geodesics, so a segment between two
+   vertices is read as the geodesic between them, as
+   :func:`geoatlas.geometry.line_through` draws it. Nearby pieces are found with a
+   second STRtree, ranked by a cheap spherical distance, and only those that may be the
+   nearest are measured on the ellipsoid: each end of one piece is put at the centre of
+   its own azimuthal equidistant frame (distance and azimuth from
+   :data:`~geoatlas.geometry.GEOD`, so distances from the centre are exact) and its
+   distance to the other piece is measured there. Geometries that intersect (a point
+   inside a polygon, crossing lines) are 0 km apart.
 
 The functions take GeoDataFrames, or layer names (``"rail"``) and single features
 (``"places:kabul"``) together with ``atlas=``; the :class:`~geoatlas.atlas.Atlas`
@@ -79,109 +82,136 @@ AREA_TOLERANCE_KM = 5.0
 _KM_PER_DEG_LAT = 110.5  # the shortest degree of latitude (at the equator) is 110.574 km
 _KM_PER_DEG_LON = 111.3  # a degree of longitude at latitude phi is >= 111.32 cos(phi) km
 _HALF_EARTH_KM = 20_040.0  # no two points on the ellipsoid are farther apart
-_CHUNK = 2_000_000  # vertex pairs evaluated per numpy batch (bounds memory)
+_CHUNK = 1_000_000  # piece pairs measured per numpy batch (bounds memory)
 _SEARCH_MARGIN_KM = 1.0
+_EARTH_KM = 6371.0088  # mean radius: spherical distances prune candidates before Geod
+_PRUNE = (1.02, 0.5)  # sphere vs ellipsoid differ < 0.6 %: keep pairs within 2 % + 0.5 km
 
 
 # -- geodesic engine ---------------------------------------------------------------------
 @dataclass(frozen=True)
-class _Vertices:
-    """Geodesically densified vertices of an array of geometries, geometry by geometry.
+class _Pieces:
+    """Geometries cut into geodesically densified pieces: segments, and single points.
 
-    ``seg[i]`` says vertex ``i`` and ``i + 1`` form a segment; the vertices of geometry
-    ``g`` are ``start[g] : start[g] + count[g]``.
+    Piece ``p`` runs from vertex ``(lon0[p], lat0[p])`` to ``(lon1[p], lat1[p])`` (the
+    same vertex for a point) and belongs to geometry ``owner[p]``.
     """
 
-    lon: np.ndarray
-    lat: np.ndarray
-    seg: np.ndarray
-    start: np.ndarray
-    count: np.ndarray
+    lon0: np.ndarray
+    lat0: np.ndarray
+    lon1: np.ndarray
+    lat1: np.ndarray
+    owner: np.ndarray
+
+    @property
+    def xyz(self) -> tuple[np.ndarray, np.ndarray]:
+        """Both ends as points on a sphere of radius :data:`_EARTH_KM` (for pruning)."""
+        return _unit(self.lon0, self.lat0) * _EARTH_KM, _unit(self.lon1, self.lat1) * _EARTH_KM
+
+    @property
+    def boxes(self) -> np.ndarray:
+        return shapely.box(np.minimum(self.lon0, self.lon1), np.minimum(self.lat0, self.lat1),
+                           np.maximum(self.lon0, self.lon1), np.maximum(self.lat0, self.lat1))
 
 
-def _vertices(geoms: np.ndarray, step_km: float = DENSIFY_KM) -> _Vertices:
-    geoms = np.asarray(geoms, dtype=object)
+def _unit(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    lon, lat = np.radians(lon), np.radians(lat)
+    return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+
+
+def _chord_to_segment(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ab = b - a
+    len2 = np.einsum("ij,ij->i", ab, ab)
+    t = np.clip(np.einsum("ij,ij->i", p - a, ab) / np.where(len2 > 0, len2, 1.0), 0.0, 1.0)
+    return np.linalg.norm(a + t[:, None] * ab - p, axis=1)
+
+
+def _sphere_km(a: _Pieces, pa: np.ndarray, b: _Pieces, pb: np.ndarray) -> np.ndarray:
+    """Spherical distance between pieces: within 0.6 % of the geodesic, and cheap."""
+    (a0, a1), (b0, b1) = a.xyz, b.xyz
+    a0, a1, b0, b1 = a0[pa], a1[pa], b0[pb], b1[pb]
+    chord = np.minimum.reduce([_chord_to_segment(a0, b0, b1), _chord_to_segment(a1, b0, b1),
+                               _chord_to_segment(b0, a0, a1), _chord_to_segment(b1, a0, a1)])
+    return 2.0 * _EARTH_KM * np.arcsin(np.minimum(chord / (2.0 * _EARTH_KM), 1.0))
+
+
+def _pieces(geoms: np.ndarray, step_km: float = DENSIFY_KM) -> _Pieces:
     parts, owner = shapely.get_parts(geoms, return_index=True)
     is_poly = shapely.get_type_id(parts) == 3
-    if is_poly.any():
+    if is_poly.any():  # polygons are measured by their rings (containment is tested apart)
         rings, ring_of = shapely.get_rings(parts[is_poly], return_index=True)
         parts = np.concatenate([parts[~is_poly], rings])
         owner = np.concatenate([owner[~is_poly], owner[is_poly][ring_of]])
-        order = np.argsort(owner, kind="stable")
-        parts, owner = parts[order], owner[order]
     coords, path = shapely.get_coordinates(parts, return_index=True)
     seg = np.zeros(len(coords), dtype=bool)
     seg[:-1] = path[1:] == path[:-1]
+    lone = ~seg & ~np.r_[False, seg[:-1]]  # a path of one vertex: a point
     first = np.flatnonzero(seg)
-    n = np.ones(len(coords), dtype=np.int64)
-    az = np.zeros(len(coords))
-    dist = np.zeros(len(coords))
-    if len(first):
-        a, b = coords[first], coords[first + 1]
-        az[first], _, dist[first] = GEOD.inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
-        n[first] = np.maximum(1, np.ceil(dist[first] / (step_km * 1000.0))).astype(np.int64)
-    rep = np.repeat(np.arange(len(coords)), n)
+    a, b = coords[first], coords[first + 1]
+    az, _, dist = GEOD.inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
+    n = np.maximum(1, np.ceil(np.asarray(dist) / (step_km * 1000.0))).astype(np.int64)
+    rep = np.repeat(np.arange(len(first)), n)
     k = np.arange(len(rep)) - np.repeat(np.cumsum(n) - n, n)
-    lon, lat = coords[rep, 0].copy(), coords[rep, 1].copy()
-    mid = np.flatnonzero(k > 0)
-    if len(mid):
-        src = rep[mid]
-        lon[mid], lat[mid], _ = GEOD.fwd(lon[mid], lat[mid], az[src], dist[src] * k[mid] / n[src])
-    owner_of_vertex = owner[path[rep]] if len(rep) else np.zeros(0, dtype=np.int64)
-    count = np.bincount(owner_of_vertex, minlength=len(geoms)).astype(np.int64)
-    return _Vertices(lon, lat, seg[rep], np.cumsum(count) - count, count)
-
-
-def _vertex_to_geom_km(x: _Vertices, xi: np.ndarray, y: _Vertices, yj: np.ndarray) -> np.ndarray:
-    """Per pair ``(xi[p], yj[p])``: min over the vertices of x of the distance to geometry y."""
-    out = np.full(len(xi), np.inf)
-    nx, ny = x.count[xi], y.count[yj]
-    ok = np.flatnonzero((nx > 0) & (ny > 0))
-    if not len(ok):
-        return out
-    # one "row" per (pair, vertex of x); a row spans all vertices of y
-    row_pair = np.repeat(ok, nx[ok])
-    row_xv = x.start[xi[row_pair]] + (
-        np.arange(len(row_pair)) - np.repeat(np.cumsum(nx[ok]) - nx[ok], nx[ok])
+    frac = np.stack([k, k + 1]) / n[rep]
+    lon, lat, _ = GEOD.fwd(np.broadcast_to(a[rep, 0], frac.shape), np.broadcast_to(a[rep, 1],
+                           frac.shape), np.broadcast_to(az[rep], frac.shape), dist[rep] * frac)
+    lon, lat = np.asarray(lon).reshape(frac.shape), np.asarray(lat).reshape(frac.shape)
+    start, end = k == 0, k == n[rep] - 1  # keep the original vertices exactly
+    lon[0, start], lat[0, start] = a[rep[start], 0], a[rep[start], 1]
+    lon[1, end], lat[1, end] = b[rep[end], 0], b[rep[end], 1]
+    pts = coords[lone]
+    return _Pieces(
+        np.concatenate([lon[0], pts[:, 0]]), np.concatenate([lat[0], pts[:, 1]]),
+        np.concatenate([lon[1], pts[:, 0]]), np.concatenate([lat[1], pts[:, 1]]),
+        np.concatenate([owner[path[first]][rep], owner[path[lone]]]).astype(np.int64),
     )
-    row_len = ny[row_pair]
-    row_min = np.empty(len(row_pair))
-    ends = np.cumsum(row_len)
-    lo = 0
-    while lo < len(row_pair):
-        base = ends[lo - 1] if lo else 0
-        hi = max(lo + 1, int(np.searchsorted(ends, base + _CHUNK, side="right")))
-        lens = row_len[lo:hi]
-        offs = np.cumsum(lens) - lens
-        row = np.repeat(np.arange(hi - lo), lens)
-        local = np.arange(len(row)) - offs[row]
-        xv = row_xv[lo:hi][row]
-        yv = y.start[yj[row_pair[lo:hi]]][row] + local
-        az, _, d = GEOD.inv(x.lon[xv], x.lat[xv], y.lon[yv], y.lat[yv])
-        best = np.asarray(d, dtype=float).copy()
-        e = np.flatnonzero(y.seg[yv])
-        if len(e):
-            rad = np.radians(az)
-            px, py = d * np.sin(rad), d * np.cos(rad)
-            ax, ay, bx, by = px[e], py[e], px[e + 1], py[e + 1]
-            dx, dy = bx - ax, by - ay
-            len2 = dx * dx + dy * dy
-            t = np.clip(-(ax * dx + ay * dy) / np.where(len2 > 0, len2, 1.0), 0.0, 1.0)
-            best[e] = np.minimum(best[e], np.hypot(ax + t * dx, ay + t * dy))
-        row_min[lo:hi] = np.minimum.reduceat(best, offs)
-        lo = hi
-    pair_start = np.cumsum(nx[ok]) - nx[ok]
-    out[ok] = np.minimum.reduceat(row_min, pair_start) / 1000.0
+
+
+def _point_to_segment_m(lon, lat, lon1, lat1, lon2, lat2) -> np.ndarray:
+    """Metres from each point to the segment, in an equidistant frame centred on the point.
+
+    Distance and azimuth from the centre are exact geodesic values, so the result is
+    exact at the segment's ends and within metres of it between them.
+    """
+    az1, _, d1 = GEOD.inv(lon, lat, lon1, lat1)
+    az2, _, d2 = GEOD.inv(lon, lat, lon2, lat2)
+    r1, r2 = np.radians(az1), np.radians(az2)
+    x1, y1 = d1 * np.sin(r1), d1 * np.cos(r1)
+    dx, dy = d2 * np.sin(r2) - x1, d2 * np.cos(r2) - y1
+    len2 = dx * dx + dy * dy
+    t = -(x1 * dx + y1 * dy) / np.where(len2 > 0, len2, 1.0)
+    inner = (len2 > 0) & (t > 0) & (t < 1)
+    return np.where(inner, np.hypot(x1 + t * dx, y1 + t * dy), np.minimum(d1, d2))
+
+
+def _piece_km(a: _Pieces, pa: np.ndarray, b: _Pieces, pb: np.ndarray) -> np.ndarray:
+    """Distance in km between pieces ``a[pa]`` and ``b[pb]`` (0 is left to intersects)."""
+    out = np.full(len(pa), np.inf)
+    for lo in range(0, len(pa), _CHUNK):
+        i, j = pa[lo:lo + _CHUNK], pb[lo:lo + _CHUNK]
+        A = (a.lon0[i], a.lat0[i], a.lon1[i], a.lat1[i])
+        B = (b.lon0[j], b.lat0[j], b.lon1[j], b.lat1[j])
+        from_a = np.minimum(_point_to_segment_m(A[0], A[1], *B),
+                            _point_to_segment_m(A[2], A[3], *B))
+        from_b = np.minimum(_point_to_segment_m(B[0], B[1], *A),
+                            _point_to_segment_m(B[2], B[3], *A))
+        # a point piece of ``a`` is measured from its side only: point to point is then
+        # exactly Geod.inv(a, b), so equal distances tie exactly, as in a brute force
+        point = (A[0] == A[2]) & (A[1] == A[3])
+        out[lo:lo + _CHUNK] = np.where(point, from_a, np.minimum(from_a, from_b)) / 1000.0
     return out
 
 
 class _Geoms:
-    """An array of lon/lat geometries with lazily built search tree and vertices."""
+    """An array of lon/lat geometries with lazily built pieces and search trees."""
 
     def __init__(self, geoms):
         self.geoms = np.asarray(geoms, dtype=object)
+        self.valid = ~(shapely.is_missing(self.geoms) | shapely.is_empty(self.geoms))
         self._tree: shapely.STRtree | None = None
-        self._vertices: _Vertices | None = None
+        self._pieces: _Pieces | None = None
+        self._piece_tree: shapely.STRtree | None = None
+        self._dense: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.geoms)
@@ -193,38 +223,95 @@ class _Geoms:
         return self._tree
 
     @property
-    def vertices(self) -> _Vertices:
-        if self._vertices is None:
-            self._vertices = _vertices(self.geoms)
-        return self._vertices
+    def pieces(self) -> _Pieces:
+        if self._pieces is None:
+            self._pieces = _pieces(self.geoms)
+        return self._pieces
+
+    @property
+    def dense(self) -> np.ndarray:
+        """Each geometry's densified vertices as a MultiPoint: points truly on it."""
+        if self._dense is None:
+            p = self.pieces
+            lon, lat = np.concatenate([p.lon0, p.lon1]), np.concatenate([p.lat0, p.lat1])
+            owner = np.concatenate([p.owner, p.owner])
+            order = np.argsort(owner, kind="stable")
+            present, group = np.unique(owner[order], return_inverse=True)
+            self._dense = np.full(len(self.geoms), None, dtype=object)
+            if len(present):
+                coords = np.column_stack([lon[order], lat[order]])
+                self._dense[present] = shapely.multipoints(coords, indices=group)
+        return self._dense
+
+    @property
+    def piece_tree(self) -> shapely.STRtree:
+        if self._piece_tree is None:
+            self._piece_tree = shapely.STRtree(self.pieces.boxes)
+        return self._piece_tree
 
 
-def _pairs_km(a: _Geoms, ia: np.ndarray, b: _Geoms, ib: np.ndarray) -> np.ndarray:
-    if not len(ia):
-        return np.zeros(0)
-    km = np.minimum(
-        _vertex_to_geom_km(a.vertices, ia, b.vertices, ib),
-        _vertex_to_geom_km(b.vertices, ib, a.vertices, ia),
-    )
-    km[shapely.intersects(a.geoms[ia], b.geoms[ib])] = 0.0
-    km[~np.isfinite(km)] = np.nan
-    return km
-
-
-def _search(a: _Geoms, rows: np.ndarray, km: np.ndarray, b: _Geoms) -> tuple[np.ndarray, ...]:
-    """Candidate pairs: every feature of ``b`` that may lie within ``km`` of ``a[rows]``."""
-    if not len(rows) or not len(b):
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    bounds = shapely.bounds(a.geoms[rows])
+def _grow(boxes_of, km: np.ndarray) -> np.ndarray:
+    """Lon/lat boxes grown by ``km``: sure to hold every point within ``km`` of the box."""
+    bounds = shapely.bounds(boxes_of)
     pad = np.asarray(km, dtype=float) + _SEARCH_MARGIN_KM
     dlat = pad / _KM_PER_DEG_LAT
     reach = np.minimum(np.maximum(np.abs(bounds[:, 1] - dlat), np.abs(bounds[:, 3] + dlat)), 89.9)
     dlon = np.minimum(pad / (_KM_PER_DEG_LON * np.cos(np.radians(reach))), 360.0)
-    boxes = shapely.box(bounds[:, 0] - dlon, bounds[:, 1] - dlat,
-                        bounds[:, 2] + dlon, bounds[:, 3] + dlat)
-    valid = ~np.isnan(bounds).any(axis=1)
-    q, ib = b.tree.query(boxes[valid], predicate="intersects")
-    return rows[valid][q], ib
+    return shapely.box(bounds[:, 0] - dlon, bounds[:, 1] - dlat,
+                       bounds[:, 2] + dlon, bounds[:, 3] + dlat)
+
+
+def _within_km(a: _Geoms, rows: np.ndarray, radius: np.ndarray, b: _Geoms):
+    """Every pair of subject ``a[i]`` (``i`` in ``rows``) and target ``b[j]``.
+
+    Only pairs at most ``radius[i]`` km apart are returned, with their geodesic distance,
+    as ``(i, j, km)`` arrays.
+    """
+    empty = np.zeros(0, dtype=np.int64)
+    if not len(rows) or not len(b) or not b.valid.any():
+        return empty, empty, np.zeros(0)
+    zi, zj = b.tree.query(a.geoms[rows], predicate="intersects")
+    zi = rows[zi]
+    mine = np.zeros(len(a), dtype=bool)
+    mine[rows] = True
+    sel = np.flatnonzero(mine[a.pieces.owner])
+    q, pb = b.piece_tree.query(_grow(a.pieces.boxes[sel], radius[a.pieces.owner[sel]]),
+                               predicate="intersects")
+    pa = sel[q]
+    # prune with spherical distances: per feature pair, only the pieces that may be the
+    # nearest (and only pairs that may be within the radius) are measured on the ellipsoid
+    rough = _sphere_km(a.pieces, pa, b.pieces, pb)
+    pair = a.pieces.owner[pa] * len(b) + b.pieces.owner[pb]
+    uniq, inv = np.unique(pair, return_inverse=True)
+    low = np.full(len(uniq), np.inf)
+    np.minimum.at(low, inv, rough)
+    slack, extra = _PRUNE
+    near_enough = low <= radius[uniq // len(b)] * slack + extra
+    keep = (rough <= low[inv] * slack + extra) & near_enough[inv]
+    pa, pb = pa[keep], pb[keep]
+    km = np.concatenate([np.zeros(len(zi)), _piece_km(a.pieces, pa, b.pieces, pb)])
+    fi = np.concatenate([zi, a.pieces.owner[pa]])
+    fj = np.concatenate([zj, b.pieces.owner[pb]])
+    order = np.lexsort((km, fj, fi))
+    fi, fj, km = fi[order], fj[order], km[order]
+    first = np.ones(len(fi), dtype=bool)
+    first[1:] = (fi[1:] != fi[:-1]) | (fj[1:] != fj[:-1])
+    fi, fj, km = fi[first], fj[first], km[first]
+    keep = km <= radius[fi]
+    return fi[keep], fj[keep], km[keep]
+
+
+def _upper_km(a: _Geoms, ia: np.ndarray, b: _Geoms, ib: np.ndarray) -> np.ndarray:
+    """A distance in km that is surely not shorter than the geodesic one, per pair.
+
+    It is the geodesic distance between two vertices, one of each densified geometry
+    (the pair nearest in degrees): points truly on the geometries, unlike points on a
+    long lon/lat chord, which can lie far off the geodesic the chord stands for.
+    """
+    line = shapely.shortest_line(a.dense[ia], b.dense[ib])
+    xy = shapely.get_coordinates(line).reshape(-1, 2, 2)
+    metres = GEOD.inv(xy[:, 0, 0], xy[:, 0, 1], xy[:, 1, 0], xy[:, 1, 1])[2]
+    return np.asarray(metres) / 1000.0 + _SEARCH_MARGIN_KM
 
 
 def pairwise_km(a, b) -> np.ndarray:
@@ -237,11 +324,17 @@ def pairwise_km(a, b) -> np.ndarray:
     >>> round(float(km[0]), 2)
     34.95
     """
-    a, b = _Geoms(a), _Geoms(b)
-    if len(a) != len(b):
-        raise QueryError(f"pairwise_km needs arrays of equal length, not {len(a)} and {len(b)}")
-    idx = np.arange(len(a))
-    return _pairs_km(a, idx, b, idx)
+    ga, gb = _Geoms(a), _Geoms(b)
+    if len(ga) != len(gb):
+        raise QueryError(f"pairwise_km needs arrays of equal length, not {len(ga)} and {len(gb)}")
+    out = np.full(len(ga), np.nan)
+    ok = np.flatnonzero(ga.valid & gb.valid)
+    radius = np.zeros(len(ga))
+    radius[ok] = _upper_km(ga, ok, gb, ok)
+    i, j, km = _within_km(ga, ok, radius, gb)
+    mine = i == j
+    out[i[mine]] = km[mine]
+    return out
 
 
 def distance_km(geom: BaseGeometry, other) -> np.ndarray:
@@ -254,8 +347,15 @@ def distance_km(geom: BaseGeometry, other) -> np.ndarray:
     >>> round(float(distance_km(shapely.Point(69.1, 34.5), [line])[0]), 2)
     9.18
     """
-    b = _Geoms(other)
-    return _pairs_km(_Geoms([geom]), np.zeros(len(b), dtype=np.int64), b, np.arange(len(b)))
+    a, b = _Geoms([geom]), _Geoms(other)
+    out = np.full(len(b), np.nan)
+    ok = np.flatnonzero(b.valid)
+    if not a.valid[0] or not len(ok):
+        return out
+    radius = _upper_km(a, np.zeros(len(ok), dtype=np.int64), b, ok).max(keepdims=True)
+    _, j, km = _within_km(a, np.zeros(1, dtype=np.int64), radius, b)
+    out[j] = km
+    return out
 
 
 # -- resolving names and filters ---------------------------------------------------------
@@ -296,7 +396,14 @@ def apply_where(gdf: pd.DataFrame, where: str | None, what: str = "where") -> pd
         return gdf
     expr = str(where)
     lead = len(expr) - len(expr.lstrip())
-    masked = re.sub(r"`[^`]*`", lambda m: "_" * len(m.group()), expr.strip())
+    quoted: dict[str, str] = {}  # `quoted names` -> identifiers of the same length
+
+    def mask(m: re.Match) -> str:
+        key = f"_q{len(quoted)}".ljust(len(m.group()), "_")
+        quoted[key] = m.group()[1:-1]
+        return key
+
+    masked = re.sub(r"`[^`]*`", mask, expr.strip())
     fields = _fields(gdf)
     try:
         tree = ast.parse(masked, mode="eval")
@@ -308,7 +415,8 @@ def apply_where(gdf: pd.DataFrame, where: str | None, what: str = "where") -> pd
             f"  {shown}\n  {' ' * (col - 1)}^"
         ) from None
     called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
-    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called}
+    names = {quoted.get(n.id, n.id) for n in ast.walk(tree)
+             if isinstance(n, ast.Name) and id(n) not in called}
     unknown = sorted(names - set(fields) - {"index"})
     if unknown:
         hint = _did_you_mean(unknown[0], fields)
@@ -354,7 +462,8 @@ def layer_frame(spec, atlas: Atlas | None = None, role: str = "layer") -> gpd.Ge
     name, ident = _split_spec(spec)
     if name not in atlas.layers:
         raise QueryError(
-            f"unknown {role} layer '{name}'{_did_you_mean(name, atlas.layers)}; "
+            f"unknown {'' if role == 'layer' else role + ' '}layer '{name}'"
+            f"{_did_you_mean(name, atlas.layers)}; "
             f"layers: {', '.join(atlas.layers)}"
         )
     gdf = atlas[name]
@@ -391,7 +500,7 @@ def area_frame(spec, atlas: Atlas | None = None) -> gpd.GeoDataFrame:
     if isinstance(spec, BaseGeometry):
         return gpd.GeoDataFrame({"id": ["area"]}, geometry=[spec], index=["area"], crs=4326)
     if not isinstance(spec, str):
-        return layer_frame(spec, atlas, "area")
+        return _in_4326(layer_frame(spec, atlas, "area"))
     atlas = _require_atlas(atlas, spec)
     name, ident = _split_spec(spec)
     if ident is not None or name in atlas.layers:
@@ -414,12 +523,13 @@ def area_frame(spec, atlas: Atlas | None = None) -> gpd.GeoDataFrame:
     )
 
 
-def _prepared(layer, atlas, where, role) -> gpd.GeoDataFrame:
+def _prepared(layer, atlas, where, role, label="where") -> gpd.GeoDataFrame:
     gdf = layer_frame(layer, atlas, role)
-    gdf = apply_where(gdf, where, "where" if role != "layer" else "filter")
-    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
-        gdf = gdf.to_crs(4326)
-    return gdf
+    return _in_4326(apply_where(gdf, where, label))
+
+
+def _in_4326(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return gdf.to_crs(4326) if gdf.crs is not None and gdf.crs.to_epsg() != 4326 else gdf
 
 
 def _id_rank(index: pd.Index) -> np.ndarray:
@@ -477,14 +587,10 @@ def near(
     """
     if km is None or not np.isfinite(km) or km < 0:
         raise QueryError(f"km must be a distance >= 0, not {km!r}")
-    subject = _prepared(gdf, atlas, filter, "layer")
-    target = _prepared(to, atlas, where, "to")
+    subject = _prepared(gdf, atlas, filter, "layer", "filter")
+    target = _prepared(to, atlas, where, "counterpart")
     a, b = _Geoms(subject.geometry.to_numpy()), _Geoms(target.geometry.to_numpy())
-    rows = np.arange(len(a))
-    ia, ib = _search(a, rows, np.full(len(rows), float(km)), b)
-    d = _pairs_km(a, ia, b, ib)
-    keep = d <= km
-    ia, ib, d = ia[keep], ib[keep], d[keep]
+    ia, ib, d = _within_km(a, np.flatnonzero(a.valid), np.full(len(a), float(km)), b)
     order = np.lexsort((_id_rank(target.index)[ib], d, ia))
     ia, ib, d = ia[order], ib[order], d[order]
     first = np.ones(len(ia), dtype=bool)
@@ -531,32 +637,24 @@ def nearest(
         raise QueryError(f"k must be a whole number >= 1, not {k!r}")
     if max_km is not None and (not np.isfinite(max_km) or max_km < 0):
         raise QueryError(f"max_km must be a distance >= 0, not {max_km!r}")
-    subject = _prepared(gdf, atlas, filter, "layer")
-    target = _prepared(to, atlas, where, "to")
+    subject = _prepared(gdf, atlas, filter, "layer", "filter")
+    target = _prepared(to, atlas, where, "counterpart")
     a, b = _Geoms(subject.geometry.to_numpy()), _Geoms(target.geometry.to_numpy())
     cap = _HALF_EARTH_KM if max_km is None else float(max_km)
-    found = ([], [], [])
-    valid = ~(shapely.is_missing(a.geoms) | shapely.is_empty(a.geoms))
-    rows = np.flatnonzero(valid)
-    if len(rows) and len(b):
-        # a first, always sufficient radius for k = 1: the distance to the feature that is
-        # nearest in degrees (an upper bound of the geodesic nearest distance)
+    found: tuple[list, list, list] = ([], [], [])
+    rows = np.flatnonzero(a.valid)
+    if len(rows) and b.valid.any():
+        # start from the counterpart nearest in degrees: its geodesic distance bounds the
+        # nearest one; widen (doubling) until k counterparts lie within the radius
         q, ib0 = b.tree.query_nearest(a.geoms[rows], all_matches=False)
-        radius = np.full(len(a), np.nan)
-        radius[rows[q]] = _pairs_km(a, rows[q], b, ib0)
-        rows = rows[np.isfinite(radius[rows])]
-        radius = np.minimum(np.maximum(radius, 1e-3), cap)
+        radius = np.full(len(a), cap)
+        radius[rows[q]] = np.minimum(_upper_km(a, rows[q], b, ib0), cap)
+        wanted = min(k, int(b.valid.sum()))
         while len(rows):
-            ia, ib = _search(a, rows, radius[rows], b)
-            d = _pairs_km(a, ia, b, ib)
-            keep = d <= radius[ia]
-            counts = np.bincount(ia[keep], minlength=len(a))[rows]
-            seen = np.bincount(ia, minlength=len(a))[rows]
-            every = np.zeros(len(a), dtype=bool)
-            every[rows] = seen >= len(b)  # every counterpart measured: no need to widen
-            done = (counts >= k) | (radius[rows] >= cap) | every[rows]
-            reach = np.where(every[ia], cap, radius[ia])
-            take = (d <= reach) & np.isin(ia, rows[done])
+            ia, ib, d = _within_km(a, rows, radius, b)
+            counts = np.bincount(ia, minlength=len(a))[rows]
+            done = (counts >= wanted) | (radius[rows] >= cap)
+            take = np.isin(ia, rows[done])
             for acc, part in zip(found, (ia[take], ib[take], d[take])):
                 acc.append(part)
             rows = rows[~done]
