@@ -14,6 +14,8 @@ Examples
 >>> h = [Transition(dt.date(2023, 1, 5), "signed", "e1"), Transition(None, "terminated", "e2")]
 >>> status_at(h, None)
 ('terminated', None, '')
+>>> status_at([*h[:1], Transition(dt.date(2025, 6, 17), "terminated", "e3"), h[1]], None)
+('terminated', datetime.date(2025, 6, 17), '')
 >>> status_at(h, dt.date(2024, 1, 1))
 ('signed', datetime.date(2023, 1, 5), 'an undated event (e2) reports it terminated')
 >>> status_at(h, dt.date(2020, 1, 1))
@@ -83,7 +85,13 @@ def status_at(
         return None, None, "no status recorded"
     if as_of is None:
         last = history[-1]
-        return last.status, last.date, ""
+        since = last.date
+        if since is None:  # undated latest: it holds at least since the same status was dated
+            for t in reversed(history):
+                if t.status != last.status:
+                    break
+                since = t.date or since
+        return last.status, since, ""
     dated = [t for t in history if t.date is not None]
     undated = [t for t in history if t.date is None]
     past = [t for t in dated if t.date <= as_of]
