@@ -193,12 +193,13 @@ def test_default_maps_in_chromium(atlas, built_maps, name, out_dir):
         page.wait_for_timeout(500)
         assert page.evaluate("typeof L") == "object"
         titles = page.evaluate("() => window.geoatlas.layers.map(e => e.spec.title)")
-        assert titles == [spec.title for spec in recipe.layers]
+        entries = [*recipe.overlays, *recipe.layers]  # overlays are drawn at the bottom
+        assert titles == [spec.title for spec in entries]
         boxes = page.locator(".ga-layers input[data-layer]")
-        assert boxes.count() == len(recipe.layers)
+        assert boxes.count() == len(entries)
         assert page.locator(".ga-legend").is_visible()
         visible_parts = page.locator(".ga-legend-layer:visible")
-        assert visible_parts.count() == sum(spec.visible for spec in recipe.layers)
+        assert visible_parts.count() == sum(spec.visible for spec in entries)
         # hiding a layer hides its legend section
         boxes.first.uncheck()
         assert page.locator(".ga-legend-layer:visible").count() == visible_parts.count()
@@ -248,3 +249,72 @@ def test_mes_aynak_popup_and_time_control(atlas, built_maps, out_dir):
         assert earliest != latest  # rail links not yet recorded disappear
         assert page.inner_text(".ga-time-label").startswith("status as of ")
         assert log["console_errors"] == [] and log["page_errors"] == []
+
+
+@pytest.mark.browser
+def test_popup_contract_status_follows_the_time_control(atlas, built_maps):
+    """The 2023 CAPEIC contract reads 'signed' in 2024 and 'terminated' after June 2025."""
+    hist = atlas.catalog.histories["contracts"]["amu-darya-capeic-2023"]
+    assert [t.status for t in hist if t.date][-2:] == ["signed", "terminated"]
+    with offline_page() as (page, log):
+        page.goto(built_maps["afghanistan-minerals"].as_uri())
+        page.wait_for_function("window.geoatlas !== undefined")
+
+        def status_at(month):
+            page.locator(".ga-time input").evaluate(
+                """(el, m) => { const months = window.geoatlas.spec.timeline.months;
+                     el.value = m === null ? months.length : months.indexOf(m);
+                     el.dispatchEvent(new Event('input')); }""", month)
+            page.evaluate("""() => {
+                const e = window.geoatlas.layers.find(e => e.spec.title === 'Deposits');
+                const f = e.features.find(f => f.feature.properties.i === 'amu-darya-oil-blocks');
+                f.openPopup(); }""")  # opened again while open: must still be current
+            return tuple(page.evaluate("""() => {
+                const li = [...document.querySelectorAll('.leaflet-popup-content li')]
+                    .find(li => li.textContent.includes('CAPEIC')
+                                && li.querySelector('[data-status]'));
+                const span = li.querySelector("[data-status]");
+                return [span.getAttribute('data-status'), span.textContent]; }"""))
+
+        assert status_at("2024-01") == ("signed", "signed")
+        assert status_at("2025-07") == ("terminated", "terminated")
+        assert status_at("2022-01") == ("none", "not yet")
+        assert status_at(None)[0] == "terminated"
+        assert log["console_errors"] == [] and log["page_errors"] == []
+
+
+@pytest.mark.browser
+def test_raster_overlay_is_an_optional_offline_layer(mini_copy):
+    recipe = mini_copy / "maps" / "mini.toml"
+    recipe.write_text(recipe.read_text() + '''
+[[overlays]]
+product = "distance"
+layer = "rail"
+title = "Distance to rail"
+resolution_km = 20
+''')
+    atlas = geoatlas.open(mini_copy)
+    spec = load_recipe(atlas, "mini").overlays[0]
+    assert (spec.product, spec.layer, spec.visible, spec.group) == ("distance", "rail", False,
+                                                                    "Analysis")
+    html_path = build(atlas, ["mini"], mini_copy / "out", ["web"])[0]
+    html = html_path.read_text()
+    assert not REMOTE_REF.search(html)
+    with offline_page() as (page, log):
+        page.goto(html_path.as_uri())
+        page.wait_for_function("window.geoatlas !== undefined")
+        assert page.locator("img.leaflet-image-layer").count() == 0
+        page.locator(".ga-layers label", has_text="Distance to rail").locator("input").check()
+        img = page.locator("img.leaflet-image-layer")
+        assert img.count() == 1
+        assert img.get_attribute("src").startswith("data:image/png;base64,")
+        assert page.locator(".ga-legend-layer:visible", has_text="Distance to rail").count() == 1
+        assert log["console_errors"] == [] and log["requests"] == []
+
+
+def test_overlay_recipe_errors(mini_copy):
+    (mini_copy / "maps" / "bad.toml").write_text(
+        '[[layers]]\nlayer = "rail"\n[[overlays]]\nproduct = "heat"\nlayer = "rail"\n')
+    with pytest.raises(geoatlas.RecipeError,
+                       match=r"\[\[overlays\]\] #1: 'product' must be distance or density"):
+        load_recipe(geoatlas.open(mini_copy), "bad")

@@ -9,11 +9,16 @@ Examples
 >>> atlas.deposits.loc["mes-aynak", "province"]                   # doctest: +SKIP
 'Logar'
 
-Importing this package stays light: renderers (folium, matplotlib, rasterio) load only
-when a map is built.
+Importing this package stays light (a few milliseconds): numpy, pandas and geopandas load
+when a workspace is opened, renderers (folium, matplotlib, rasterio) when a map is built.
 """
 
-from .atlas import Atlas, open
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path as _Path
+from typing import TYPE_CHECKING
+
 from .errors import (
     DataError,
     GeoatlasError,
@@ -25,7 +30,29 @@ from .errors import (
     WorkspaceError,
 )
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .atlas import Atlas
+
 __version__ = "0.1.0"
+
+
+def open(path: str | _Path | None = None, as_of: str | _dt.date | None = None) -> Atlas:
+    """Load a workspace (default: the nearest one, else the repository's) as an :class:`Atlas`.
+
+    Raises :class:`~geoatlas.errors.ValidationError` listing every data problem.
+    """
+    from .atlas import open as _open
+
+    return _open(path, as_of)
+
+
+def __getattr__(name: str):
+    """Load :class:`Atlas` (and with it pandas and geopandas) on first use."""
+    if name == "Atlas":
+        from .atlas import Atlas
+
+        return Atlas
+    raise AttributeError(f"module 'geoatlas' has no attribute '{name}'")
 
 __all__ = [
     "Atlas",

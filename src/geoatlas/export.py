@@ -84,6 +84,8 @@ def ogr_frame(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         series = out[col]
         if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+            if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+                continue  # plain text (the common case, checked at C speed)
             if series.map(_needs_flattening).any():
                 out[col] = series.map(_flatten_cell).astype(object)
         elif isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(
@@ -292,7 +294,8 @@ def _write(data: gpd.GeoDataFrame, path: Path, fmt: str, engine: str, layer: str
         pyogrio.write_dataframe(
             data, path, driver=driver, geometry_type=geometry_type,
             promote_to_multi=geometry_type.startswith("Multi"),
-            dataset_options=dataset or None, layer_options=layer_opts or None, **kwargs,
+            dataset_options=dataset or None, layer_options=layer_opts or None,
+            use_arrow=True, **kwargs,  # columns go to GDAL as Arrow arrays, not row by row
         )
     else:
         if geometry_type.startswith("Multi"):

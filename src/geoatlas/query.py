@@ -189,16 +189,21 @@ def _piece_km(a: _Pieces, pa: np.ndarray, b: _Pieces, pb: np.ndarray) -> np.ndar
     out = np.full(len(pa), np.inf)
     for lo in range(0, len(pa), _CHUNK):
         i, j = pa[lo:lo + _CHUNK], pb[lo:lo + _CHUNK]
-        A = (a.lon0[i], a.lat0[i], a.lon1[i], a.lat1[i])
-        B = (b.lon0[j], b.lat0[j], b.lon1[j], b.lat1[j])
-        from_a = np.minimum(_point_to_segment_m(A[0], A[1], *B),
-                            _point_to_segment_m(A[2], A[3], *B))
-        from_b = np.minimum(_point_to_segment_m(B[0], B[1], *A),
-                            _point_to_segment_m(B[2], B[3], *A))
         # a point piece of ``a`` is measured from its side only: point to point is then
         # exactly Geod.inv(a, b), so equal distances tie exactly, as in a brute force
-        point = (A[0] == A[2]) & (A[1] == A[3])
-        out[lo:lo + _CHUNK] = np.where(point, from_a, np.minimum(from_a, from_b)) / 1000.0
+        # (and its two ends being one, one measurement does: a quarter of the Geod calls)
+        point = (a.lon0[i] == a.lon1[i]) & (a.lat0[i] == a.lat1[i])
+        part = np.empty(len(i))
+        p, s = i[point], j[point]
+        part[point] = _point_to_segment_m(a.lon0[p], a.lat0[p], b.lon0[s], b.lat0[s],
+                                          b.lon1[s], b.lat1[s])
+        i, j = i[~point], j[~point]
+        A = (a.lon0[i], a.lat0[i], a.lon1[i], a.lat1[i])
+        B = (b.lon0[j], b.lat0[j], b.lon1[j], b.lat1[j])
+        part[~point] = np.minimum.reduce([
+            _point_to_segment_m(A[0], A[1], *B), _point_to_segment_m(A[2], A[3], *B),
+            _point_to_segment_m(B[0], B[1], *A), _point_to_segment_m(B[2], B[3], *A)])
+        out[lo:lo + _CHUNK] = part / 1000.0
     return out
 
 
@@ -553,6 +558,24 @@ def _attach(gdf, rows, target, tpos, km, extra=None) -> gpd.GeoDataFrame:
 
 
 # -- public queries ----------------------------------------------------------------------
+ENGINES = ("memory", "dask")
+"""``engine=`` of near, nearest and summarize: this module, or :mod:`geoatlas.engines.dask`
+(partition by partition on a dask.distributed cluster; same results)."""
+
+
+def _other_engine(engine: str, options: dict):
+    """The module of ``engine`` (None for the in-memory one), checking its options."""
+    if engine == "memory":
+        if options:
+            raise QueryError(f"option(s) {', '.join(sorted(options))} need engine='dask'")
+        return None
+    if engine == "dask":
+        from .engines import dask
+
+        return dask
+    raise QueryError(f"unknown engine '{engine}'; engines: {', '.join(ENGINES)}")
+
+
 def near(
     gdf,
     to,
@@ -560,6 +583,8 @@ def near(
     where: str | None = None,
     filter: str | None = None,
     atlas: Atlas | None = None,
+    engine: str = "memory",
+    **engine_options,
 ) -> gpd.GeoDataFrame:
     """Features of ``gdf`` within ``km`` km of any feature of ``to``.
 
@@ -577,6 +602,9 @@ def near(
         pandas query string selecting the features of ``gdf`` asked about.
     atlas : Atlas, optional
         Resolves layer names.
+    engine : {"memory", "dask"}
+        ``"dask"`` runs on a dask cluster (:func:`geoatlas.engines.dask.near`, whose
+        ``client``, ``npartitions`` and ``out`` options it passes on); same result.
 
     Returns
     -------
@@ -585,6 +613,9 @@ def near(
         nearest counterpart and ``distance_km`` to it, sorted by distance then id. Ties
         go to the counterpart whose id sorts first.
     """
+    other = _other_engine(engine, engine_options)
+    if other is not None:
+        return other.near(gdf, to, km, where, filter, atlas, **engine_options)
     if km is None or not np.isfinite(km) or km < 0:
         raise QueryError(f"km must be a distance >= 0, not {km!r}")
     subject = _prepared(gdf, atlas, filter, "layer", "filter")
@@ -608,6 +639,8 @@ def nearest(
     where: str | None = None,
     filter: str | None = None,
     atlas: Atlas | None = None,
+    engine: str = "memory",
+    **engine_options,
 ) -> gpd.GeoDataFrame:
     """The ``k`` nearest counterparts in ``to`` of every feature of ``gdf``.
 
@@ -625,6 +658,9 @@ def nearest(
         pandas query string selecting the features of ``gdf``.
     atlas : Atlas, optional
         Resolves layer names.
+    engine : {"memory", "dask"}
+        ``"dask"`` runs on a dask cluster (:func:`geoatlas.engines.dask.nearest`); same
+        result.
 
     Returns
     -------
@@ -633,6 +669,9 @@ def nearest(
         (1 = nearest), ``nearest_id``, ``nearest_name`` and ``distance_km``, in the
         order of ``gdf`` then rank. Equal distances are ranked by counterpart id.
     """
+    other = _other_engine(engine, engine_options)
+    if other is not None:
+        return other.nearest(gdf, to, k, max_km, where, filter, atlas, **engine_options)
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise QueryError(f"k must be a whole number >= 1, not {k!r}")
     if max_km is not None and (not np.isfinite(max_km) or max_km < 0):
@@ -757,6 +796,8 @@ def summarize(
     stats: Sequence[str] | str | None = None,
     where: str | None = None,
     atlas: Atlas | None = None,
+    engine: str = "memory",
+    **engine_options,
 ) -> gpd.GeoDataFrame:
     """Aggregate the features of ``gdf`` per area of ``by``: a choropleth-ready frame.
 
@@ -778,6 +819,9 @@ def summarize(
         pandas query string selecting features of ``gdf`` first.
     atlas : Atlas, optional
         Resolves layer names.
+    engine : {"memory", "dask"}
+        ``"dask"`` runs on a dask cluster (:func:`geoatlas.engines.dask.summarize`);
+        same result.
 
     Returns
     -------
@@ -786,6 +830,9 @@ def summarize(
         ``count`` (0 where empty), ``sum_<field>`` etc. (NaN where no value is known),
         ``list_<field>`` (sorted unique values joined by ``;``).
     """
+    other = _other_engine(engine, engine_options)
+    if other is not None:
+        return other.summarize(gdf, by, stats, where, atlas, **engine_options)
     subject = _prepared(gdf, atlas, where, "layer")
     areas = area_frame(by, atlas)
     spec = _parse_stats(stats, _fields(subject))

@@ -55,6 +55,7 @@ RECIPE_KEYS = {
     "layers": "the layers, in drawing order (first = bottom)",
     "static": "options of the static PNG/SVG/PDF export",
     "max_html_mb": "fail the build if the HTML is larger than this",
+    "overlays": "raster products shown as optional web-map layers ([[overlays]])",
 }
 LAYER_KEYS = {
     "layer": "layer name (required)",
@@ -68,6 +69,21 @@ LAYER_KEYS = {
     "contracts": "list the feature's contracts in its popup (default true)",
     "timeline": "follow the time control (default: true where statuses exist)",
     "style": "the style table",
+    "compact": "compact web encoding: true/false (default: automatic above 5,000 features)",
+    "simplify": "lines/polygons in compact form: tolerance in metres of the finest detail",
+}
+OVERLAY_KEYS = {
+    "product": "distance or density",
+    "layer": "the layer measured to (distance) or counted (density)",
+    "title": "name in the layer control and legend",
+    "group": "layer-control group",
+    "where": "pandas query selecting the layer's features",
+    "weight": "density: numeric field weighting each feature",
+    "bandwidth_km": "density: kernel bandwidth (default 50)",
+    "resolution_km": "cell size (default 5)",
+    "max_value": "value at the dark end of the colour ramp (default: 98th percentile)",
+    "opacity": "0..1 (default 0.6)",
+    "visible": "shown when the map opens (default false)",
 }
 STATIC_KEYS = {
     "formats": "any of png, svg, pdf",
@@ -95,6 +111,25 @@ class LayerSpec:
     contracts: bool
     timeline: bool
     style: LayerStyle
+    compact: bool | None = None
+    simplify: float | None = None
+
+
+@dataclass(frozen=True)
+class OverlaySpec:
+    """A raster product shown as an optional image layer of the web map."""
+
+    product: str
+    layer: str
+    title: str
+    group: str
+    where: str | None = None
+    weight: str | None = None
+    bandwidth_km: float = 50.0
+    resolution_km: float = 5.0
+    max_value: float | None = None
+    opacity: float = 0.6
+    visible: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,6 +161,7 @@ class Recipe:
     layers: tuple[LayerSpec, ...]
     static: StaticSpec
     max_html_mb: float | None
+    overlays: tuple[OverlaySpec, ...] = ()
 
 
 def recipe_names(root: Path) -> list[str]:
@@ -189,6 +225,13 @@ def parse_recipe(data: dict, name: str, path: Path, atlas) -> Recipe:
         except ValueError as exc:
             errors.append(f"{shown}: 'as_of': {exc}")
     static = _static_spec(data.get("static", {}), shown, atlas, errors)
+    overlays = tuple(o for i, entry in enumerate(data.get("overlays") or [], start=1)
+                     if (o := _overlay_spec(entry, f"{shown}: [[overlays]] #{i}", atlas, errors)))
+    max_mb = data.get("max_html_mb")
+    if max_mb is not None and (isinstance(max_mb, bool) or not isinstance(max_mb, (int, float))
+                               or max_mb <= 0):
+        errors.append(f"{shown}: 'max_html_mb' must be a number of megabytes > 0, not {max_mb!r}")
+        max_mb = None
     if errors:
         raise RecipeError("\n".join(errors))
     return Recipe(
@@ -205,7 +248,8 @@ def parse_recipe(data: dict, name: str, path: Path, atlas) -> Recipe:
         link_fields=tuple(data.get("link_fields", ())),
         layers=tuple(specs),
         static=static,
-        max_html_mb=data.get("max_html_mb"),
+        overlays=overlays,
+        max_html_mb=float(max_mb) if max_mb is not None else None,
     )
 
 
@@ -260,6 +304,14 @@ def _layer_spec(entry: dict, where: str, atlas, errors: list[str]) -> LayerSpec 
         except Exception as exc:  # pandas raises many kinds for a bad expression
             errors.append(f"{where} ({name}): 'where' = {entry['where']!r} does not parse: {exc}")
     has_status = "status" in gdf.columns and name in ("rail", "corridors", "deposits")
+    compact = entry.get("compact")
+    if compact is not None and not isinstance(compact, bool):
+        errors.append(f"{where} ({name}): 'compact' must be true or false, not {compact!r}")
+    simplify = entry.get("simplify")
+    if simplify is not None and (isinstance(simplify, bool)
+                                 or not isinstance(simplify, (int, float)) or simplify < 0):
+        errors.append(f"{where} ({name}): 'simplify' must be a distance in metres >= 0, "
+                      f"not {simplify!r}")
     return LayerSpec(
         layer=name,
         title=str(entry.get("title", name.replace("_", " ").capitalize())),
@@ -272,6 +324,40 @@ def _layer_spec(entry: dict, where: str, atlas, errors: list[str]) -> LayerSpec 
         contracts=bool(entry.get("contracts", True)),
         timeline=bool(entry.get("timeline", has_status)),
         style=layer_style,
+        compact=compact if isinstance(compact, bool) else None,
+        simplify=float(simplify) if isinstance(simplify, (int, float)) else None,
+    )
+
+
+def _overlay_spec(entry, where: str, atlas, errors: list[str]) -> OverlaySpec | None:
+    if not isinstance(entry, dict):
+        errors.append(f"{where}: must be a table")
+        return None
+    _unknown(entry, OVERLAY_KEYS, where, errors)
+    product, layer = entry.get("product"), entry.get("layer")
+    if product not in ("distance", "density"):
+        errors.append(f"{where}: 'product' must be distance or density, not {product!r}")
+        return None
+    if layer not in atlas.layers:
+        errors.append(f"{where}: unknown layer {layer!r}; layers: {', '.join(atlas.layers)}")
+        return None
+    weight = entry.get("weight")
+    if weight is not None and weight not in atlas[layer].columns:
+        errors.append(f"{where}: unknown field {weight!r} in 'weight'")
+        return None
+    numbers = {k: entry[k] for k in ("bandwidth_km", "resolution_km", "max_value", "opacity")
+               if k in entry}
+    for key, value in numbers.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            errors.append(f"{where}: {key!r} must be a number > 0, not {value!r}")
+            return None
+    default_title = (f"Distance to {layer} (km)" if product == "distance"
+                     else f"Density of {layer}")
+    return OverlaySpec(
+        product=product, layer=layer, title=str(entry.get("title", default_title)),
+        group=str(entry.get("group", "Analysis")), where=entry.get("where"), weight=weight,
+        visible=bool(entry.get("visible", False)),
+        **{k: float(v) for k, v in numbers.items()},
     )
 
 
@@ -291,9 +377,11 @@ def _static_spec(data: dict, shown: str, atlas, errors: list[str]) -> StaticSpec
 
 
 def _geometry_kind(gdf) -> str:
-    types = set(gdf.geom_type.dropna()) if len(gdf) else set()
-    if types & {"Polygon", "MultiPolygon"}:
+    import shapely
+
+    ids = set(shapely.get_type_id(gdf.geometry.to_numpy()).tolist()) if len(gdf) else set()
+    if ids & {3, 6}:  # Polygon, MultiPolygon
         return "polygon"
-    if types & {"LineString", "MultiLineString"}:
+    if ids & {1, 2, 5}:  # LineString, LinearRing, MultiLineString
         return "line"
     return "point"

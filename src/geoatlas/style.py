@@ -28,6 +28,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 # Default colours per commodity (colour-blind-aware where it matters: copper/iron/lithium
@@ -227,7 +228,64 @@ class LayerStyle:
         )
 
     def symbols(self, frame: pd.DataFrame) -> list[Symbol]:
-        """One :class:`Symbol` per row of ``frame``, in row order."""
+        """One :class:`Symbol` per row of ``frame``, in row order.
+
+        Rows that style alike share one :class:`Symbol` object (see
+        :meth:`symbol_table`), so a million rows cost no more than their distinct styles.
+        """
+        codes, table = self.symbol_table(frame)
+        return [table[c] for c in codes.tolist()]
+
+    def symbol_table(self, frame: pd.DataFrame) -> tuple[np.ndarray, list[Symbol]]:
+        """The distinct symbols of ``frame`` and, per row, the index of its symbol.
+
+        Rows are grouped by what the style reads (the ``color_by``, ``dash_by`` and
+        ``location_quality`` values and the ``size_by`` class); the symbol of each group
+        is computed from one of its rows by the same rules as every other row, so
+        ``[table[c] for c in codes]`` equals the row-by-row result.
+
+        Returns
+        -------
+        codes : numpy.ndarray
+            ``int64`` index into ``table``, one per row.
+        table : list of Symbol
+            The symbols, in order of first appearance.
+
+        Examples
+        --------
+        >>> s = LayerStyle.from_dict("deposits", "point", {"color_by": "primary_commodity"})
+        >>> codes, table = s.symbol_table(pd.DataFrame({"primary_commodity":
+        ...                                             ["gold", "copper", "gold"]}))
+        >>> codes.tolist(), [t.fill for t in table]
+        ([0, 1, 0], ['#d4a017', '#b87333'])
+        """
+        n = len(frame)
+        if n == 0:
+            return np.zeros(0, dtype=np.int64), []
+        keys = []
+        for col in (self.color_by, self.dash_by):
+            if col and col in frame:
+                keys.append(pd.factorize(frame[col], use_na_sentinel=False)[0])
+        if self.size_by and self.size_by in frame and self.size_classes:
+            v = pd.to_numeric(frame[self.size_by], errors="coerce").to_numpy(dtype=float)
+            cls = np.zeros(n, dtype=np.int64)
+            for j, bound in enumerate(self.size_classes):
+                cls = np.where(v >= bound, j + 1, cls)
+            keys.append(np.where(np.isnan(v), -1, cls))
+        if "location_quality" in frame:
+            keys.append(pd.factorize(frame["location_quality"].fillna("exact"),
+                                     use_na_sentinel=False)[0])
+        if keys:
+            combined = np.zeros(n, dtype=np.int64)
+            for k in keys:  # re-factorized each step: the key never exceeds n
+                combined = pd.factorize(combined * (int(k.max()) + 2) + (k + 1))[0]
+            group = combined
+        else:
+            group = np.zeros(n, dtype=np.int64)
+        first = np.unique(group, return_index=True)[1]
+        return group.astype(np.int64), self._row_symbols(frame.iloc[first])
+
+    def _row_symbols(self, frame: pd.DataFrame) -> list[Symbol]:
         base = self.base_symbol()
         n = len(frame)
         colors = (frame[self.color_by].map(self.category_color).tolist()

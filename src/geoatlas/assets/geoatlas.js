@@ -42,12 +42,25 @@
   GeoAtlas.prototype.build = function () {
     var self = this, map = this.map, spec = this.spec;
     map.createPane("basemap").style.zIndex = 200;
+    // offline basemap: country fills always; province outlines once zoomed in enough
     this.basemap = L.geoJSON(spec.basemap, {
       pane: "basemap", interactive: false,
+      filter: function (f) { return f.properties.k !== "p"; },
       style: function () {
         return { color: "#9a9a9a", weight: 0.7, fillColor: "#f7f5ef", fillOpacity: 1 };
       }
     }).addTo(map);
+    this.provinceLines = L.geoJSON(spec.basemap, {
+      pane: "basemap", interactive: false,
+      filter: function (f) { return f.properties.k === "p"; },
+      style: function () { return { color: "#c9c3b4", weight: 0.5, fill: false }; }
+    });
+    var lines = this.provinceLines;
+    function provincesByZoom() {
+      if (map.getZoom() >= 5) { lines.addTo(map); } else { map.removeLayer(lines); }
+    }
+    map.on("zoomend", provincesByZoom);
+    provincesByZoom();
     this.tiles = spec.tiles.map(function (t) {
       return { name: t.name, layer: L.tileLayer(t.url, { attribution: t.attribution, maxZoom: 18 }) };
     });
@@ -58,6 +71,17 @@
 
   GeoAtlas.prototype.addLayer = function (ls) {
     var self = this;
+    if (ls.image) {  // a raster product: one image placed by its lat/lon bounds
+      var img = L.featureGroup([L.imageOverlay(ls.image, ls.bounds,
+        { opacity: ls.opacity, interactive: false })]);
+      if (ls.visible) { img.addTo(this.map); }
+      this.layers.push({ spec: ls, group: img, features: [] });
+      return;
+    }
+    if (ls.compact) {  // a big layer: typed arrays on a canvas (geoatlas-compact.js)
+      this.layers.push(window.GeoAtlasCompact.entry(this, ls));
+      return;
+    }
     var group = L.featureGroup();
     var entry = { spec: ls, group: group, features: [] };
     L.geoJSON(ls.data, {
@@ -67,7 +91,11 @@
       style: function (f) { return styleOf(f.properties.y); },
       onEachFeature: function (f, layer) {
         var p = f.properties;
-        if (p.p) { layer.bindPopup(p.p, { maxWidth: 420, maxHeight: 360, className: "ga-popup-wrap" }); }
+        if (p.p) {
+          layer.bindPopup(p.p, { maxWidth: 420, maxHeight: 360, className: "ga-popup-wrap" });
+          // Leaflet re-renders the content when an open popup is opened again
+          layer.getPopup().on("contentupdate", function () { self.refreshPopup(this); });
+        }
         if (p.t) { layer.bindTooltip(p.t, { sticky: true, className: "ga-tip" }); }
         if (ls.label && p.l) {
           layer.bindTooltip(p.l, { permanent: true, direction: "right", className: "ga-label",
@@ -186,8 +214,9 @@
             list.textContent = "";
             var q = input.value.trim().toLowerCase();
             if (q.length < 2) { return; }
-            self.index.filter(function (it) { return it.text.toLowerCase().indexOf(q) >= 0; })
-              .slice(0, 12).forEach(function (it) {
+            var hits = self.index.filter(function (it) { return it.text.toLowerCase().indexOf(q) >= 0; });
+            self.layers.forEach(function (e) { if (e.search) { hits = hits.concat(e.search(q, 12)); } });
+            hits.slice(0, 12).forEach(function (it) {
                 var li = el("li", "", list);
                 li.textContent = it.name + " \u2014 " + it.entry.spec.title;
                 L.DomEvent.on(li, "click", function () {
@@ -235,7 +264,7 @@
           var bl = el("label", "", base);
           var bcb = el("input", "", bl);
           bcb.type = "checkbox"; bcb.checked = true; bcb.disabled = true;
-          bl.appendChild(document.createTextNode(" Countries (offline, always on)"));
+          bl.appendChild(document.createTextNode(" Countries and provinces (offline, always on)"));
           self.tiles.forEach(function (t) {
             var tl = el("label", "", base);
             var tcb = el("input", "", tl);

@@ -55,6 +55,7 @@ def inline_head() -> str:
     assets = resources.files("geoatlas") / "assets"
     own_css = (assets / "geoatlas.css").read_text(encoding="utf-8")
     own_js = (assets / "geoatlas.js").read_text(encoding="utf-8")
+    own_js += (assets / "geoatlas-compact.js").read_text(encoding="utf-8")  # big layers
     return "\n".join([
         f"<style>{_safe_in_tag(leaflet_css, 'style')}</style>",
         f"<style>{_safe_in_tag(own_css, 'style')}</style>",

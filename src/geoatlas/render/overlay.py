@@ -80,8 +80,8 @@ def to_web_png(product, anchors, vmax: float | None = None):
     rgba = ramp_colors(warped / top_value, anchors)
     buf = io.BytesIO()
     Image.fromarray(rgba, "RGBA").save(buf, format="PNG", optimize=True)
-    west, north = dst_transform * (0, 0)
-    east, south = dst_transform * (width, height)
+    west, north = dst_transform @ (0, 0)
+    east, south = dst_transform @ (width, height)
     lon, lat = rasterio.warp.transform("EPSG:3857", "EPSG:4326", [west, east], [south, north])
     return buf.getvalue(), [[lat[0], lon[0]], [lat[1], lon[1]]], top_value
 

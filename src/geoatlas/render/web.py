@@ -29,6 +29,7 @@ from jinja2 import Template
 from .. import htmlsafe
 from ..schema import STATUSES, split_list
 from ..style import LegendEntry, Symbol, compact_number, dash_css
+from . import compact
 from .offline import inline_head
 from .prepare import PreparedLayer, extent, prepare
 
@@ -63,6 +64,7 @@ class _Runtime(MacroElement):
     def __init__(self, spec: dict):
         super().__init__()
         self._name = "GeoAtlasRuntime"
+        self.spec = spec
         self.spec_json = htmlsafe.script_json(spec)
 
 
@@ -87,9 +89,19 @@ def render_html(atlas, recipe, layers: list[PreparedLayer] | None = None) -> str
 
 
 def write(atlas, recipe, layers, folder: Path, **options) -> list[Path]:
-    """Write ``<name>.html`` into ``folder``; return its path."""
+    """Write ``<name>.html`` into ``folder``; return its path.
+
+    Logs the bytes of every layer and enforces the recipe's ``max_html_mb``
+    (:func:`geoatlas.render.compact.check_size` raises, explaining what would fit).
+    """
     path = Path(folder) / f"{recipe.name}.html"
-    path.write_text(render_html(atlas, recipe, layers), encoding="utf-8")
+    layers = layers if layers is not None else prepare(atlas, recipe)
+    m = make_map(atlas, recipe, layers)
+    html = m.get_root().render().rstrip() + "\n"
+    data = html.encode("utf-8")
+    runtime = next(c for c in m._children.values() if isinstance(c, _Runtime))
+    compact.check_size(recipe, layers, runtime.spec, len(data), atlas)
+    path.write_bytes(data)
     return [path]
 
 
@@ -113,6 +125,13 @@ def map_spec(atlas, recipe, layers: list[PreparedLayer]) -> dict:
     """Everything the runtime needs, as plain JSON-able data (HTML pre-escaped)."""
     ctx = _PopupContext(atlas, recipe)
     spec_layers = []
+    if recipe.overlays:  # raster products, drawn under the vector layers
+        from . import overlay
+
+        world = atlas.as_of(recipe.as_of) if recipe.as_of else atlas
+        bounds = extent(layers, recipe)
+        spec_layers += [overlay.overlay_spec(f"R{j}", world, ov, bounds)
+                        for j, ov in enumerate(recipe.overlays)]
     for i, prepared in enumerate(layers):
         spec_layers.append(_layer_spec(f"L{i}", prepared, ctx, atlas))
     months = _timeline_months(atlas, layers)
@@ -123,7 +142,7 @@ def map_spec(atlas, recipe, layers: list[PreparedLayer]) -> dict:
         "credits_html": htmlsafe.text(recipe.credits or "Basemap: Natural Earth")
         + " | Leaflet",
         "controls": list(recipe.controls),
-        "basemap": _basemap(atlas),
+        "basemap": _basemap(atlas, extent(layers, recipe)),
         "tiles": [{"name": b, "url": TILES[b][0], "attribution": TILES[b][1]}
                   for b in recipe.basemaps],
         "layers": spec_layers,
@@ -161,13 +180,30 @@ def _timeline_months(atlas, layers: list[PreparedLayer]) -> list[str]:
     return months
 
 
-def _basemap(atlas) -> dict:
+def _basemap(atlas, bounds) -> dict:
+    """The offline basemap: every country, plus the provinces of the countries in view.
+
+    Simplified for the screen (0.01° ≈ 1 km, topology kept per feature) and rounded to
+    3 decimals: it is a backdrop; the recipe's own layers carry full precision.
+    """
     countries = atlas["countries"]
-    geoms = shapely.simplify(countries.geometry.to_numpy(), 0.01, preserve_topology=True)
     features = [
-        {"type": "Feature", "properties": {"n": str(name)}, "geometry": _geojson(g, 3)}
-        for name, g in zip(countries["name"], geoms)
+        {"type": "Feature", "properties": {"n": str(name), "k": "c"}, "geometry": _geojson(g, 3)}
+        for name, g in zip(countries["name"],
+                           shapely.simplify(countries.geometry.to_numpy(), 0.01,
+                                            preserve_topology=True))
     ]
+    if "provinces" in atlas.layers:
+        view = shapely.box(*bounds)
+        in_view = countries[countries.intersects(view)]["iso3"]
+        provinces = atlas["provinces"]
+        provinces = provinces[provinces["iso3"].isin(set(in_view))]
+        outlines = shapely.simplify(provinces.geometry.boundary.to_numpy(), 0.01)
+        features += [
+            {"type": "Feature", "properties": {"n": str(name), "k": "p"},
+             "geometry": _geojson(g, 3)}
+            for name, g in zip(provinces["name"], outlines)
+        ]
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -185,6 +221,9 @@ def _style_json(sym: Symbol) -> dict:
 
 def _layer_spec(key: str, prepared: PreparedLayer, ctx: _PopupContext, atlas) -> dict:
     spec, frame = prepared.spec, prepared.frame
+    if compact.wanted(prepared):  # big layers: typed arrays, drawn on a canvas
+        return compact.layer_spec(key, prepared, ctx.recipe, atlas,
+                                  _legend_html(spec.title, prepared.legend))
     hist = atlas.catalog.histories.get(spec.layer, {}) if spec.timeline else {}
     statuses_in_history = sorted({t.status for h in hist.values() for t in h},
                                  key=STATUSES.index)
@@ -354,7 +393,8 @@ class _PopupContext:
     def _status_span(self, history, fallback) -> str:
         data = [[t.date.isoformat() if t.date else None, t.status] for t in history]
         shown = htmlsafe.text((fallback or "").replace("_", " "))
-        return f'<span data-h="{htmlsafe.attr_json(data)}">{shown}</span>'
+        status = htmlsafe.text(fallback or "none")
+        return f'<span data-h="{htmlsafe.attr_json(data)}" data-status="{status}">{shown}</span>'
 
     def _contract(self, c) -> str:
         parts = [f"<b>{htmlsafe.text(c['company'])}</b>"]
