@@ -94,10 +94,18 @@ class Atlas(Mapping):
             lines.append(f"  {name:<11} {len(df):>5} rows")
         sources = self._catalog.tables["sources"]
         cited = self.citation_counts()
-        lines += ["", f"Sources ({len(sources)}):"]
-        for row in sources.itertuples(index=False):
-            where = row.file or row.url or ""
-            lines.append(f"  {row.id:<32} cited {cited.get(row.id, 0):>3}x  {where}")
+        documents = sources[sources["file"] != ""]
+        others = sources[sources["file"] == ""]
+        lines += ["", f"Sources ({len(sources)}): documents"]
+        for row in documents.itertuples(index=False):
+            lines.append(f"  {row.id:<28} cited {cited.get(row.id, 0):>3}x  {row.file}")
+        if len(others):
+            refs = sum(cited.get(i, 0) for i in others["id"])
+            lines.append(f"  and {len(others)} public references (URLs in layers/sources.csv), "
+                         f"cited {refs}x")
+        uncited = [i for i in sources["id"] if not cited.get(i)]
+        if uncited:
+            lines.append(f"  not cited by any row: {', '.join(uncited)}")
         return "\n".join(lines)
 
     def citation_counts(self) -> dict[str, int]:
