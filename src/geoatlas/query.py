@@ -109,9 +109,14 @@ class _Pieces:
         return _unit(self.lon0, self.lat0) * _EARTH_KM, _unit(self.lon1, self.lat1) * _EARTH_KM
 
     @property
+    def bounds(self) -> np.ndarray:
+        """``(n, 4)`` lon/lat bounds of every piece (no geometry made)."""
+        return np.column_stack([np.minimum(self.lon0, self.lon1), np.minimum(self.lat0, self.lat1),
+                                np.maximum(self.lon0, self.lon1), np.maximum(self.lat0, self.lat1)])
+
+    @property
     def boxes(self) -> np.ndarray:
-        return shapely.box(np.minimum(self.lon0, self.lon1), np.minimum(self.lat0, self.lat1),
-                           np.maximum(self.lon0, self.lon1), np.maximum(self.lat0, self.lat1))
+        return shapely.box(*self.bounds.T)
 
 
 def _unit(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -136,7 +141,11 @@ def _sphere_km(a: _Pieces, pa: np.ndarray, b: _Pieces, pb: np.ndarray) -> np.nda
 
 
 def _pieces(geoms: np.ndarray, step_km: float = DENSIFY_KM) -> _Pieces:
-    parts, owner = shapely.get_parts(geoms, return_index=True)
+    if len(geoms) and (shapely.get_type_id(geoms) == 0).all() and not shapely.is_empty(
+            geoms).any():  # plain points are their own parts
+        parts, owner = geoms, np.arange(len(geoms))
+    else:
+        parts, owner = shapely.get_parts(geoms, return_index=True)
     is_poly = shapely.get_type_id(parts) == 3
     if is_poly.any():  # polygons are measured by their rings (containment is tested apart)
         rings, ring_of = shapely.get_rings(parts[is_poly], return_index=True)
@@ -236,6 +245,9 @@ class _Geoms:
     @property
     def dense(self) -> np.ndarray:
         """Each geometry's densified vertices as a MultiPoint: points truly on it."""
+        if self._dense is None and len(self.geoms) and (
+                shapely.get_type_id(self.geoms) == 0).all() and self.valid.all():
+            self._dense = self.geoms  # a point is its only vertex
         if self._dense is None:
             p = self.pieces
             lon, lat = np.concatenate([p.lon0, p.lon1]), np.concatenate([p.lat0, p.lat1])
@@ -256,8 +268,12 @@ class _Geoms:
 
 
 def _grow(boxes_of, km: np.ndarray) -> np.ndarray:
-    """Lon/lat boxes grown by ``km``: sure to hold every point within ``km`` of the box."""
-    bounds = shapely.bounds(boxes_of)
+    """Lon/lat boxes grown by ``km``: sure to hold every point within ``km`` of the box.
+
+    ``boxes_of`` is an array of geometries, or their ``(n, 4)`` bounds.
+    """
+    boxes_of = np.asarray(boxes_of)
+    bounds = boxes_of if boxes_of.dtype != object else shapely.bounds(boxes_of)
     pad = np.asarray(km, dtype=float) + _SEARCH_MARGIN_KM
     dlat = pad / _KM_PER_DEG_LAT
     reach = np.minimum(np.maximum(np.abs(bounds[:, 1] - dlat), np.abs(bounds[:, 3] + dlat)), 89.9)
@@ -280,8 +296,8 @@ def _within_km(a: _Geoms, rows: np.ndarray, radius: np.ndarray, b: _Geoms):
     mine = np.zeros(len(a), dtype=bool)
     mine[rows] = True
     sel = np.flatnonzero(mine[a.pieces.owner])
-    q, pb = b.piece_tree.query(_grow(a.pieces.boxes[sel], radius[a.pieces.owner[sel]]),
-                               predicate="intersects")
+    # boxes against box envelopes: the tree's envelope test is the intersection test
+    q, pb = b.piece_tree.query(_grow(a.pieces.bounds[sel], radius[a.pieces.owner[sel]]))
     pa = sel[q]
     # prune with spherical distances: per feature pair, only the pieces that may be the
     # nearest (and only pairs that may be within the radius) are measured on the ellipsoid
