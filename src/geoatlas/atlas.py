@@ -204,10 +204,3 @@ def open(path: str | Path | None = None, as_of: str | dt.date | None = None) -> 
     """
     atlas = Atlas(load(find_workspace(path)))
     return atlas.as_of(as_of) if as_of is not None else atlas
-
-
-def layer_frame(atlas: Atlas, name: str) -> gpd.GeoDataFrame:
-    """Return spatial layer ``name`` or raise a KeyError listing the layers."""
-    if name not in atlas.layers:
-        raise KeyError(f"unknown layer '{name}'; layers: {', '.join(atlas.layers)}")
-    return atlas[name]

@@ -288,12 +288,9 @@ def map_extent(atlas, recipe_name) -> tuple[tuple[float, float, float, float], C
 def _select(atlas, layer: str, where: str | None):
     if layer not in atlas.layers:
         raise QueryError(f"unknown layer '{layer}'; layers: {', '.join(atlas.layers)}")
-    frame = atlas[layer]
-    if where:
-        try:
-            frame = frame.query(where)
-        except Exception as exc:  # pandas raises many kinds for a bad expression
-            raise QueryError(f"--where {where!r} does not parse on {layer}: {exc}") from None
+    from ..query import apply_where  # one parser: errors point at the failing column
+
+    frame = apply_where(atlas[layer], where, "--where")
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
     if frame.empty:
         sel = f" where {where}" if where else ""
