@@ -45,6 +45,15 @@ def timed(fn, *args, **kwargs):
     return out, time.perf_counter() - t0
 
 
+def best_of(n: int, fn, *args, **kwargs):
+    """``(result, seconds)``: the fastest of ``n`` calls (what a noisy machine allows)."""
+    out, best = None, float("inf")
+    for _ in range(n):
+        out, seconds = timed(fn, *args, **kwargs)
+        best = min(best, seconds)
+    return out, best
+
+
 @contextmanager
 def workdir(prefix: str):
     """A temporary folder under $TMPDIR, removed afterwards."""

@@ -40,13 +40,15 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
 
-__all__ = ["FeatureGrid", "points_to_features"]
+__all__ = ["FeatureGrid", "points_to_features", "threads"]
 
 _A = 6378137.0  # WGS84 semi-major axis, m
 _F = 1 / 298.257223563
@@ -171,12 +173,12 @@ def points_to_features(lon, lat, grid, radius_km, k, zero_start=None, zero_featu
     cap = float(cap_km) if growing else float(radius_km)
     want = max(int(k if wanted is None else wanted), 0)
     # points in grid-cell order: neighbours read the same pieces (3x fewer cache misses)
-    order = _cell_order(lon, lat, grid.origin[0], grid.origin[1], grid.cell, *grid.shape)
-    lon, lat = lon[order], lat[order]
+    order, lon, lat = _by_cell(lon, lat, grid.origin[0], grid.origin[1], grid.cell,
+                               *grid.shape)
     zero_start, zero_feature = _reorder_csr(np.asarray(zero_start, dtype=np.int64),
                                             np.asarray(zero_feature, dtype=np.int64), order)
-    out_f = np.full((n, k), -1, dtype=np.int64)
-    out_d = np.full((n, k), np.inf)
+    out_f = np.empty((n, k), dtype=np.int64)  # the kernel fills every row
+    out_d = np.empty((n, k))
     retry = np.zeros(n, dtype=np.bool_)
     args = (lon, lat, float(radius_km), cap, growing, int(k), want, zero_start, zero_feature,
             np.asarray(rank, dtype=np.int64), grid.origin[0], grid.origin[1], grid.cell,
@@ -193,8 +195,33 @@ def points_to_features(lon, lat, grid, radius_km, k, zero_start=None, zero_featu
     return order, out_f, out_d, retry
 
 
+_local = threading.local()
+
+
+@contextmanager
+def threads(n: int):
+    """Use at most ``n`` threads in this thread's queries (a dask task runs on one).
+
+    >>> with threads(1):
+    ...     _threads()
+    1
+    """
+    before = getattr(_local, "threads", None)
+    _local.threads = max(1, int(n))
+    try:
+        yield
+    finally:
+        _local.threads = before
+
+
 def _threads() -> int:
-    """Threads to use: ``GEOATLAS_THREADS``, else the cores this process may run on."""
+    """How many threads to use.
+
+    That is what :func:`threads` set, else ``GEOATLAS_THREADS``, else the number of
+    cores this process may run on.
+    """
+    if getattr(_local, "threads", None):
+        return _local.threads
     env = os.environ.get("GEOATLAS_THREADS")
     if env:
         return max(1, int(env))
@@ -261,8 +288,11 @@ def _grid(box, x0, y0, cell, nx, ny):
 
 
 @njit(cache=True, nogil=True)
-def _cell_order(lon, lat, x0, y0, cell, nx, ny):
-    """Positions of the points sorted by grid cell (a counting sort; off-grid at the ends)."""
+def _by_cell(lon, lat, x0, y0, cell, nx, ny):
+    """The points sorted by grid cell: ``(their positions, lon, lat)``.
+
+    A counting sort; points off the grid go first or last.
+    """
     n = len(lon)
     key = np.empty(n, dtype=np.int64)
     width = nx + 2
@@ -275,10 +305,12 @@ def _cell_order(lon, lat, x0, y0, cell, nx, ny):
         count[key[i] + 1] += 1
     at = np.cumsum(count)
     order = np.empty(n, dtype=np.int64)
+    xs, ys = np.empty(n), np.empty(n)
     for i in range(n):
-        order[at[key[i]]] = i
+        j = at[key[i]]
+        order[j], xs[j], ys[j] = i, lon[i], lat[i]
         at[key[i]] += 1
-    return order
+    return order, xs, ys
 
 
 @njit(cache=True, nogil=True)
@@ -588,10 +620,13 @@ def _join(first, stop, lon, lat, radius0, cap, growing, k, want, zero_start, zer
                 low[owner[cand[o]]] = np.inf
             if failed:
                 retry[i] = True
+                out_f[i, :] = -1
+                out_d[i, :] = np.inf
                 break
             if not growing or count >= want or radius >= cap:
-                for s in range(count):
-                    out_f[i, s], out_d[i, s] = top_f[s], top_d[s]
+                for s in range(k):
+                    out_f[i, s] = top_f[s] if s < count else -1
+                    out_d[i, s] = top_d[s] if s < count else np.inf
                 break
             radius = min(radius * 2.0, cap)
 

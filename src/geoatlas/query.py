@@ -379,13 +379,17 @@ def _point_join(a: _Geoms, rows: np.ndarray, b: _Geoms, rank: np.ndarray, radius
 
     ``left`` are the rows it could not answer, for :func:`_within_km`.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     from .pointjoin import points_to_features
 
-    pts = a.geoms[rows]
-    inside_start, inside = _inside_areas(pts, b)
-    pos, f, km, retry = points_to_features(shapely.get_x(pts), shapely.get_y(pts),
-                                           b.point_grid, radius_km, k, inside_start, inside,
-                                           rank, cap_km, wanted)
+    with ThreadPoolExecutor(1) as helper:  # grid the counterparts while points are read
+        grid = helper.submit(lambda: b.point_grid)
+        pts = a.geoms if len(rows) == len(a) else a.geoms[rows]
+        x, y = shapely.get_x(pts), shapely.get_y(pts)
+        inside_start, inside = _inside_areas(pts, b)
+        pos, f, km, retry = points_to_features(x, y, grid.result(), radius_km, k,
+                                               inside_start, inside, rank, cap_km, wanted)
     hit = f >= 0
     i = np.broadcast_to(rows[pos][:, None], f.shape)[hit]
     return i, f[hit], km[hit], rows[pos[retry]]

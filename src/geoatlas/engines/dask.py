@@ -188,19 +188,22 @@ def _near_targets(part, target, km: float | None):
 
 
 # -- the tasks run on workers --------------------------------------------------------------
+# dask runs one task per worker thread: the compiled engine uses just that thread
 def _run_near(part, number, target, km, filter, out):
-    from .. import query
+    from .. import pointjoin, query
 
     part = query.apply_where(_with_pos(part, number), filter, "filter")
-    res = query.near(part, _near_targets(part, target, km), km=km)
+    with pointjoin.threads(1):
+        res = query.near(part, _near_targets(part, target, km), km=km)
     return _finish(res, number, out)
 
 
 def _run_nearest(part, number, target, k, max_km, filter, out):
-    from .. import query
+    from .. import pointjoin, query
 
     part = query.apply_where(_with_pos(part, number), filter, "filter")
-    res = query.nearest(part, _near_targets(part, target, max_km), k=k, max_km=max_km)
+    with pointjoin.threads(1):
+        res = query.nearest(part, _near_targets(part, target, max_km), k=k, max_km=max_km)
     return _finish(res, number, out)
 
 
