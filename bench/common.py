@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -49,6 +50,8 @@ def best_of(n: int, fn, *args, **kwargs):
     """``(result, seconds)``: the fastest of ``n`` calls (what a noisy machine allows)."""
     out, best = None, float("inf")
     for _ in range(n):
+        out = None
+        gc.collect()  # start each run from the same heap, whoever's garbage it holds
         out, seconds = timed(fn, *args, **kwargs)
         best = min(best, seconds)
     return out, best
