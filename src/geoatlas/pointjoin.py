@@ -48,18 +48,18 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from .geometry import GEOD
+
+# the pruning sphere and the search boxes of geoatlas.query (_grow), shared
+from .query import _EARTH_KM, _KM_PER_DEG_LAT, _KM_PER_DEG_LON, _SEARCH_MARGIN_KM
+
 __all__ = ["FeatureGrid", "points_to_features", "threads"]
 
-_A = 6378137.0  # WGS84 semi-major axis, m
-_F = 1 / 298.257223563
+_A, _F = float(GEOD.a), float(GEOD.f)  # the WGS84 ellipsoid of every distance
 _B = _A * (1 - _F)
 _E2 = _F * (2 - _F)  # first eccentricity squared
 _EP2 = _E2 / (1 - _E2)  # second eccentricity squared
 _SHORT_M = 50_000.0  # chords shorter than this are solved by series, not Vincenty
-_EARTH_KM = 6371.0088  # the sphere used for pruning, as in geoatlas.query
-_KM_PER_DEG_LAT = 110.5
-_KM_PER_DEG_LON = 111.3
-_SEARCH_MARGIN_KM = 1.0
 # The pruning sphere maps a degree of latitude to 0.9944-1.0056x its length on the
 # ellipsoid and a degree of longitude to 1.0011-1.0045x, so a spherical distance is at
 # most 1.0056x the geodesic one; a chord to a piece (<= 10 km) strays from its arc by
