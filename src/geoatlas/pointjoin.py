@@ -110,7 +110,7 @@ class FeatureGrid:
                 break
             cell *= 1.5
         start, item_piece, item_first = _grid(box, xmin, ymin, cell, nx, ny)
-        record = np.column_stack([pieces.seg, _sphere(lon0, lat0), _sphere(lon1, lat1),
+        record = np.column_stack([pieces.seg, *pieces.xyz,
                                   *_reduced(lon0, lat0), *_reduced(lon1, lat1),
                                   _ecef(lon0, lat0), _ecef(lon1, lat1)])
         return cls((xmin, ymin), cell, (nx, ny), start, item_piece,
@@ -122,12 +122,6 @@ class FeatureGrid:
     def cell_km(self) -> float:
         """The cell's height in km: where ``nearest`` starts searching."""
         return self.cell * _KM_PER_DEG_LAT
-
-
-def _sphere(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    lo, la = np.radians(lon), np.radians(lat)
-    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo),
-                            np.sin(la)]) * _EARTH_KM
 
 
 def _ecef(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:

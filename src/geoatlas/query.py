@@ -131,10 +131,15 @@ def _unit(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
 
 
+def _arc_km(chord_km: np.ndarray) -> np.ndarray:
+    """The great-circle km a chord (km) of the pruning sphere cuts off."""
+    return 2.0 * _EARTH_KM * np.arcsin(np.minimum(chord_km / (2.0 * _EARTH_KM), 1.0))
+
+
 def _sphere_point_km(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Great-circle km between lon/lat points ``a[i]`` and ``b[i]`` (``(n, 2)`` arrays)."""
     chord = np.linalg.norm(_unit(a[:, 0], a[:, 1]) - _unit(b[:, 0], b[:, 1]), axis=1)
-    return 2.0 * _EARTH_KM * np.arcsin(np.minimum(chord / 2.0, 1.0))
+    return _arc_km(chord * _EARTH_KM)
 
 
 def _chord_to_segment(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -150,7 +155,7 @@ def _sphere_km(a: _Pieces, pa: np.ndarray, b: _Pieces, pb: np.ndarray) -> np.nda
     a0, a1, b0, b1 = a0[pa], a1[pa], b0[pb], b1[pb]
     chord = np.minimum.reduce([_chord_to_segment(a0, b0, b1), _chord_to_segment(a1, b0, b1),
                                _chord_to_segment(b0, a0, a1), _chord_to_segment(b1, a0, a1)])
-    return 2.0 * _EARTH_KM * np.arcsin(np.minimum(chord / (2.0 * _EARTH_KM), 1.0))
+    return _arc_km(chord)
 
 
 def _pieces(geoms: np.ndarray, step_km: float = DENSIFY_KM) -> _Pieces:
