@@ -281,7 +281,10 @@ def test_bad_where_says_where_it_fails():
     )
     with pytest.raises(geoatlas.QueryError, match="failed: "):
         query.apply_where(df, "status > 3")
-    assert len(query.apply_where(df, "`km` > 0 and status.str.startswith('op')")) == 1
+    assert len(query.apply_where(df, "`km` > 0 and status in ['operating']")) == 1
+    # pandas' method calls were accepted before the where language; now nothing runs
+    with pytest.raises(geoatlas.QueryError, match="column 20 .'.' is not part of the where"):
+        query.apply_where(df, "`km` > 0 and status.str.startswith('op')")
 
 
 # -- command line ------------------------------------------------------------------------
