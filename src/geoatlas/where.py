@@ -252,6 +252,9 @@ def _tokens(text: str) -> Iterator[_Token]:
             continue
         m = _TOKEN.match(text, i)
         if m is None:
+            word = re.match(r"[-+]?\.?\d[\w.+-]*", text[i:])
+            if word:
+                raise _Syntax(i, f"{word.group()} is not a number (write 3000000000 or 3e9)")
             raise _Syntax(i, _FORBIDDEN.get(ch, f"{ch!r} is not part of the where language"))
         kind, value = m.lastgroup, m.group()
         if kind == "date":
