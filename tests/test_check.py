@@ -225,7 +225,7 @@ def test_check_reports_recipe_problems_at_their_lines(mini_copy):
     text = "\n".join(located)
     assert "maps/bad.toml:2: unknown key 'colour'; allowed: title, subtitle" in text
     assert ("maps/bad.toml:6: [[layers]] #1 (rail): 'where' = \"status == 'operational'\": "
-            "where expression failed at column 11: no feature has status 'operational' "
+            "where expression at column 11 failed: no feature has status 'operational' "
             "(did you mean 'operating'?); values of status: operating, planned:") in text
     assert ("maps/bad.toml:7: [[layers]] #1 (rail): unknown field 'nmae' in 'popup' "
             "(did you mean 'name'?)") in text

@@ -472,14 +472,14 @@ def test_unknown_value_names_the_values_that_exist(atlas, tiny):
     with pytest.raises(geoatlas.WhereError) as info:
         atlas.near("deposits", "rail", km=50, where="status == 'operational'")
     msg = str(info.value)
-    assert msg.startswith("where expression failed at column 11: no feature has status "
+    assert msg.startswith("where expression at column 11 failed: no feature has status "
                           "'operational' (did you mean 'operating'?); values of status: ")
     listed = msg.split("values of status: ")[1].split(":\n")[0].split(", ")
     assert listed == sorted(atlas.rail["status"].dropna().unique())
     r = run(tiny, "nearest", "deposits", "--to", "places", "--where", "kind == 'border_crosing'")
     assert r.exit_code == 1
     assert r.output == (
-        "error: where expression failed at column 9: no feature has kind 'border_crosing' "
+        "error: where expression at column 9 failed: no feature has kind 'border_crosing' "
         "(did you mean 'border_crossing'?); values of kind: border_crossing, capital, city:\n"
         "  kind == 'border_crosing'\n"
         "          ^\n")

@@ -43,6 +43,7 @@ def df() -> pd.DataFrame:
             "flag": [True, False, True, False],
             "opened on": ["x", "y", "z", "w"],
             "in": ["a", "b", "c", "d"],
+            "alt": ["", "b", None, "d"],       # a blank CSV cell is an empty string
         },
         index=pd.Index(["a", "b", "c", "d"], name="id"),
     )
@@ -72,6 +73,9 @@ def ids(df, text, **kw) -> list[str]:
     ("status not in ['operating']", ["b", "d"]),
     ("n in [1, 4]", ["a", "d"]),
     ("km is null", ["c"]),
+    ("alt is null", ["a", "c"]),            # empty text is null too
+    ("alt != 'b'", ["a", "c", "d"]),
+    ("alt < 'c'", ["b"]),
     ("status is not null", ["a", "b", "c"]),
     ("flag == true", ["a", "c"]),
     ("flag != TRUE", ["b", "d"]),
@@ -153,7 +157,7 @@ def test_unknown_fields_and_values_are_named(df):
     with pytest.raises(WhereError) as info:
         select(df, "status == 'operational'")
     assert str(info.value).startswith(
-        "where expression failed at column 11: no feature has status 'operational' "
+        "where expression at column 11 failed: no feature has status 'operational' "
         "(did you mean 'operating'?); values of status: operating, proposed:")
     with pytest.raises(WhereError, match="no feature has status 'opreating'"):
         select(df, "status in ['proposed', 'opreating']")
@@ -164,7 +168,7 @@ def test_unknown_fields_and_values_are_named(df):
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("status > 3", "failed: field status holds text, 3 is a number; quote text values"),
+    ("status > 3", "column 10 failed: field status holds text, 3 is a number; quote text values"),
     ("km == 'five'", "failed: field km holds a number, 'five' is text"),
     ("flag == 1", "failed: field flag holds true/false, 1 is a number"),
     ("name > 2020-01-01", "field name holds text that is not an ISO date"),

@@ -23,9 +23,10 @@ anything else (a space, a dot, a keyword) is written in backticks. Text literals
 ``-2.5``); dates are ISO (``2020-06-30``, ``2017-11`` meaning the start of the month).
 Keywords (``and or not in is null true false``) are case-insensitive.
 
-Semantics: a missing value (null) never equals, nor orders against, anything, so
-``status == 'x'`` and ``km > 3`` are false on null rows, while ``!=`` and ``not in`` are
-exactly ``not (==)`` and ``not (in)`` and so are true there; ``is null`` selects them.
+Semantics: a missing value (null: NaN, None or an empty text cell) never equals, nor
+orders against, anything, so ``status == 'x'`` and ``km > 3`` are false on null rows,
+while ``!=`` and ``not in`` are exactly ``not (==)`` and ``not (in)`` and so are true
+there; ``is null`` selects them.
 Text is compared with text, numbers with numbers, dates with dates (a text field holding
 ISO dates is compared as dates); anything else is an error, never a silent empty result.
 
@@ -458,12 +459,19 @@ def _fields(frame: pd.DataFrame) -> list[str]:
 
 
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """The field ``name``; an empty text cell (a blank CSV cell) is a null, like NaN."""
     if name in frame.columns and name != getattr(frame, "_geometry_column_name", None):
         col = frame[name]
         if isinstance(col, pd.DataFrame):  # duplicated column name
             col = col.iloc[:, 0]
-        return col
-    return pd.Series(frame.index, index=frame.index, name=name)  # the index, by its name
+    else:
+        col = pd.Series(frame.index, index=frame.index, name=name)  # the index, by its name
+    if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
+            or pd.api.types.is_datetime64_any_dtype(col)):
+        blank = col.eq("").to_numpy(dtype=bool, na_value=False)
+        if blank.any():
+            col = col.astype(object).mask(blank)
+    return col
 
 
 def _has(frame: pd.DataFrame, name: str) -> bool:
@@ -497,7 +505,7 @@ class _Ctx:
     values: bool
 
     def fail(self, pos: int, message: str) -> WhereError:
-        return WhereError(f"{self.what} expression failed at column {pos + 1}: {message}:\n"
+        return WhereError(f"{self.what} expression at column {pos + 1} failed: {message}:\n"
                           f"{_caret(self.text, pos)}", expression=self.text, column=pos + 1)
 
 
@@ -510,7 +518,7 @@ def _as_dates(series: pd.Series, field: Field, ctx: _Ctx) -> pd.Series:
         bad = series.notna() & out.isna()
         if bad.any():
             example = series[bad].iloc[0]
-            raise ctx.fail(field.pos, f"failed: field {field.name} holds text that is not "
+            raise ctx.fail(field.pos, f"field {field.name} holds text that is not "
                                       f"an ISO date ({example!r}), so it cannot be compared "
                                       "with a date")
     if getattr(out.dt, "tz", None) is not None:
@@ -527,7 +535,7 @@ def _date_value(lit: Literal, ctx: _Ctx) -> pd.Timestamp:
                                       lit.pos))
         except _Syntax as exc:
             raise ctx.fail(lit.pos, exc.reason) from None
-    raise ctx.fail(lit.pos, f"failed: {_show(lit)} is {_KIND_WORDS[lit.kind]}, not a date "
+    raise ctx.fail(lit.pos, f"{_show(lit)} is {_KIND_WORDS[lit.kind]}, not a date "
                             "(write dates as 2020-06-30)")
 
 
@@ -550,7 +558,7 @@ def _pair(field: Field, series: pd.Series, lit: Literal, ctx: _Ctx) -> tuple[pd.
         return _as_dates(series, field, ctx), _date_value(lit, ctx)
     if kind == lit.kind:
         return series, lit.value
-    raise ctx.fail(lit.pos, f"failed: field {field.name} holds {_KIND_WORDS[kind]}, "
+    raise ctx.fail(lit.pos, f"field {field.name} holds {_KIND_WORDS[kind]}, "
                             f"{_show(lit)} is {_KIND_WORDS[lit.kind]}{_hint_quote(field, lit)}")
 
 
@@ -576,7 +584,7 @@ def _compare(op: str, left: pd.Series, right: Any, index: pd.Index, ctx: _Ctx,
         try:
             res = _OPS[op](a, b)
         except TypeError as exc:
-            raise ctx.fail(pos, f"failed: values of different kinds ({exc})") from None
+            raise ctx.fail(pos, f"values of different kinds ({exc})") from None
         out[np.flatnonzero(ok.to_numpy())] = np.asarray(res, dtype=bool)
     return pd.Series(out, index=index)
 
@@ -589,7 +597,7 @@ def _eval_compare(node: Compare, ctx: _Ctx) -> pd.Series:
     if isinstance(left, Literal):  # literal against literal: a constant
         assert isinstance(right, Literal)
         if left.kind != right.kind:
-            raise ctx.fail(right.pos, f"failed: {_show(left)} is {_KIND_WORDS[left.kind]}, "
+            raise ctx.fail(right.pos, f"{_show(left)} is {_KIND_WORDS[left.kind]}, "
                                       f"{_show(right)} is {_KIND_WORDS[right.kind]}")
         return pd.Series(bool(_OPS[op](left.value, right.value)), index=index)
     series = _column(ctx.frame, left.name)
@@ -603,7 +611,7 @@ def _eval_compare(node: Compare, ctx: _Ctx) -> pd.Series:
     if ka == "date" or kb == "date":
         series, other = _as_dates(series, left, ctx), _as_dates(other, right, ctx)
     elif ka != kb:
-        raise ctx.fail(right.pos, f"failed: field {left.name} holds {_KIND_WORDS[ka]}, "
+        raise ctx.fail(right.pos, f"field {left.name} holds {_KIND_WORDS[ka]}, "
                                   f"field {right.name} holds {_KIND_WORDS[kb]}")
     return _compare(op, series, other, index, ctx, right.pos)
 
@@ -719,7 +727,7 @@ def mask(expr: Expr, frame: pd.DataFrame, text: str = "", what: str = "where",
     >>> mask(parse("status == 'operational'"), df, "status == 'operational'")
     Traceback (most recent call last):
     ...
-    geoatlas.errors.WhereError: where expression failed at column 11: no feature has \
+    geoatlas.errors.WhereError: where expression at column 11 failed: no feature has \
 status 'operational' (did you mean 'operating'?); values of status: operating, proposed:
       status == 'operational'
                 ^
