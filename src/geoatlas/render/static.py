@@ -50,7 +50,6 @@ PT_PER_PX = 0.75
 """Style sizes are CSS pixels (1/96 in); print uses points (1/72 in)."""
 FONT = "DejaVu Sans"
 """Ships with matplotlib, so the output is the same on every machine; covers ≥, –, é."""
-BASEMAP_CREDIT = "Basemap: Natural Earth 1:10m v4.1 (public domain)."
 INK = BASEMAP["ink"]
 MUTED = BASEMAP["muted"]
 SEA = BASEMAP["sea"]
@@ -1249,8 +1248,9 @@ class _Layout:
 
     def _attribution_lines(self) -> list[str]:
         credits = self.recipe.credits.strip()
-        if "natural earth" not in credits.lower():
-            credits = f"{BASEMAP_CREDIT} {credits}".strip()
+        source = self.atlas.basemap_info.get("source_short") or "basemap"
+        if source.lower() not in credits.lower():  # the workspace's own basemap credit
+            credits = f"{self.atlas.basemap_credit} {credits}".strip()
         crs = describe_crs(self.frame.crs)
         first = f"{credits} Projection: {crs}."
         cited = cited_sources(self.atlas, self.shown)
