@@ -74,6 +74,23 @@ class Atlas(Mapping):
         return list(self._catalog.tables)
 
     @property
+    def basemap(self) -> dict[str, gpd.GeoDataFrame]:
+        """Every layer of ``geo/basemap.gpkg``: countries, provinces, label points, cities."""
+        return self._catalog.basemap
+
+    @property
+    def basemap_info(self) -> dict[str, str]:
+        """The basemap's provenance (``basemap_info`` table): source, scale, licence, bbox."""
+        return self._catalog.basemap_info
+
+    @property
+    def basemap_credit(self) -> str:
+        """The credit line of the workspace's basemap, for every renderer."""
+        from .basemap import credit
+
+        return credit(self._catalog.basemap_info)
+
+    @property
     def catalog(self) -> Catalog:
         """The underlying :class:`~geoatlas.workspace.Catalog`."""
         return self._catalog
