@@ -238,8 +238,9 @@ def test_where_reaches_no_evaluator():
 
 # -- hypothesis: random text parses or raises our error, and never evaluates ---------------
 FRAGMENTS = st.sampled_from([
-    "status", "km", "`opened on`", "mixed", "when", "opened", "flag", "id", "==", "!=", "<", ">=", "=", "in", "not", "and",
-    "or", "is", "null", "(", ")", "[", "]", ",", "'operating'", '"x"', "3", "-2.5e3",
+    "status", "km", "`opened on`", "mixed", "when", "opened", "flag", "id", "==", "!=", "<",
+    ">=", "=", "in", "not", "and", "or", "is", "null", "(", ")", "[", "]", ",",
+    "'operating'", '"x"', "3", "-2.5e3",
     "2020-01-01", "true", ".", "__class__", "@", "__import__", "(", "lambda", ":",
     "{{", "}}", "$", "\\", "'", "`", "\u202e", "\x00", "=HYPERLINK(", "<script>", ";",
 ])
