@@ -192,6 +192,7 @@ def test_init_creates_a_valid_empty_workspace(tmp_path):
 BAD_RECIPE = """\
 title = "t"
 colour = "red"
+link_fields = ["url"]
 
 [[layers]]
 layer = "rail"
@@ -220,23 +221,26 @@ def test_check_reports_recipe_problems_at_their_lines(mini_copy):
     assert result.exit_code == 1
     located = [ln for ln in result.stdout.splitlines() if ln.startswith("maps/")]
     assert [ln.split(": ")[0] for ln in located] == [
-        "maps/bad.toml:2", "maps/bad.toml:6", "maps/bad.toml:7", "maps/bad.toml:10",
-        "maps/bad.toml:11", "maps/bad.toml:15", "maps/bad.toml:16", "maps/bad.toml:21"]
+        "maps/bad.toml:2", "maps/bad.toml:3", "maps/bad.toml:7", "maps/bad.toml:8",
+        "maps/bad.toml:11", "maps/bad.toml:12", "maps/bad.toml:16", "maps/bad.toml:17",
+        "maps/bad.toml:22"]
     text = "\n".join(located)
     assert "maps/bad.toml:2: unknown key 'colour'; allowed: title, subtitle" in text
-    assert ("maps/bad.toml:6: [[layers]] #1 (rail): 'where' = \"status == 'operational'\": "
+    assert ("maps/bad.toml:7: [[layers]] #1 (rail): 'where' = \"status == 'operational'\": "
             "where expression at column 11 failed: no feature has status 'operational' "
             "(did you mean 'operating'?); values of status: operating, planned:") in text
-    assert ("maps/bad.toml:7: [[layers]] #1 (rail): unknown field 'nmae' in 'popup' "
+    assert ("maps/bad.toml:8: [[layers]] #1 (rail): unknown field 'nmae' in 'popup' "
             "(did you mean 'name'?)") in text
-    assert ("maps/bad.toml:10: [[layers]] #1 (rail): style.color: '#12345g' is not a colour: "
+    assert ("maps/bad.toml:11: [[layers]] #1 (rail): style.color: '#12345g' is not a colour: "
             "use #rrggbb or a CSS colour name") in text
-    assert ("maps/bad.toml:11: [[layers]] #1 (rail): style.palette.operating: 'rde' is not a "
+    assert ("maps/bad.toml:12: [[layers]] #1 (rail): style.palette.operating: 'rde' is not a "
             "colour (did you mean 'red'?)") in text
-    assert "maps/bad.toml:15: [[layers]] #2 (deposits): 'where' = " in text
-    assert "maps/bad.toml:16: [[layers]] #2: unknown key 'description'" in text
-    assert "maps/bad.toml:21: [static] crs: 4326 is not a projected CRS" in text
-    assert "8 problems found; nothing was built." in result.output
+    assert "maps/bad.toml:16: [[layers]] #2 (deposits): 'where' = " in text
+    assert "maps/bad.toml:17: [[layers]] #2: unknown key 'description'" in text
+    assert "maps/bad.toml:22: [static] crs: 4326 is not a projected CRS" in text
+    assert ("maps/bad.toml:3: link_fields: no layer of this map has a field 'url'"
+            in text)
+    assert "9 problems found; nothing was built." in result.output
     assert [str(p).split(": ")[0] for p in geoatlas.open(mini_copy).check()] == [
         ln.split(": ")[0] for ln in located]
 

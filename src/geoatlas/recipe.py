@@ -357,6 +357,11 @@ def parse_recipe(data: dict, name: str, path: Path, atlas, text: str | None = No
         if b not in BASEMAPS:
             errs.add(("basemaps",), f"unknown basemap '{b}'; allowed: {', '.join(BASEMAPS)}")
     link_fields = _strings(data, "link_fields", (), errs)
+    known = sorted({c for s in specs for c in atlas[s.layer].columns if c != "geometry"})
+    for f in link_fields:
+        if specs and f not in known:
+            errs.add(("link_fields",), f"link_fields: no layer of this map has a field '{f}'"
+                                       f"{did_you_mean(f, known, n=1, quote=True)}")
     extent = data.get("extent", "fit")
     if extent == "fit":
         extent = None

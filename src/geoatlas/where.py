@@ -67,7 +67,7 @@ from typing import Any, Union
 import numpy as np
 import pandas as pd
 
-from .errors import WhereError, did_you_mean
+from .errors import WhereError, did_you_mean, listing
 
 __all__ = [
     "And",
@@ -662,11 +662,6 @@ def _eval(expr: Expr, ctx: _Ctx) -> pd.Series:
 
 
 # -- names and values the frame does not have ---------------------------------------------
-def _listing(values: list[str], limit: int = 30) -> str:
-    shown = ", ".join(values[:limit])
-    return shown + (f", ... ({len(values) - limit} more)" if len(values) > limit else "")
-
-
 def _known_value(field: Field, series: pd.Series, lit: Literal, ctx: _Ctx) -> None:
     if not ctx.values or _kind(series) != "text":
         return
@@ -677,7 +672,7 @@ def _known_value(field: Field, series: pd.Series, lit: Literal, ctx: _Ctx) -> No
     shown = sorted(present) or ["(none: the field is empty)"]
     raise ctx.fail(lit.pos, f"no feature has {field.name} {lit.value!r}"
                             f"{did_you_mean(lit.value, allowed, quote=True)}; "
-                            f"values of {field.name}: {_listing(shown)}")
+                            f"values of {field.name}: {listing(shown, 30)}")
 
 
 def check(expr: Expr, frame: pd.DataFrame, text: str = "", what: str = "where") -> None:
