@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import geoatlas
 from geoatlas.cli import cli
+from geoatlas.errors import RecipeError
+from geoatlas.recipe import parse_recipe
 from geoatlas.workspace import validate
 
 
@@ -276,3 +281,25 @@ def test_bad_recipe_colour_fails_before_a_web_only_build(mini_copy, tmp_path):
         in result.output
     assert "Traceback" not in result.output
     assert not out.exists() or not list(out.glob("*.html"))
+
+
+# random recipe data: every problem is a RecipeError (a message), never a traceback
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**12),
+                     st.floats(allow_nan=True), st.text(max_size=12),
+                     st.sampled_from(["rail", "deposits", "status", "name", "#fff", "red",
+                                      "status == 'operating'", "png", "fit", "layers"]))
+_KEYS = st.sampled_from(["layer", "where", "style", "popup", "tooltip", "label", "color",
+                         "palette", "size_classes", "visible", "title", "controls", "extent",
+                         "static", "formats", "dpi", "crs", "size", "labels", "overlays",
+                         "product", "weight", "layers", "compact", "simplify", "link_fields"])
+_VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(_KEYS, inner, max_size=4)), max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(_KEYS, _VALUES, max_size=6))
+def test_random_recipes_raise_only_recipe_errors(mini, data):
+    try:
+        parse_recipe(data, "x", Path("maps/x.toml"), mini, text=None)
+    except RecipeError as exc:
+        assert exc.problems and all(p.path == "maps/x.toml" for p in exc.problems)
