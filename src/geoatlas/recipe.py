@@ -359,9 +359,11 @@ def parse_recipe(data: dict, name: str, path: Path, atlas, text: str | None = No
         if b not in BASEMAPS:
             errs.add(("basemaps",), f"unknown basemap '{b}'; allowed: {', '.join(BASEMAPS)}")
     link_fields = _strings(data, "link_fields", (), errs)
-    known = sorted({c for s in specs for c in atlas[s.layer].columns if c != "geometry"})
+    names = [e.get("layer") for e in entries if isinstance(e, dict)]
+    names = [n for n in names if isinstance(n, str) and n in atlas.layers]
+    known = sorted({str(c) for n in names for c in atlas[n].columns if c != "geometry"})
     for f in link_fields:
-        if specs and f not in known:
+        if names and f not in known:
             errs.add(("link_fields",), f"link_fields: no layer of this map has a field '{f}'"
                                        f"{did_you_mean(f, known, n=1, quote=True)}")
     extent = data.get("extent", "fit")
