@@ -132,6 +132,8 @@ def build(
                     except Exception as exc:
                         err = _as_output_error(exc, here)
                         if err is exc:
+                            if not isinstance(exc, GeoatlasError):
+                                exc.add_note(f"while building maps/{recipe.name}.toml ({kind})")
                             raise
                         raise err from exc
                 for path in produced:

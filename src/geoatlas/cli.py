@@ -91,8 +91,9 @@ def error_lines(exc: BaseException) -> list[str]:
         return [f"geoatlas: error: {verb}{where}: {text}"]
     if isinstance(exc, MemoryError):
         return ["geoatlas: error: out of memory; try fewer maps or a smaller workspace"]
-    return [f"geoatlas: error: unexpected {type(exc).__name__}: {exc}. This is a bug in "
-            "geoatlas: run again with --debug and report the traceback"]
+    notes = "".join(f" ({note})" for note in getattr(exc, "__notes__", ()))
+    return [f"geoatlas: error: unexpected {type(exc).__name__}: {exc}{notes}. This is a bug "
+            "in geoatlas or a check it lacks: run again with --debug and report the traceback"]
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

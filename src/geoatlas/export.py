@@ -136,7 +136,8 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         series = out[col]
         if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
-            out[col] = series.map(_neutralise_cell).astype(series.dtype)
+            out[col] = pd.Series([_neutralise_cell(v) for v in series], index=series.index,
+                                 dtype=series.dtype)
     out.columns = [_neutralise_cell(c) for c in out.columns]  # field names of dropped-in files
     return out
 

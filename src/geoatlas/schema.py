@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .errors import Problem
-from .textcheck import bad_characters
+from .textcheck import BIDI_CONTROLS, bad_characters
 
 STATUSES = (
     "rumored",
@@ -499,24 +499,40 @@ def _renames(unknown: list[str], missing: list[str]) -> str:
 def check_rows(
     table: Table, path: str, rows: Iterable[tuple[int, dict[str, str]]]
 ) -> Iterator[Problem]:
-    """Yield every cell-level problem of ``rows`` (``(line, {column: text})`` pairs)."""
+    """Yield every cell-level problem of ``rows`` (``(line, {column: text})`` pairs).
+
+    Fast on 100k rows: one regex screens a whole row for control characters, and the
+    verdict on a repeated value of a vocabulary column (country, commodity, source ids,
+    ...) is computed once.
+    """
     columns = [c for c in (*table.columns, *table.optional_columns)]
     seen_ids: dict[str, int] = {}
+    verdicts: dict[tuple[str, str], str | None] = {}
     for line, row in rows:
-        for name, cell in row.items():
-            bad = bad_characters(cell or "", free_text=name in FREE_TEXT_COLUMNS)
-            if bad:
-                yield Problem(path, f"'{name}' contains {bad}; remove it (control and "
-                                    "bidi characters are not allowed)", line=line)
+        if _SUSPECT.search("".join(row.values())):
+            for name, cell in row.items():
+                bad = bad_characters(cell or "", free_text=name in FREE_TEXT_COLUMNS)
+                if bad:
+                    yield Problem(path, f"'{name}' contains {bad}; remove it (control and "
+                                        "bidi characters are not allowed)", line=line)
         for col in columns:
-            if col.name not in row:
+            text = row.get(col.name)
+            if text is None:
                 continue
-            text = (row.get(col.name) or "").strip()
+            text = text.strip()
             if not text:
                 if col.required:
                     yield Problem(path, f"'{col.name}' is empty; it is required", line=line)
                 continue
-            message = _check_cell(col, text)
+            if col.kind == "text" and not col.choices:
+                continue  # free text: nothing more to check
+            if col.kind in _REPEATED_KINDS:
+                key = (col.name, text)
+                if key not in verdicts:
+                    verdicts[key] = _check_cell(col, text)
+                message = verdicts[key]
+            else:
+                message = _check_cell(col, text)
             if message:
                 yield Problem(path, message, line=line)
         ident = (row.get("id") or "").strip()
@@ -528,6 +544,10 @@ def check_rows(
             else:
                 seen_ids[ident] = line
         yield from _check_row(table, path, line, row)
+
+
+_REPEATED_KINDS = ("enum", "list", "ids", "iso3", "iso3_list", "date", "url")
+_SUSPECT = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
 
 
 def _check_cell(col: Column, text: str) -> str | None:

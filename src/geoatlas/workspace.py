@@ -270,8 +270,9 @@ class _Loader:
             self.problems.extend(schema.check_header(table, table.path, raw.header))
             self.problems.extend(schema.check_rows(table, table.path, raw.rows))
         columns = names + [c.name for c in table.optional_columns if c.name in raw.header]
-        records = [{c: (row.get(c) or "").strip() for c in columns} for _, row in raw.rows]
-        frame = pd.DataFrame.from_records(records, columns=columns).astype(object)
+        cells = [row for _, row in raw.rows]  # column by column: fast on 100k rows
+        frame = pd.DataFrame({c: pd.Series([(r.get(c) or "").strip() for r in cells],
+                                           dtype=object) for c in columns}, columns=columns)
         for col in table.columns:
             if col.kind in ("number", "lat", "lon"):  # bad numbers were reported by check_rows
                 frame[col.name] = frame[col.name].map(_number_or_nan).astype(float)
