@@ -25,7 +25,14 @@ from click.testing import CliRunner
 
 import geoatlas
 from geoatlas import geometry
-from geoatlas.build import JOURNAL_NAME, LOCK_NAME, STAGING_PREFIX, build, recover
+from geoatlas.build import (
+    JOURNAL_NAME,
+    LOCK_NAME,
+    STAGING_PREFIX,
+    OutputLock,
+    build,
+    recover,
+)
 from geoatlas.cli import cli
 from geoatlas.export import csv_safe
 from geoatlas.schema import parse_number
@@ -258,7 +265,7 @@ def test_read_only_out_is_a_message(mini_copy, tmp_path):
 ])
 def test_parse_number_is_strict(text, ok):
     if ok is None:
-        with pytest.raises(ValueError, match="not a number|too large"):
+        with pytest.raises(ValueError, match=r"not a number|too large"):
             parse_number(text)
     else:
         assert parse_number(text) == ok
@@ -336,7 +343,7 @@ DRIVER = r"""
 import os, sys, time
 from pathlib import Path
 import geoatlas.build as b
-marker, mode = Path(sys.argv[1]), sys.argv[2]
+marker, mode, pause = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
 if mode == "commit":           # pause after the FIRST file of the set is renamed into place
     real = os.replace
     def replace(src, dst, *a, **k):
@@ -350,7 +357,7 @@ elif mode == "render":         # pause while rendering, after the web map is sta
     real = q.write
     def write(*a, **k):
         marker.write_text("rendering")
-        time.sleep(float(sys.argv[3]))
+        time.sleep(pause)
         return real(*a, **k)
     q.write = write
 from geoatlas.cli import main
@@ -402,7 +409,9 @@ def test_sigkill_during_the_commit_leaves_a_journal_that_completes_the_new_set(
     assert (out / JOURNAL_NAME).exists()
     staged = [p for p in out.iterdir() if p.name.startswith(STAGING_PREFIX)]
     assert len(staged) == 1
-    recover(out)  # what the next build does first, under the lock
+    assert (out / LOCK_NAME).exists()  # left by the killed build, no longer locked
+    with OutputLock(out):  # what the next build does first
+        recover(out)
     new = _inodes(out)
     assert all(new[n] != old[n] for n in old)  # the whole new set, not a mix
     assert sorted(p.name for p in out.iterdir()) == sorted(old)  # journal and staging gone
