@@ -7,6 +7,7 @@ mount in a private mount namespace (``unshare -m``; skipped where that is not al
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -22,6 +23,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import geoatlas
 from geoatlas import geometry
@@ -119,6 +122,26 @@ def test_csv_safe_prefixes_text_formulas_only():
     assert pd.isna(safe["name"].iloc[7])
     assert safe["km"].tolist()[:7] == [-12.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]  # numbers stay
     assert frame["name"].iloc[0].startswith("=")  # the input is not changed
+
+
+HOSTILE_TEXT = st.text(alphabet=st.sampled_from(list("=+-@\t\r\n\"',;{}%$<>/\\ aZ09é\u202e")),
+                       max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(HOSTILE_TEXT, st.floats(allow_nan=False, allow_infinity=False)),
+                min_size=1, max_size=6))
+def test_csv_cells_round_trip_literally_or_with_one_quote(cells):
+    frame = pd.DataFrame({"cell": pd.Series(cells, dtype=object)})
+    text = csv_safe(frame).to_csv(index=False, lineterminator="\r\n")
+    back = [row[0] for row in csv.reader(io.StringIO(text, newline=""))][1:]
+    assert len(back) == len(cells)
+    for original, cell in zip(cells, back):
+        if isinstance(original, str):
+            expected = "'" + original if original.startswith(tuple("=+-@\t\r")) else original
+            assert cell == expected
+        else:
+            assert float(cell) == original  # numbers, negative ones too, stay numbers
 
 
 def test_query_csv_neutralises_formulas_and_raw_csv_keeps_them(mini_copy):
