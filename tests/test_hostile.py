@@ -283,7 +283,6 @@ def test_check_rejects_bidi_and_nul_in_the_hostile_workspace(tmp_path, file, col
     assert "at character 6; remove it" in result.output
 
 
-@needs("where")
 def test_a_hostile_recipe_where_is_refused_and_runs_nothing(tmp_path):
     ws = tmp_path / "ws"
     shutil.copytree(HOSTILE, ws, symlinks=False)
