@@ -178,7 +178,7 @@ def load_recipe(atlas, name: str) -> Recipe:
     """
     root = atlas.root
     path = root / "maps" / f"{name}.toml"
-    if not path.exists():
+    if not path.exists() or name not in recipe_names(root):  # never read outside maps/
         names = recipe_names(root)
         known = ", ".join(names) or "none"
         raise RecipeError(f"maps/{name}.toml: no such recipe; recipes: {known}")
