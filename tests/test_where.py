@@ -347,3 +347,12 @@ def test_current_recipes_and_docs_strings_still_select(atlas):
     assert list(got.index) == list(expected.index) and len(got) > 5
     assert list(select(atlas.rail, "n_contracts > 0").index) == list(
         atlas.rail.index[atlas.rail["n_contracts"] > 0])
+
+
+def test_the_docs_examples_parse():
+    text = (SRC.parents[1] / "docs" / "queries.md").read_text(encoding="utf-8")
+    block = text.split("### The where language", 1)[1].split("Examples:\n\n```\n", 1)[1]
+    examples = block.split("```", 1)[0].strip().splitlines()
+    assert len(examples) >= 6
+    for example in examples:
+        assert where.field_names(parse(example)), example
