@@ -356,3 +356,14 @@ def test_the_docs_examples_parse():
     assert len(examples) >= 6
     for example in examples:
         assert where.field_names(parse(example)), example
+
+
+@pytest.mark.parametrize("text", ["name == 1 \x00", "name \u202e== 1",
+                                  "name == 'a\u202eb\nc' and @x", "name\t== 'x' =="])
+def test_messages_show_control_and_bidi_characters_as_spaces(text):
+    with pytest.raises(WhereError) as info:
+        parse(text)
+    message = str(info.value)
+    assert not any(c in message.split("\n", 1)[1] for c in "\x00\u202e\t")
+    _head, shown, caret = message.split("\n")
+    assert len(shown) == len(text.rstrip()) + 2 and caret.endswith("^")

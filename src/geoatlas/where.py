@@ -374,7 +374,9 @@ class _Parser:
 
 def _caret(text: str, pos: int) -> str:
     """The text on one line (tabs and newlines shown as spaces) and a caret under ``pos``."""
-    shown = re.sub(r"\s", " ", text.rstrip())
+    # whitespace, control and bidi characters as spaces: one line, shown as written
+    shown = re.sub(r"[\s\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]", " ",
+                   text.rstrip())
     return f"  {shown}\n  {' ' * pos}^"
 
 
@@ -412,10 +414,6 @@ def parse(text: str, what: str = "where") -> Expr:
     if len(text) > MAX_LENGTH:
         raise WhereError(f"{what} expression is {len(text):,} characters long; "
                          f"the limit is {MAX_LENGTH:,}", expression=text[:80], column=None)
-    if "\x00" in text:
-        pos = text.index("\x00")
-        raise WhereError(f"{what} expression holds a NUL character at column {pos + 1}",
-                         expression=text, column=pos + 1)
     try:
         return _Parser(text).parse()
     except _Syntax as exc:
