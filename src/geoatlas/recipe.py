@@ -620,6 +620,15 @@ def _check_style(style: dict, path: tuple, label: str, errs: _Problems) -> bool:
     if "size_labels" in style and not (isinstance(style["size_labels"], list) and all(
             isinstance(v, str) for v in style["size_labels"])):
         errs.add((*path, "size_labels"), f"{label}: style.size_labels must be an array of text")
+    classes = style.get("size_classes")
+    if len(errs.items) == before and isinstance(classes, list):
+        if classes != sorted(classes):
+            errs.add((*path, "size_classes"), f"{label}: style.size_classes must ascend, "
+                                              f"not {classes!r}")
+        for key in ("sizes", "size_labels"):
+            if key in style and len(style[key]) != len(classes):
+                errs.add((*path, key), f"{label}: style.{key} needs one entry per size class "
+                                       f"({len(classes)}), not {len(style[key])}")
     if "mark_quality" in style and not isinstance(style["mark_quality"], bool):
         errs.add((*path, "mark_quality"), f"{label}: style.mark_quality must be true or false")
     return len(errs.items) == before
