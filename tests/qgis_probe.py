@@ -30,6 +30,8 @@ os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="qgis-runtime-"
 from qgis.core import (
     Qgis,
     QgsApplication,
+    QgsDateTimeRange,
+    QgsExpression,
     QgsExpressionContext,
     QgsExpressionContextUtils,
     QgsFeatureRequest,
@@ -50,7 +52,9 @@ from qgis.core import (
     QgsSymbolLayerUtils,
     QgsUnitTypes,
     QgsVectorLayer,
+    QgsVectorLayerTemporalContext,
 )
+from qgis.PyQt.QtCore import QDate, QDateTime, QTime
 from qgis.PyQt.QtGui import QFont
 
 DD = {
@@ -283,20 +287,197 @@ def render_layout(project: QgsProject, png: str, dpi: int) -> dict:
                            extent.yMaximum()]}
 
 
+def describe_cartography(project: QgsProject) -> dict:
+    """Layouts (items, PDF/PNG export), themes, bookmarks, metadata, legend labels."""
+    out: dict = {"themes": project.mapThemeCollection().mapThemes(),
+                 "bookmarks": [b.name() for b in project.bookmarkManager().bookmarks()]}
+    layouts = []
+    for layout in project.layoutManager().printLayouts():
+        kinds: dict = {}
+        for item in layout.items():
+            name = type(item).__name__
+            kinds[name] = kinds.get(name, 0) + 1
+        texts = [i.currentText() for i in layout.items() if isinstance(i, QgsLayoutItemLabel)]
+        legend_labels = []
+        for item in layout.items():
+            if isinstance(item, QgsLayoutItemLegend):
+                model = item.model()
+                for node in model.rootGroup().findLayers():
+                    legend_labels.append(node.name())
+                    for lnode in model.layerLegendNodes(node):
+                        legend_labels.append(str(lnode.data(0) or ""))
+        layouts.append({"name": layout.name(), "items": kinds, "texts": texts,
+                        "legend_labels": legend_labels})
+    out["layouts"] = layouts
+    meta = {}
+    for lyr in project.mapLayers().values():
+        m = lyr.metadata()
+        meta[lyr.id()] = {"title": m.title(), "abstract": m.abstract(),
+                          "attribution": lyr.attribution(), "links": len(m.links()),
+                          "type": lyr.type(), "provider": lyr.providerType(),
+                          "visible": project.layerTreeRoot().findLayer(lyr.id())
+                          .itemVisibilityChecked()}
+    out["metadata"] = meta
+    return out
+
+
+def export_layout(project: QgsProject, pdf: str | None, png: str | None) -> dict:
+    """Export the first print layout to PDF and PNG as the user would."""
+    layouts = project.layoutManager().printLayouts()
+    if not layouts:
+        return {"ok": False}
+    exporter = QgsLayoutExporter(layouts[0])
+    out = {"ok": True}
+    if pdf:
+        result = exporter.exportToPdf(pdf, QgsLayoutExporter.PdfExportSettings())
+        out["pdf"] = {"path": pdf, "ok": result == QgsLayoutExporter.Success}
+    if png:
+        settings = QgsLayoutExporter.ImageExportSettings()
+        settings.dpi = 110
+        result = exporter.exportToImage(png, settings)
+        out["png"] = {"path": png, "ok": result == QgsLayoutExporter.Success}
+    return out
+
+
+def temporal_counts(project: QgsProject, dates: list[str]) -> dict:
+    """Features each temporal layer shows on each date (the time slider's filter)."""
+    out = {}
+    for lyr in project.mapLayers().values():
+        if not isinstance(lyr, QgsVectorLayer):
+            continue
+        props = lyr.temporalProperties()
+        if not props.isActive():
+            continue
+        counts = {}
+        for day in dates:
+            y, m, d = (int(v) for v in day.split("-"))
+            start = QDateTime(QDate(y, m, d), QTime(0, 0))
+            rng = QgsDateTimeRange(start, start.addSecs(86399))
+            ctx = QgsVectorLayerTemporalContext()
+            ctx.setLayer(lyr)
+            expr = props.createFilterString(ctx, rng)
+            request = QgsFeatureRequest().setFilterExpression(expr) if expr else QgsFeatureRequest()
+            counts[day] = sum(1 for _ in lyr.getFeatures(request))
+        out[lyr.id()] = {"counts": counts, "start": props.startField(), "end": props.endField()}
+    return out
+
+
+def describe_form(project: QgsProject, layer_id: str, feature_id: str) -> dict:
+    """Open a feature's attribute form as the desktop does; log messages and children."""
+    from qgis.gui import QgsAttributeEditorContext, QgsAttributeForm, QgsGui
+    from qgis.PyQt.QtWidgets import QLabel
+
+    layer = project.mapLayer(layer_id)
+    if layer is None:
+        return {"found": False}
+    feature = next(layer.getFeatures(QgsFeatureRequest().setFilterExpression(
+        f"\"id\" = '{feature_id}'")), None)
+    if feature is None:
+        return {"found": False}
+    QgsGui.editorWidgetRegistry().initEditors()  # as the desktop does at start
+    messages = []
+
+    def record(message, tag, level):
+        messages.append({"message": message, "tag": tag, "level": int(level)})
+
+    QgsApplication.messageLog().messageReceived.connect(record)
+    context = QgsAttributeEditorContext()
+    form = QgsAttributeForm(layer, feature, context)
+    form.show()
+    QgsApplication.processEvents()
+    labels = [w.text() for w in form.findChildren(QLabel)]
+    form.hide()
+    QgsApplication.processEvents()
+    QgsApplication.messageLog().messageReceived.disconnect(record)
+
+    def related(parent_layer, parent):
+        rows = []
+        for rel in project.relationManager().referencedRelations(parent_layer):
+            child = rel.referencingLayer()
+            ctx = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(child))
+            display = QgsExpression(child.displayExpression())
+            for f in rel.getRelatedFeatures(parent):
+                ctx.setFeature(f)
+                rows.append({"relation": rel.id(), "child": child.id(),
+                             "id": f["id"] if "id" in f.fields().names() else None,
+                             "display": str(display.evaluate(ctx)), "feature": f})
+        return rows
+
+    children = related(layer, feature)
+    grandchildren = []
+    for row in children:
+        if row["child"].endswith("contracts"):
+            grandchildren += related(project.mapLayer(row["child"]), row["feature"])
+    clean = [{k: v for k, v in r.items() if k != "feature"} for r in children + grandchildren]
+    return {"found": True, "messages": messages, "labels": labels, "related": clean,
+            "display": str(QgsExpression(layer.displayExpression()).evaluate(
+                _feature_context(layer, feature)))}
+
+
+def _feature_context(layer, feature):
+    ctx = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(layer))
+    ctx.setFeature(feature)
+    return ctx
+
+
+def gdal_relationships(gpkg: str) -> dict:
+    """What GDAL reads from the GeoPackage alone: its relationships."""
+    from osgeo import gdal
+
+    ds = gdal.OpenEx(gpkg, gdal.OF_VECTOR)
+    names = list(ds.GetRelationshipNames() or [])
+    out = {}
+    for name in names:
+        rel = ds.GetRelationship(name)
+        out[name] = {"left": rel.GetLeftTableName(), "right": rel.GetRightTableName(),
+                     "mapping": rel.GetMappingTableName()}
+    return {"gdal": gdal.__version__, "relationships": out}
+
+
+def evaluate_tips(path: str) -> list[str]:
+    """Each case's map tip, as QGIS fills it in for a feature with the case's values."""
+    from qgis.core import QgsFeature, QgsField
+    from qgis.PyQt.QtCore import QVariant
+
+    with open(path, encoding="utf-8") as fh:
+        cases = json.load(fh)
+    out = []
+    for case in cases:
+        layer = QgsVectorLayer("None", "tips", "memory")
+        layer.dataProvider().addAttributes([QgsField(n, QVariant.String)
+                                            for n in case["names"]])
+        layer.updateFields()
+        feature = QgsFeature(layer.fields())
+        feature.setAttributes(case["values"])
+        ctx = _feature_context(layer, feature)
+        out.append(QgsExpression.replaceExpressionText(case["tip"], ctx))
+    return out
+
+
 def main(argv: list[str]) -> int:
     """Probe a project (and its GeoPackage) and print the JSON report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("project")
+    parser.add_argument("project", nargs="?")
+    parser.add_argument("--tips", help="JSON cases: evaluate map tips on memory layers")
     parser.add_argument("--png", help="render the project to this PNG")
     parser.add_argument("--dpi", type=int, default=110)
     parser.add_argument("--gpkg", help="GeoPackage whose layers to open directly")
     parser.add_argument("--tables", default="", help="comma-separated tables of --gpkg")
+    parser.add_argument("--layout-pdf", help="export the project's print layout to this PDF")
+    parser.add_argument("--layout-png", help="export the project's print layout to this PNG")
+    parser.add_argument("--dates", default="", help="comma-separated dates for time counts")
+    parser.add_argument("--form", default="", help="LAYER_ID:FEATURE_ID form to open")
     args = parser.parse_args(argv)
 
-    app = QgsApplication([], False)
+    app = QgsApplication([], True)  # GUI: forms are widgets
     QgsApplication.setPrefixPath("/usr", True)
     app.initQgis()
     report: dict = {"qgis_version": Qgis.QGIS_VERSION}
+    if args.tips:
+        report["tips"] = evaluate_tips(args.tips)
+        json.dump(report, sys.stdout)
+        sys.stdout.flush()
+        os._exit(0)
     try:
         project = QgsProject.instance()
         report["read"] = bool(project.read(args.project))
@@ -318,6 +499,11 @@ def main(argv: list[str]) -> int:
             "referencing": r.referencingLayerId(), "referenced": r.referencedLayerId(),
             "pairs": [list(p) for p in field_pairs(r)],
         } for r in rels]
+        report["cartography"] = describe_cartography(project)
+        report["layout_export"] = export_layout(project, args.layout_pdf, args.layout_png)
+        report["temporal"] = temporal_counts(project, [d for d in args.dates.split(",") if d])
+        if args.form:
+            report["form"] = describe_form(project, *args.form.split(":", 1))
         if args.png:
             report["png"] = render_layout(project, args.png, args.dpi)
         if args.gpkg:
@@ -326,6 +512,7 @@ def main(argv: list[str]) -> int:
                 lyr = QgsVectorLayer(f"{args.gpkg}|layername={table}", table, "ogr")
                 direct.append(describe_layer(lyr, features=False))
             report["gpkg_layers"] = direct
+            report["gdal"] = gdal_relationships(args.gpkg)
         project.clear()
     finally:
         json.dump(report, sys.stdout, indent=1, sort_keys=True, default=str)
