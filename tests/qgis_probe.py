@@ -181,6 +181,14 @@ def describe_layer(layer: QgsVectorLayer, features: bool) -> dict:
     out["spatial"] = layer.isSpatial()
     out["crs"] = layer.crs().authid()
     out["labels"] = bool(layer.labelsEnabled() and layer.labeling() is not None)
+    out["halo"] = False
+    if out["labels"]:
+        labeling = layer.labeling()  # keep each object: temporaries crash PyQGIS 3.22
+        if labeling.type() == "simple":
+            settings = labeling.settings()
+            text_format = settings.format()
+            buffer = text_format.buffer()
+            out["halo"] = bool(buffer.enabled())
     if layer.isSpatial():
         out.update(describe_renderer(layer))
         if features:
@@ -315,6 +323,9 @@ def describe_cartography(project: QgsProject) -> dict:
         meta[lyr.id()] = {"title": m.title(), "abstract": m.abstract(),
                           "attribution": lyr.attribution(), "links": len(m.links()),
                           "type": lyr.type(), "provider": lyr.providerType(),
+                          "valid": lyr.isValid(),
+                          "raster_renderer": (lyr.renderer().type() if lyr.type() == 1
+                                              and lyr.renderer() is not None else None),
                           "visible": project.layerTreeRoot().findLayer(lyr.id())
                           .itemVisibilityChecked()}
     out["metadata"] = meta

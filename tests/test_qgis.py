@@ -64,7 +64,7 @@ def built(atlas, tmp_path_factory):
         recipe = load_recipe(atlas, name)
         layers = prepare(atlas, recipe)
         paths = qgis.write(atlas, recipe, layers, folder, formats=("png",), dpi=72)
-        out[name] = (recipe, layers, paths)
+        out[name] = (recipe, layers, tuple(paths[:2]), tuple(paths[2:]))
     return out
 
 
@@ -78,7 +78,7 @@ def probed(built, tmp_path_factory):
         pytest.skip(missing)
     folder = tmp_path_factory.mktemp("qgis-probe")
     reports = {}
-    for name, (_, layers, (gpkg, qgz)) in built.items():
+    for name, (_, layers, (gpkg, qgz), _) in built.items():
         tables = ",".join(qgis.table_names(layers))
         form = "geoatlas_deposits:mes-aynak" if "deposits" in tables.split(",") else ""
         done = subprocess.run(
@@ -102,13 +102,14 @@ def _by_id(report: dict) -> dict[str, dict]:
 
 # -- without QGIS: the files themselves ----------------------------------------------------------
 def test_write_makes_the_named_files(built):
-    for name, (_, _, paths) in built.items():
+    for name, (recipe, _, paths, rasters) in built.items():
         assert [p.name for p in paths] == [f"{name}.gpkg", f"{name}.qgz"]
-        assert all(p.is_file() for p in paths)
+        assert [p.name for p in rasters] == [f"{name}-{o.product}.tif" for o in recipe.overlays]
+        assert all(p.is_file() for p in (*paths, *rasters))
 
 
 def test_geopackage_contents(built):
-    for _, layers, (gpkg, _) in built.values():
+    for _, layers, (gpkg, _), _ in built.values():
         with sqlite3.connect(gpkg) as db:
             assert db.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47
             assert db.execute("PRAGMA user_version").fetchone()[0] == 10200
@@ -133,7 +134,7 @@ def test_geopackage_contents(built):
 
 
 def test_layer_styles_are_what_qgis_applies(built):
-    for _, layers, (gpkg, _) in built.values():
+    for _, layers, (gpkg, _), _ in built.values():
         with sqlite3.connect(gpkg) as db:
             rows = db.execute(
                 "SELECT f_table_catalog, f_table_schema, f_table_name, f_geometry_column, "
@@ -151,7 +152,7 @@ def test_layer_styles_are_what_qgis_applies(built):
 
 
 def test_geopackage_round_trips_every_layer(built, atlas):
-    for _, layers, (gpkg, _) in built.values():
+    for _, layers, (gpkg, _), _ in built.values():
         for table, prepared in zip(qgis.table_names(layers), layers):
             back = read_quietly(gpkg, layer=table)
             want = ogr_frame(prepared.frame)
@@ -174,7 +175,7 @@ def test_geopackage_round_trips_every_layer(built, atlas):
 
 
 def test_geopackage_validates(built):
-    for _, _, (gpkg, _) in built.values():
+    for _, _, (gpkg, _), _ in built.values():
         validate_geopackage(gpkg)
 
 
@@ -187,13 +188,13 @@ def _qgs(qgz: Path) -> ET.Element:
 
 
 def test_project_references_the_geopackage_relatively(built):
-    for name, (recipe, layers, (_, qgz)) in built.items():
+    for name, (recipe, layers, (_, qgz), _) in built.items():
         doc = _qgs(qgz)
         sources = [e.find("datasource").text for e in doc.iter("maplayer")
                    if e.get("type") == "vector"]
         assert sources and all(s.startswith(f"./{name}.gpkg|layername=") for s in sources)
         online = [e.find("datasource").text for e in doc.iter("maplayer")
-                  if e.get("type") == "raster"]
+                  if e.find("provider").text == "wms"]
         assert len(online) == len(recipe.basemaps)  # the recipe's XYZ basemaps
         assert doc.find("properties/SpatialRefSys/ProjectionsEnabled").text == "1"
         assert doc.find("properties/Paths/Absolute").text == "false"
@@ -209,16 +210,16 @@ def test_project_references_the_geopackage_relatively(built):
 
 
 def test_outputs_are_deterministic(built, atlas, tmp_path):
-    for name, (recipe, layers, paths) in built.items():
+    for name, (recipe, layers, paths, _) in built.items():
         again = qgis.write(atlas, recipe, layers, tmp_path / name)
-        for first, second in zip(paths, again):
+        for first, second in zip(paths, again[:2]):
             assert first.read_bytes() == second.read_bytes(), first.name
 
 
 # -- real QGIS ---------------------------------------------------------------------------------
 @pytest.mark.qgis
 def test_project_opens_with_every_layer_valid(built, probed, atlas):
-    for name, (recipe, layers, _) in built.items():
+    for name, (recipe, layers, _, _) in built.items():
         report = probed[name]
         assert report["read"], name
         assert report["title"] == recipe.title
@@ -240,7 +241,7 @@ def test_project_opens_with_every_layer_valid(built, probed, atlas):
 
 @pytest.mark.qgis
 def test_project_crs_extent_groups_and_order(built, probed):
-    for name, (recipe, layers, _) in built.items():
+    for name, (recipe, layers, _, _) in built.items():
         report = probed[name]
         crs = report["crs"]
         assert crs["valid"] and not crs["geographic"]  # pitfall: needs the full definition
@@ -259,7 +260,7 @@ def test_project_crs_extent_groups_and_order(built, probed):
         assert report["tree"]["layer_order"][:len(top_first)] == top_first
         groups = {g["name"]: g["layers"] for g in report["tree"]["groups"]}
         assert set(groups) - {"Status over time", "Basemap"} == (
-            {p.spec.group for p in layers} | {"Tables"})
+            {p.spec.group for p in layers} | {o.group for o in recipe.overlays} | {"Tables"})
         assert [n["visible"] for n in groups.get("Status over time", [])] == [
             False] * len(groups.get("Status over time", []))
         for table, prepared in zip(qgis.table_names(layers), layers):
@@ -280,7 +281,7 @@ def _expected_renderer(prepared) -> tuple[str, str | None, list[tuple[str, str]]
 
 @pytest.mark.qgis
 def test_renderers_and_categories_follow_the_style_spec(built, probed):
-    for name, (_, layers, _) in built.items():
+    for name, (_, layers, _, _) in built.items():
         found = _by_id(probed[name])
         for table, prepared in zip(qgis.table_names(layers), layers):
             layer = found[qgis.layer_id(table)]
@@ -294,6 +295,7 @@ def test_renderers_and_categories_follow_the_style_spec(built, probed):
             if any(c["value"] == "" for c in layer["categories"]):  # the 'no value' class
                 assert (prepared.frame[attr].isna() | (prepared.frame[attr] == "")).any()
             assert layer["labels"] == bool(prepared.spec.label or prepared.spec.style.label)
+            assert layer["halo"] == layer["labels"], table  # labels read over any symbol
 
 
 def _same(a, b) -> bool:
@@ -307,7 +309,7 @@ def _same(a, b) -> bool:
 @pytest.mark.qgis
 def test_every_feature_is_drawn_as_the_spec_says(built, probed):
     """Static symbol values overridden by the evaluated data-defined ones, per feature."""
-    for name, (_, layers, _) in built.items():
+    for name, (_, layers, _, _) in built.items():
         found = _by_id(probed[name])
         for table, prepared in zip(qgis.table_names(layers), layers):
             features = found[qgis.layer_id(table)]["features"]
@@ -324,7 +326,7 @@ def test_every_feature_is_drawn_as_the_spec_says(built, probed):
 
 @pytest.mark.qgis
 def test_geopackage_layers_open_with_their_default_style(built, probed):
-    for name, (_, layers, _) in built.items():
+    for name, (_, layers, _, _) in built.items():
         report = probed[name]
         in_project = _by_id(report)
         direct = {layer["name"]: layer for layer in report["gpkg_layers"]}
@@ -337,7 +339,7 @@ def test_geopackage_layers_open_with_their_default_style(built, probed):
 
 @pytest.mark.qgis
 def test_relations_are_polymorphic_on_layer_and_id(built, probed):
-    for name, (_, layers, _) in built.items():
+    for name, (_, layers, _, _) in built.items():
         relations = {r["id"]: r for r in probed[name]["relations"]}
         assert relations and all(r["valid"] for r in relations.values())
         if "deposits" in qgis.table_names(layers):
@@ -363,7 +365,7 @@ def test_rendered_png_is_not_blank(built, probed):
 
 # -- relations in the GeoPackage itself (OGC Related Tables) -----------------------------------
 def test_related_tables_extension_matches_the_data(built, atlas):
-    _, _, (gpkg, _) = built["afghanistan-minerals"]
+    _, _, (gpkg, _), _ = built["afghanistan-minerals"]
     with sqlite3.connect(gpkg) as db:
         rels = db.execute("SELECT base_table_name, related_table_name, mapping_table_name "
                           "FROM gpkgext_relations").fetchall()
@@ -498,7 +500,7 @@ def load_recipe_by_title(title: str):
 
 @pytest.mark.qgis
 def test_themes_bookmarks_and_metadata(built, probed):
-    for name, (recipe, _, _) in built.items():
+    for name, (recipe, _, _, _) in built.items():
         carto = probed[name]["cartography"]
         assert recipe.title in carto["themes"]
         assert carto["bookmarks"][0].endswith("map extent") and len(carto["bookmarks"]) > 1
@@ -507,6 +509,10 @@ def test_themes_bookmarks_and_metadata(built, probed):
             assert meta["attribution"].strip(), lid
             if meta["provider"] == "wms":  # online tiles: there, but off
                 assert not meta["visible"], lid
+        rasters = {lid: m for lid, m in carto["metadata"].items() if m["provider"] == "gdal"}
+        assert len(rasters) == len(recipe.overlays)  # the raster products, styled
+        for lid, meta in rasters.items():
+            assert meta["valid"] and meta["raster_renderer"] == "singlebandpseudocolor", lid
         cited = [m for lid, m in carto["metadata"].items() if lid.startswith("geoatlas_")
                  and m["links"]]
         assert cited  # source documents as metadata links
@@ -523,7 +529,7 @@ def test_time_slider_shows_different_features_at_two_dates(probed):
 
 def test_periods_replay_the_web_maps_statuses(built, atlas):
     """Each period row holds the status the atlas gives that feature on its start date."""
-    _, _, (gpkg, _) = built["afghanistan-minerals"]
+    _, _, (gpkg, _), _ = built["afghanistan-minerals"]
     periods = read_quietly(gpkg, layer="rail_periods")
     for col in ("valid_from", "valid_to"):
         periods[col] = pd.to_datetime(periods[col])

@@ -12,6 +12,9 @@ For a recipe ``<name>`` this writes
     A zip holding ``<name>.qgs``: the layers (``./<name>.gpkg`` by relative path) with
     renderers, labels, forms and metadata, the relations, map themes, bookmarks, the
     temporal settings and a print layout (see :mod:`.project` and :mod:`.layout`).
+``<name>-<product>.tif``
+    The recipe's raster overlays (distance, density) as GeoTIFFs, styled in the
+    project with the web map's colour ramps (see :mod:`.rasters`).
 
 The modules: :mod:`.expr` (expressions and map tips from untrusted text),
 :mod:`.symbols` (renderers and QML), :mod:`.forms` (aliases, widgets, display
@@ -46,6 +49,7 @@ from .common import QGIS_VERSION, GpkgTable, layer_id
 from .expr import map_tip
 from .gpkg import CITATIONS, STYLE_TABLE, TABLES, table_names, write_geopackage
 from .project import project_crs, project_xml
+from .rasters import write_products
 from .symbols import layer_qml, qgis_values, renderer_element, renderer_plan, rgba
 
 __all__ = [
@@ -77,7 +81,7 @@ def write(atlas, recipe, layers: Sequence[PreparedLayer] | None, folder,
     Returns
     -------
     list of pathlib.Path
-        The GeoPackage and the project.
+        The GeoPackage, the project and the raster products of the recipe's overlays.
     """
     if layers is None:
         layers = prepare(atlas, recipe)
@@ -86,12 +90,13 @@ def write(atlas, recipe, layers: Sequence[PreparedLayer] | None, folder,
     gpkg = folder / f"{recipe.name}.gpkg"
     qgz = folder / f"{recipe.name}.qgz"
     tables = write_geopackage(atlas, recipe, layers, gpkg)
-    write_project(recipe, layers, tables, qgz, atlas=atlas)
-    return [gpkg, qgz]
+    products = write_products(atlas, recipe, layers, folder)
+    write_project(recipe, layers, tables, qgz, atlas=atlas, rasters=products)
+    return [gpkg, qgz, *(p.path for p in products)]
 
 
 def write_project(recipe, layers: Sequence[PreparedLayer], tables: Sequence[GpkgTable],
-                  path, atlas=None) -> Path:
+                  path, atlas=None, rasters=()) -> Path:
     """Write the ``.qgz`` (a zip holding ``<name>.qgs``), byte-for-byte reproducibly.
 
     Parameters
@@ -106,6 +111,8 @@ def write_project(recipe, layers: Sequence[PreparedLayer], tables: Sequence[Gpkg
         The ``.qgz`` to write.
     atlas : geoatlas.Atlas, optional
         The workspace (cited documents for metadata and attribution).
+    rasters : sequence of RasterProduct
+        The raster products written beside the project (styled raster layers).
 
     Returns
     -------
@@ -116,7 +123,7 @@ def write_project(recipe, layers: Sequence[PreparedLayer], tables: Sequence[Gpkg
     info = zipfile.ZipInfo(f"{recipe.name}.qgs", date_time=(1980, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
-    document = project_xml(recipe, layers, tables, atlas=atlas).encode("utf-8")
+    document = project_xml(recipe, layers, tables, atlas=atlas, rasters=rasters).encode("utf-8")
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr(info, document)
     return path

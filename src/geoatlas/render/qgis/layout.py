@@ -32,8 +32,10 @@ MARGIN = 10.0
 MAP_BOX = (10.0, 25.0, 200.0, 158.0)  # x, y, width, height
 SIDE_X = 216.0
 SIDE_W = PAGE[0] - SIDE_X - MARGIN
-INSET_BOX = (SIDE_X, 136.0, SIDE_W, 47.0)
+INSET_BOX = (SIDE_X, 142.0, SIDE_W, 41.0)
 FONT = "DejaVu Sans"
+MAX_LEGEND_ROWS = 22
+"""Above this many rows the legend takes two columns, so it stays above the inset."""
 TYPES = {"page": 65638, "map": 65639, "picture": 65640, "label": 65641, "legend": 65642,
          "scalebar": 65646}
 NORTH_SVG = (
@@ -129,6 +131,9 @@ def _map(parent, key, box, extent, z, theme=None, layer_set=(), overview_of=None
                mapFlags="0", labelMargin="0,mm",
                followPreset="true" if theme else "false", followPresetName=theme or "",
                frame="true", background="true")
+    r, g, b = _rgb(sea_color())
+    bg = el.find("BackgroundColor")
+    bg.attrib.update({"red": str(r), "green": str(g), "blue": str(b)})
     xmin, ymin, xmax, ymax = extent
     ET.SubElement(el, "Extent", {"xmin": repr(xmin), "ymin": repr(ymin),
                                  "xmax": repr(xmax), "ymax": repr(ymax)})
@@ -144,12 +149,46 @@ def _map(parent, key, box, extent, z, theme=None, layer_set=(), overview_of=None
     return el
 
 
+def legend_rows(tables: Sequence[GpkgTable]) -> int:
+    """How many rows the legend of these layers has (titles, categories, size classes)."""
+    from .symbols import renderer_plan
+
+    rows = 0
+    for t in tables:
+        attr, cats = renderer_plan(t.layer)
+        rows += 1 + (len(cats) if attr else 0)
+        style = t.layer.spec.style
+        if style.geometry == "point" and style.size_by:
+            rows += len(style.size_legend()) + 1
+    return rows
+
+
+def sea_color() -> str:
+    """The sea behind the map frames, from the style spec's basemap palette."""
+    from ... import style
+
+    palette = getattr(style, "BASEMAP", None)
+    if isinstance(palette, dict) and palette.get("sea"):
+        return palette["sea"]
+    from ..static import SEA
+
+    return SEA
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    from .symbols import rgba
+
+    r, g, b, _ = (int(v) for v in rgba(color).split(","))
+    return r, g, b
+
+
 def _legend(parent, tables: Sequence[GpkgTable], source: str, box, z) -> ET.Element:
+    columns = 2 if legend_rows(tables) > MAX_LEGEND_ROWS else 1
     el = _item(parent, "legend", "legend", box, z, title="Legend", map_uuid=_uuid("map"),
-               resizeToContents="1", symbolWidth="6", symbolHeight="3.5", columnCount="1",
-               splitLayer="0", equalColumnWidth="0", wrapChar="", lineSpacing="1",
-               boxSpace="1.5", columnSpace="2", fontColor="#1f1f1f", legendFilterByAtlas="0",
-               rasterBorder="0", symbolAlignment="1", titleAlignment="1", background="true")
+               resizeToContents="1", symbolWidth="5", symbolHeight="3", columnCount=str(columns),
+               splitLayer="1" if columns > 1 else "0", equalColumnWidth="0", wrapChar="", lineSpacing="1",
+               boxSpace="1.5", columnSpace="2", fontColor="#1f1f1f",
+               legendFilterByAtlas="0", rasterBorder="0", symbolAlignment="1", titleAlignment="1", background="true")
     styles = ET.SubElement(el, "styles")
     for name, size, bold, top in (("title", 9, True, 0), ("group", 7.5, True, 2.5),
                                   ("subgroup", 7, True, 2), ("symbol", 6.5, False, 1.2),
@@ -253,7 +292,7 @@ def layouts(atlas, recipe, layers: Sequence[PreparedLayer], tables: Sequence[Gpk
     if basemap:
         ix, iy, iw, ih = INSET_BOX
         lon0, lat0, lon1, lat1 = _lonlat(box, crs)
-        padx, pady = (lon1 - lon0) * 0.85, (lat1 - lat0) * 0.85
+        padx, pady = (lon1 - lon0) * 0.6, (lat1 - lat0) * 0.6
         wide = transformer(WGS84, crs).transform_bounds(
             lon0 - padx, lat0 - pady, lon1 + padx, lat1 + pady, densify_pts=51)
         b = basemap[0]

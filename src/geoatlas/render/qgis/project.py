@@ -31,6 +31,7 @@ from .common import QGIS_VERSION, WKB, GpkgTable, layer_id, serialize
 from .expr import literal
 from .forms import display_expression, form_elements
 from .gpkg import CITATIONS
+from .rasters import maplayer as raster_maplayer
 from .symbols import _label_field, _style_elements
 
 POLYMORPHIC = (
@@ -75,7 +76,7 @@ def crs_name(recipe, crs: CRS) -> str:
 
 
 def project_xml(recipe, layers: Sequence[PreparedLayer], tables: Sequence[GpkgTable],
-                atlas=None) -> str:
+                atlas=None, rasters=()) -> str:
     """The ``.qgs`` document of a recipe (see the module docstring for what it holds).
 
     Parameters
@@ -88,6 +89,8 @@ def project_xml(recipe, layers: Sequence[PreparedLayer], tables: Sequence[GpkgTa
         What :func:`~.gpkg.write_geopackage` wrote.
     atlas : geoatlas.Atlas, optional
         The workspace: the documents cited (metadata links, attribution).
+    rasters : sequence of RasterProduct
+        Raster products written beside the project (see :mod:`.rasters`).
 
     Returns
     -------
@@ -116,7 +119,7 @@ def project_xml(recipe, layers: Sequence[PreparedLayer], tables: Sequence[GpkgTa
     ET.SubElement(root, "trust", {"active": "0"})
     ET.SubElement(root, "projectCrs").append(srs(crs, name))
     top_first = list(reversed(recipe_tables))
-    root.append(_layer_tree(top_first, history, basemap, attributes, xyz, source))
+    root.append(_layer_tree(top_first, history, basemap, attributes, xyz, source, rasters))
     ET.SubElement(root, "relations").extend(_plain_relations(tables))
     root.append(polymorphic_relations(tables))
     canvas = ET.SubElement(root, "mapcanvas", {"name": "theMapCanvas",
@@ -131,8 +134,10 @@ def project_xml(recipe, layers: Sequence[PreparedLayer], tables: Sequence[GpkgTa
         layers_el.append(_maplayer(t, source, layer_metadata(atlas, recipe, t)))
     for title, url, credit in xyz:
         layers_el.append(_xyz_layer(title, url, credit))
+    for product in rasters:
+        layers_el.append(raster_maplayer(product, srs(CRS.from_wkt(product.crs_wkt))))
     order = ET.SubElement(root, "layerorder")
-    for lid in _drawing_order(top_first, history, basemap, xyz):
+    for lid in _drawing_order(top_first, history, basemap, xyz, rasters):
         ET.SubElement(order, "layer", {"id": lid})
     root.append(_properties())
     root.append(themes(recipe, top_first, history, basemap, xyz))
@@ -215,8 +220,9 @@ def _xyz_id(title: str) -> str:
     return XYZ_IDS + "".join(c if c.isalnum() else "_" for c in title.lower())
 
 
-def _drawing_order(top_first, history, basemap, xyz) -> list[str]:
+def _drawing_order(top_first, history, basemap, xyz, rasters=()) -> list[str]:
     return ([layer_id(t.table) for t in top_first] + [layer_id(t.table) for t in history]
+            + [p.layer_id for p in rasters]
             + [layer_id(t.table) for t in basemap] + [_xyz_id(x[0]) for x in xyz])
 
 
@@ -237,7 +243,8 @@ def _group(parent: ET.Element, name: str, expanded: bool = True) -> ET.Element:
     return group
 
 
-def _layer_tree(top_first, history, basemap, attributes, xyz, source) -> ET.Element:
+def _layer_tree(top_first, history, basemap, attributes, xyz, source,
+                rasters=()) -> ET.Element:
     """The layer tree: the recipe's groups, periods, basemaps and tables.
 
     Groups are ordered by their top-most layer; a custom order keeps the drawing order.
@@ -252,6 +259,13 @@ def _layer_tree(top_first, history, basemap, attributes, xyz, source) -> ET.Elem
         for t in members:
             _tree_layer(group, layer_id(t.table), t.title, f"{source}|layername={t.table}",
                         "ogr", t.layer.spec.visible, True)
+    for product in rasters:
+        group = next((g for g in root.findall("layer-tree-group")
+                      if g.get("name") == product.group), None)
+        if group is None:
+            group = _group(root, product.group)
+        _tree_layer(group, product.layer_id, product.title, f"./{product.path.name}",
+                    "gdal", product.visible, False)
     if history:
         group = _group(root, "Status over time", expanded=False)
         for t in history:
@@ -270,7 +284,7 @@ def _layer_tree(top_first, history, basemap, attributes, xyz, source) -> ET.Elem
             _tree_layer(group, layer_id(t.table), t.title, f"{source}|layername={t.table}",
                         "ogr", True, False)
     custom = ET.SubElement(root, "custom-order", {"enabled": "1"})
-    for lid in _drawing_order(top_first, history, basemap, xyz):
+    for lid in _drawing_order(top_first, history, basemap, xyz, rasters):
         ET.SubElement(custom, "item").text = lid
     return root
 

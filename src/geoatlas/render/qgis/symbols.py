@@ -350,6 +350,8 @@ def renderer_element(prepared: PreparedLayer) -> ET.Element:
         symbols = ET.SubElement(el, "symbols")
         for i, cat in enumerate(cats):
             symbols.append(_symbol_element(str(i), style.geometry, cat))
+    if style.geometry == "point" and style.size_by and style.size_legend():
+        el.extend(list(_size_legend(prepared, cats[0])))
     ET.SubElement(el, "rotation")
     ET.SubElement(el, "sizescale")
     if order_by:
@@ -357,6 +359,32 @@ def renderer_element(prepared: PreparedLayer) -> ET.Element:
         clause = ET.SubElement(orderby, "orderByClause", {"asc": "0", "nullsFirst": "0"})
         clause.text = _field(style.size_by)  # big symbols first, small ones drawn on top
     return el
+
+
+def _size_legend(prepared: PreparedLayer, typical: Category) -> ET.Element:
+    """The size legend of a data-defined marker size: one circle per size class.
+
+    QGIS shows it under the categories when the renderer has a ``<source-symbol>``
+    carrying the same size expression as every category (wrapped here in a fragment
+    whose first child is the source symbol and whose second is the legend).
+    """
+    style = prepared.spec.style
+    frag = ET.Element("fragment")
+    neutral = Category("", "", {**typical.symbol, "fill": "255,255,255,255",
+                                "stroke": "60,60,60,255", "stroke_style": "solid"},
+                       {"size": typical.data_defined["size"]}
+                       if "size" in typical.data_defined else {})
+    ET.SubElement(frag, "source-symbol").append(_symbol_element("0", "point", neutral))
+    legend = ET.SubElement(frag, "data-defined-size-legend", {
+        "type": "separated", "valign": "center",
+        "title": field_label(prepared.name, style.size_by)})
+    text = ET.SubElement(legend, "text-style", {"color": "31,31,31,255", "align": "1"})
+    ET.SubElement(text, "font", {"family": "DejaVu Sans", "size": "7", "weight": "50",
+                                 "italic": "0"})
+    classes = ET.SubElement(legend, "classes")
+    for label, radius in style.size_legend():
+        ET.SubElement(classes, "class", {"label": label, "size": _num(_mm(2 * radius))})
+    return frag
 
 
 def _symbol_element(name: str, geometry: str, cat: Category) -> ET.Element:
