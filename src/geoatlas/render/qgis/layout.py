@@ -185,10 +185,11 @@ def _rgb(color: str) -> tuple[int, int, int]:
 def _legend(parent, tables: Sequence[GpkgTable], source: str, box, z) -> ET.Element:
     columns = 2 if legend_rows(tables) > MAX_LEGEND_ROWS else 1
     el = _item(parent, "legend", "legend", box, z, title="Legend", map_uuid=_uuid("map"),
-               resizeToContents="1", symbolWidth="5", symbolHeight="3", columnCount=str(columns),
-               splitLayer="1" if columns > 1 else "0", equalColumnWidth="0", wrapChar="", lineSpacing="1",
-               boxSpace="1.5", columnSpace="2", fontColor="#1f1f1f",
-               legendFilterByAtlas="0", rasterBorder="0", symbolAlignment="1", titleAlignment="1", background="true")
+               resizeToContents="1", symbolWidth="5", symbolHeight="3",
+               columnCount=str(columns), splitLayer="1" if columns > 1 else "0",
+               equalColumnWidth="0", wrapChar="", lineSpacing="1", boxSpace="1.5",
+               columnSpace="2", fontColor="#1f1f1f", legendFilterByAtlas="0",
+               rasterBorder="0", symbolAlignment="1", titleAlignment="1", background="true")
     styles = ET.SubElement(el, "styles")
     for name, size, bold, top in (("title", 9, True, 0), ("group", 7.5, True, 2.5),
                                   ("subgroup", 7, True, 2), ("symbol", 6.5, False, 1.2),
