@@ -236,7 +236,12 @@ def attribution(atlas, recipe, layers: Sequence[PreparedLayer], crs) -> str:
     """The credit lines under the map: credits, projection and cited publishers."""
     from ..static import cited_sources, describe_crs
 
-    lines = [recipe.credits] if recipe.credits else []
+    credits = (recipe.credits or "").strip()
+    info = getattr(atlas, "basemap_info", {}) or {}
+    source = info.get("source_short") or "basemap"
+    if atlas is not None and source.lower() not in credits.lower():
+        credits = f"{atlas.basemap_credit} {credits}".strip()  # as the static map does
+    lines = [credits] if credits else []
     lines.append(f"Projection: {describe_crs(crs)}.")
     if atlas is not None:
         cited = cited_sources(atlas, list(layers))

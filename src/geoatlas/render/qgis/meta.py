@@ -36,10 +36,10 @@ def _rows(t: GpkgTable) -> pd.DataFrame:
                                                       else pd.DataFrame())
 
 
-def abstract(recipe, t: GpkgTable) -> str:
+def abstract(recipe, t: GpkgTable, atlas=None) -> str:
     """A paragraph saying what the layer holds, how many rows, and how exact it is."""
     if t.kind == "basemap":
-        return BASEMAP_ABSTRACT.format(credit=basemap_credit(recipe))
+        return BASEMAP_ABSTRACT.format(credit=basemap_credit(recipe, atlas))
     if t.abstract:
         return t.abstract
     rows = _rows(t)
@@ -61,8 +61,11 @@ def abstract(recipe, t: GpkgTable) -> str:
     return text
 
 
-def basemap_credit(recipe) -> str:
+def basemap_credit(recipe, atlas=None) -> str:
     """The basemap's credit line (the workspace's basemap metadata when it has one)."""
+    line = getattr(atlas, "basemap_credit", "") if atlas is not None else ""
+    if line:
+        return line.removeprefix("Basemap:").strip().rstrip(".")
     credit = getattr(recipe, "credits", "") or ""
     for part in credit.split(". "):
         if part.lower().startswith("basemap"):
@@ -92,7 +95,7 @@ def layer_metadata(atlas, recipe, t: GpkgTable) -> list[ET.Element]:
     ET.SubElement(meta, "language").text = "en"
     ET.SubElement(meta, "type").text = "dataset"
     ET.SubElement(meta, "title").text = t.title
-    ET.SubElement(meta, "abstract").text = abstract(recipe, t)
+    ET.SubElement(meta, "abstract").text = abstract(recipe, t, atlas)
     links = ET.SubElement(meta, "links")
     docs = cited(atlas, t)
     publishers = []
@@ -110,7 +113,7 @@ def layer_metadata(atlas, recipe, t: GpkgTable) -> list[ET.Element]:
             publishers.append(publisher)
     ET.SubElement(meta, "rights").text = recipe.credits or ""
     if t.kind == "basemap":
-        credit = basemap_credit(recipe)
+        credit = basemap_credit(recipe, atlas)
     elif publishers:
         credit = "Sources: " + short_list(publishers)
     else:

@@ -83,9 +83,9 @@ def write_products(atlas, recipe, layers: Sequence[PreparedLayer], folder) -> li
 
 def ramp_items(product: str, vmax: float) -> list[tuple[str, str, str]]:
     """``(value, colour, label)`` stops of the web overlay's ramp from 0 to ``vmax``."""
-    from ..overlay import RAMPS
+    from ...style import RASTER_RAMPS
 
-    anchors = RAMPS[product]
+    anchors = RASTER_RAMPS[product]
     unit = UNITS[product]
     items = []
     for i, (r, g, b) in enumerate(anchors):

@@ -18,7 +18,7 @@ from xml.etree import ElementTree as ET
 import pandas as pd
 
 from ...schema import LOCATION_QUALITIES, STATUSES
-from ...style import STATUS_DASHES, LayerStyle, Symbol
+from ...style import STATUS_DASHES, LayerStyle, Symbol, human_label
 from ..prepare import PreparedLayer
 from .common import PX_MM, QGIS_VERSION
 from .common import mm as _mm
@@ -151,12 +151,12 @@ def renderer_plan(prepared: PreparedLayer) -> tuple[str | None, list[Category]]:
         names = {}
         if attr == "id" and "name" in frame:  # one colour per feature: name it, not its id
             names = {str(i): str(n) for i, n in zip(frame["id"], frame["name"])}
-        values = [(v, names.get(str(v)) or _label(v)) for v, _ in style.categories(frame)]
+        values = [(v, names.get(str(v)) or _label(v, attr)) for v, _ in style.categories(frame)]
     elif style.dash_by and style.dash_by in frame:
         attr = style.dash_by
         present = {str(v) for v in frame[attr].dropna() if v != ""}
         order = list(STATUS_DASHES) + list(STATUSES)
-        values = [(v, _label(v)) for v in
+        values = [(v, _label(v, attr)) for v in
                   sorted(present, key=lambda v: (order.index(v) if v in order else len(order), v))]
     if attr is None:
         return None, [_category(style, frame, None, None, "")]
@@ -270,8 +270,11 @@ def _size_expression(style: LayerStyle) -> str:
 
 
 
-def _label(value) -> str:
-    return str(value).replace("_", " ")
+def _label(value, attr: str | None = None) -> str:
+    """The legend wording of a category value, from the style spec."""
+    kind = ("status" if attr in ("status", "dash_by") else
+            "commodity" if attr in ("primary_commodity", "commodity") else None)
+    return human_label(str(value), kind)
 
 
 # -- QML -----------------------------------------------------------------------------------
@@ -305,7 +308,8 @@ def _style_elements(prepared: PreparedLayer) -> list[ET.Element]:
     out = [renderer_element(prepared)]
     label = _label_field(prepared)
     if label:
-        out.append(_labeling_element(label, prepared.spec.style.geometry))
+        show = '"is_country"' if "is_country" in prepared.frame else None  # not areas
+        out.append(_labeling_element(label, prepared.spec.style.geometry, show))
     fields = [c for c in prepared.frame.columns if c != prepared.frame.geometry.name]
     tip = ET.Element("mapTip")
     tip.text = map_tip([f for f in prepared.spec.tooltip if f in fields],
@@ -456,7 +460,7 @@ def _data_defined(parent: ET.Element, exprs: dict[str, str]) -> None:
     ET.SubElement(wrap, "Option", {"name": "type", "value": "collection", "type": "QString"})
 
 
-def _labeling_element(field: str, geometry: str) -> ET.Element:
+def _labeling_element(field: str, geometry: str, show: str | None = None) -> ET.Element:
     el = ET.Element("labeling", {"type": "simple"})
     settings = ET.SubElement(el, "settings", {"calloutType": "simple"})
     size = "7" if geometry == "polygon" else "8"
@@ -499,4 +503,15 @@ def _labeling_element(field: str, geometry: str) -> ET.Element:
         "fontMinPixelSize": "3", "fontMaxPixelSize": "10000", "zIndex": "0",
         "unplacedVisibility": "0",
     })
+    if show:  # a data-defined "Show" property: label only where it is true
+        dd = ET.SubElement(settings, "dd_properties")
+        wrap = ET.SubElement(dd, "Option", {"type": "Map"})
+        ET.SubElement(wrap, "Option", {"name": "name", "value": "", "type": "QString"})
+        props = ET.SubElement(wrap, "Option", {"name": "properties", "type": "Map"})
+        prop = ET.SubElement(props, "Option", {"name": "Show", "type": "Map"})
+        ET.SubElement(prop, "Option", {"name": "active", "value": "true", "type": "bool"})
+        ET.SubElement(prop, "Option", {"name": "expression", "value": show, "type": "QString"})
+        ET.SubElement(prop, "Option", {"name": "type", "value": "3", "type": "int"})
+        ET.SubElement(wrap, "Option", {"name": "type", "value": "collection",
+                                       "type": "QString"})
     return el
