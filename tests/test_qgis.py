@@ -129,7 +129,8 @@ def test_geopackage_contents(built):
         extra = set(contents) - {*qgis.table_names(layers), *qgis.TABLES, qgis.CITATIONS,
                                  qgis.STYLE_TABLE}
         # the basemap under the map and the status periods for the time slider
-        assert all(t == "countries" or t.endswith("_periods") for t in extra), extra
+        assert all(t in ("countries", "basemap_countries") or t.endswith("_periods")
+                   for t in extra), extra
         assert all(contents[t][0] == "features" for t in extra)
 
 

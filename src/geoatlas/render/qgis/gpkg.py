@@ -3,8 +3,9 @@
 Written with pyogrio (GeoPackage 1.2, EPSG:4326), then completed with SQLite:
 
 - one feature table per recipe layer, in recipe order;
-- ``countries`` under every map (when the recipe does not draw them itself), cut to a
-  box around the map so the GeoPackage opened alone zooms to the region;
+- ``countries`` under every map and in its inset (``basemap_countries`` when the recipe
+  draws countries itself), cut to a box around a national map so the GeoPackage
+  opened alone zooms to the region;
 - ``<layer>_periods`` for layers whose status changes over time: one row per feature
   and status period (``valid_from``/``valid_to``), for QGIS's temporal controller;
 - the tables ``contracts``, ``events``, ``sources``, ``trade`` and ``citations`` (one
@@ -44,6 +45,9 @@ RELATIONS_TABLE = "gpkgext_relations"
 RTE_EXTENSION = ("related_tables", "http://www.geopackage.org/18-000.html")
 BASEMAP_PAD = 1.0
 """The basemap box: the map extent grown by this share of its size on every side."""
+WHOLE_WORLD_SPAN = 40.0
+"""Maps wider or taller than this (degrees) get the whole world under them: their inset
+(and a conic's fanned-out corners) reach far beyond any box."""
 
 
 @dataclass(frozen=True)
@@ -75,8 +79,12 @@ def table_names(layers: Sequence[PreparedLayer]) -> list[str]:
 
 
 def basemap_layer(atlas, recipe, layers: Sequence[PreparedLayer]) -> PreparedLayer | None:
-    """The countries under the map, as a prepared layer (None if the recipe draws them)."""
-    if any(p.name == "countries" for p in layers) or "countries" not in atlas.layers:
+    """The countries under the map (and in its inset), unlabelled, as a prepared layer.
+
+    Written even when the recipe draws countries itself (then unchecked in the project):
+    the layout's inset always shows this one, without labels.
+    """
+    if "countries" not in atlas.layers:
         return None
 
     xmin, ymin, xmax, ymax = extent(list(layers), recipe)
@@ -84,9 +92,10 @@ def basemap_layer(atlas, recipe, layers: Sequence[PreparedLayer]) -> PreparedLay
     box = (max(xmin - padx, -180), max(ymin - pady, -90), min(xmax + padx, 180),
            min(ymax + pady, 90))
     frame = atlas["countries"].copy()
-    frame = frame[frame.geometry.intersects(shapely.box(*box))]
-    frame = frame.set_geometry(shapely.clip_by_rect(frame.geometry.to_numpy(), *box))
-    frame = frame[~frame.geometry.is_empty]
+    if max(xmax - xmin, ymax - ymin) <= WHOLE_WORLD_SPAN:
+        frame = frame[frame.geometry.intersects(shapely.box(*box))]
+        frame = frame.set_geometry(shapely.clip_by_rect(frame.geometry.to_numpy(), *box))
+        frame = frame[~frame.geometry.is_empty]
     land, border = basemap_colors()
     style = LayerStyle.from_dict("countries", "polygon", {
         "color": border, "fill": land, "weight": 0.6, "fill_opacity": 1.0, "opacity": 1.0})
@@ -210,7 +219,8 @@ def write_geopackage(atlas, recipe, layers: Sequence[PreparedLayer], path) -> li
             written.append(_write_layer(path, table, prepared, "recipe", written, recipe))
         base = basemap_layer(atlas, recipe, layers)
         if base is not None:
-            written.append(_write_layer(path, "countries", base, "basemap", written, recipe))
+            name = "countries" if "countries" not in table_names(layers) else "basemap_countries"
+            written.append(_write_layer(path, name, base, "basemap", written, recipe))
         for t in list(written):
             if t.kind != "recipe":
                 continue

@@ -22,6 +22,8 @@ import base64
 from collections.abc import Sequence
 from xml.etree import ElementTree as ET
 
+from pyproj import CRS
+
 from ...geometry import WGS84, transformer
 from ..prepare import PreparedLayer
 from .common import GpkgTable, layer_id
@@ -34,6 +36,8 @@ SIDE_X = 216.0
 SIDE_W = PAGE[0] - SIDE_X - MARGIN
 INSET_BOX = (SIDE_X, 142.0, SIDE_W, 41.0)
 FONT = "DejaVu Sans"
+GLOBE_SPAN = 40.0
+"""A map wider or taller than this (degrees) is located on a globe in its inset."""
 MAX_LEGEND_ROWS = 22
 """Above this many rows the legend takes two columns, so it stays above the inset."""
 TYPES = {"page": 65638, "map": 65639, "picture": 65640, "label": 65641, "legend": 65642,
@@ -125,7 +129,8 @@ def nice(value: float) -> float:
     return float(max(m * step for m in (1, 2, 5) if m * step <= value))
 
 
-def _map(parent, key, box, extent, z, theme=None, layer_set=(), overview_of=None):
+def _map(parent, key, box, extent, z, theme=None, layer_set=(), overview_of=None,
+         crs=None):
     el = _item(parent, "map", key, box, z, mapRotation="0", isTemporal="0",
                keepLayerSet="true" if layer_set else "false", drawCanvasItems="true",
                mapFlags="0", labelMargin="0,mm",
@@ -134,6 +139,10 @@ def _map(parent, key, box, extent, z, theme=None, layer_set=(), overview_of=None
     r, g, b = _rgb(sea_color())
     bg = el.find("BackgroundColor")
     bg.attrib.update({"red": str(r), "green": str(g), "blue": str(b)})
+    if crs is not None:  # a map item in another CRS than the project's
+        from .project import srs
+
+        ET.SubElement(el, "crs").append(srs(crs))
     xmin, ymin, xmax, ymax = extent
     ET.SubElement(el, "Extent", {"xmin": repr(xmin), "ymin": repr(ymin),
                                  "xmax": repr(xmax), "ymax": repr(ymax)})
@@ -294,17 +303,25 @@ def layouts(atlas, recipe, layers: Sequence[PreparedLayer], tables: Sequence[Gpk
           pictureWidth="8", pictureHeight="12", svgFillColor="255,255,255,255",
           svgBorderColor="0,0,0,255", svgBorderWidth="0.2")
 
-    basemap = [t for t in tables if t.kind in ("basemap",) or t.source == "countries"]
+    basemap = [t for t in tables if t.kind == "basemap"]
     if basemap:
         ix, iy, iw, ih = INSET_BOX
         lon0, lat0, lon1, lat1 = _lonlat(box, crs)
-        padx, pady = (lon1 - lon0) * 0.6, (lat1 - lat0) * 0.6
-        wide = transformer(WGS84, crs).transform_bounds(
-            lon0 - padx, lat0 - pady, lon1 + padx, lat1 + pady, densify_pts=51)
         b = basemap[0]
-        _map(lay, "inset", INSET_BOX, fit(wide, iw, ih), 2, layer_set=[
-            (layer_id(b.table), b.title, f"{source}|layername={b.table}")],
-            overview_of="map")
+        layer_set = [(layer_id(b.table), b.title, f"{source}|layername={b.table}")]
+        if max(lon1 - lon0, lat1 - lat0) > GLOBE_SPAN:
+            # a wide map: locate it on the globe (a conic's corners fan out too far)
+            globe = CRS.from_proj4(f"+proj=ortho +lat_0={(lat0 + lat1) / 2:.2f} "
+                                   f"+lon_0={(lon0 + lon1) / 2:.2f} +datum=WGS84 +units=m")
+            r = 6.5e6
+            _map(lay, "inset", INSET_BOX, fit((-r, -r, r, r), iw, ih), 2, layer_set=layer_set,
+                 overview_of="map", crs=globe)
+        else:
+            padx, pady = (lon1 - lon0) * 0.6, (lat1 - lat0) * 0.6
+            wide = transformer(WGS84, crs).transform_bounds(
+                lon0 - padx, lat0 - pady, lon1 + padx, lat1 + pady, densify_pts=51)
+            _map(lay, "inset", INSET_BOX, fit(wide, iw, ih), 2, layer_set=layer_set,
+                 overview_of="map")
         _label(lay, "inset-caption", (ix, iy + ih + 0.5, iw, 3.5), "Location of the map",
                6, color=(90, 90, 90))
     _label(lay, "attribution", (MARGIN, y + h + 2, PAGE[0] - 2 * MARGIN,

@@ -275,7 +275,7 @@ def _layer_tree(top_first, history, basemap, attributes, xyz, source,
         group = _group(root, "Basemap")
         for t in basemap:
             _tree_layer(group, layer_id(t.table), t.title, f"{source}|layername={t.table}",
-                        "ogr", True, False)
+                        "ogr", t.table == "countries", False)
         for title, url, _ in xyz:
             _tree_layer(group, _xyz_id(title), title, _xyz_source(url), "wms", False, False)
     if attributes:
@@ -452,7 +452,7 @@ def themes(recipe, top_first, history, basemap, xyz) -> ET.Element:
     """
     el = ET.Element("visibility-presets")
     replaced = {t.table.removesuffix("_periods") for t in history}
-    base = [layer_id(t.table) for t in basemap]
+    base = [layer_id(t.table) for t in basemap if t.table == "countries"]
     views = [(recipe_theme_name(recipe),
               [layer_id(t.table) for t in top_first if t.layer.spec.visible] + base)]
     if history:

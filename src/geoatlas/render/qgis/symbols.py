@@ -308,7 +308,13 @@ def _style_elements(prepared: PreparedLayer) -> list[ET.Element]:
     out = [renderer_element(prepared)]
     label = _label_field(prepared)
     if label:
-        show = '"is_country"' if "is_country" in prepared.frame else None  # not areas
+        show = None
+        if "is_country" in prepared.frame:
+            # countries only (not Siachen or Baykonur), and nothing reaching the poles:
+            # a conic map would put Antarctica's label in the middle of Asia
+            show = '"is_country" AND y_min($geometry) > -60 AND y_max($geometry) < 84'
+        elif prepared.spec.style.geometry == "polygon":
+            show = "y_min($geometry) > -60 AND y_max($geometry) < 84"
         out.append(_labeling_element(label, prepared.spec.style.geometry, show))
     fields = [c for c in prepared.frame.columns if c != prepared.frame.geometry.name]
     tip = ET.Element("mapTip")
