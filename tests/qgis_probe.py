@@ -4,13 +4,19 @@ Runs on the system interpreter that has PyQGIS (Debian ``python3-qgis``), not in
 venv::
 
     QT_QPA_PLATFORM=offscreen /usr/bin/python3 tests/qgis_probe.py out/x.qgz \\
-        --png out/qgis/x.png
+        --gpkg out/x.gpkg --tables deposits,rail --layout-pdf /tmp/x.pdf \\
+        --layout-png /tmp/x.png --dates 2010-01-01,2025-01-01 \\
+        --form geoatlas_deposits:mes-aynak
 
 It prints one JSON document: the project (title, CRS, layer tree, custom order,
 relations), every project layer (validity, feature count, renderer, categories and, per
 feature, the symbol values QGIS evaluates: static properties overridden by the
 data-defined expressions), the GeoPackage's layers opened directly (which must come up
-with their default style), and the PNG rendered from a print layout of the project.
+with their default style) and the relations GDAL reads from it, the project's print
+layouts (items, texts, legend labels; exported to PDF/PNG), map themes, bookmarks, layer
+metadata, the time slider's feature counts at given dates, and one feature's attribute
+form opened as the desktop opens it (log messages, widgets, related records). With
+``--tips CASES.json`` it instead fills map-tip templates for the hypothesis test.
 The test (tests/test_qgis.py) compares all of it with the style spec; this script only
 observes. Kept free of geoatlas imports: the system Python does not have them.
 """
@@ -19,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import tempfile
@@ -40,13 +45,7 @@ from qgis.core import (
     QgsLayoutExporter,
     QgsLayoutItemLabel,
     QgsLayoutItemLegend,
-    QgsLayoutItemMap,
-    QgsLayoutItemScaleBar,
-    QgsLayoutPoint,
-    QgsLayoutSize,
-    QgsPrintLayout,
     QgsProject,
-    QgsRectangle,
     QgsRenderContext,
     QgsSymbolLayer,
     QgsSymbolLayerUtils,
@@ -55,7 +54,6 @@ from qgis.core import (
     QgsVectorLayerTemporalContext,
 )
 from qgis.PyQt.QtCore import QDate, QDateTime, QTime
-from qgis.PyQt.QtGui import QFont
 
 DD = {
     "size": QgsSymbolLayer.PropertySize,
@@ -220,79 +218,6 @@ def describe_tree(project: QgsProject) -> dict:
         "has_custom_order": root.hasCustomLayerOrder(),
         "layer_order": [lyr.id() for lyr in root.layerOrder()],
     }
-
-
-def nice_km(km: float) -> float:
-    """The largest 1, 2 or 5 times a power of ten not above ``km``."""
-    step = 10 ** math.floor(math.log10(max(km, 1e-9)))
-    return max(m * step for m in (1, 2, 5) if m * step <= km)
-
-
-def render_layout(project: QgsProject, png: str, dpi: int) -> dict:
-    """Render the project through a print layout (title, map, legend, scale bar) to PNG."""
-    layout = QgsPrintLayout(project)
-    layout.initializeDefaults()
-    page = layout.pageCollection().page(0)
-    page.setPageSize(QgsLayoutSize(297, 210))
-
-    title = QgsLayoutItemLabel(layout)
-    title.setText(project.title())
-    title.setFont(QFont("DejaVu Sans", 16))
-    title.attemptMove(QgsLayoutPoint(6, 4))
-    title.attemptResize(QgsLayoutSize(285, 12))
-    layout.addLayoutItem(title)
-
-    extent = project.viewSettings().defaultViewExtent()  # in the project CRS
-    width = 205.0
-    height = min(172.0, max(60.0, width * extent.height() / max(extent.width(), 1.0)))
-    if height == 172.0:
-        width = min(205.0, height * extent.width() / max(extent.height(), 1.0))
-    map_item = QgsLayoutItemMap(layout)
-    map_item.attemptMove(QgsLayoutPoint(6, 18))
-    map_item.attemptResize(QgsLayoutSize(width, height))
-    map_item.setCrs(project.crs())
-    map_item.setFrameEnabled(True)
-    layout.addLayoutItem(map_item)
-    map_item.setExtent(QgsRectangle(extent))  # zoomToExtent() gives NaN here in 3.22
-
-    legend = QgsLayoutItemLegend(layout)
-    legend.setLinkedMap(map_item)
-    legend.setAutoUpdateModel(False)
-    legend.setTitle("Legend")
-    root = legend.model().rootGroup()
-    for group in list(root.children()):
-        if not isinstance(group, QgsLayerTreeGroup):
-            continue
-        for node in list(group.children()):
-            if isinstance(node, QgsLayerTreeLayer):
-                lyr = node.layer()
-                if lyr is None or not lyr.isSpatial() or not node.itemVisibilityChecked():
-                    group.removeChildNode(node)
-        if not group.children():
-            root.removeChildNode(group)
-    legend.attemptMove(QgsLayoutPoint(215, 18))
-    legend.setResizeToContents(True)
-    layout.addLayoutItem(legend)
-    legend.adjustBoxSize()
-
-    bar = QgsLayoutItemScaleBar(layout)
-    bar.setLinkedMap(map_item)
-    bar.setStyle("Single Box")
-    bar.setUnits(QgsUnitTypes.DistanceKilometers)
-    bar.setUnitLabel("km")
-    bar.setNumberOfSegments(3)
-    bar.setNumberOfSegmentsLeft(0)
-    bar.setUnitsPerSegment(nice_km(map_item.extent().width() / 1000 / 8))
-    bar.attemptMove(QgsLayoutPoint(8, 18 + height + 3))
-    layout.addLayoutItem(bar)
-
-    exporter = QgsLayoutExporter(layout)
-    settings = QgsLayoutExporter.ImageExportSettings()
-    settings.dpi = dpi
-    result = exporter.exportToImage(png, settings)
-    return {"path": png, "result": int(result), "ok": result == QgsLayoutExporter.Success,
-            "map_extent": [extent.xMinimum(), extent.yMinimum(), extent.xMaximum(),
-                           extent.yMaximum()]}
 
 
 def describe_cartography(project: QgsProject) -> dict:
@@ -470,8 +395,6 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("project", nargs="?")
     parser.add_argument("--tips", help="JSON cases: evaluate map tips on memory layers")
-    parser.add_argument("--png", help="render the project to this PNG")
-    parser.add_argument("--dpi", type=int, default=110)
     parser.add_argument("--gpkg", help="GeoPackage whose layers to open directly")
     parser.add_argument("--tables", default="", help="comma-separated tables of --gpkg")
     parser.add_argument("--layout-pdf", help="export the project's print layout to this PDF")
@@ -515,8 +438,6 @@ def main(argv: list[str]) -> int:
         report["temporal"] = temporal_counts(project, [d for d in args.dates.split(",") if d])
         if args.form:
             report["form"] = describe_form(project, *args.form.split(":", 1))
-        if args.png:
-            report["png"] = render_layout(project, args.png, args.dpi)
         if args.gpkg:
             direct = []
             for table in [t for t in args.tables.split(",") if t]:

@@ -82,7 +82,8 @@ def probed(built, tmp_path_factory):
         tables = ",".join(qgis.table_names(layers))
         form = "geoatlas_deposits:mes-aynak" if "deposits" in tables.split(",") else ""
         done = subprocess.run(
-            [SYSTEM_PYTHON, str(PROBE), str(qgz), "--png", str(folder / f"{name}.png"),
+            [SYSTEM_PYTHON, str(PROBE), str(qgz),
+             "--layout-png", str(folder / f"{name}-layout.png"),
              "--gpkg", str(gpkg), "--tables", tables,
              "--layout-pdf", str(folder / f"{name}-layout.pdf"),
              "--dates", ",".join(DATES), "--form", form],
@@ -355,7 +356,7 @@ def test_rendered_png_is_not_blank(built, probed):
     from PIL import Image
 
     for name in built:
-        png = probed[name]["png"]
+        png = probed[name]["layout_export"]["png"]  # the project's own print layout
         assert png["ok"], png
         image = np.asarray(Image.open(png["path"]).convert("RGB"), dtype=float)
         assert image.shape[0] > 600 and image.shape[1] > 800
