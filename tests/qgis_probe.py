@@ -356,6 +356,16 @@ def _feature_context(layer, feature):
     return ctx
 
 
+def map_tip(project: QgsProject, layer_id: str, feature_id: str) -> str | None:
+    """A feature's map tip as QGIS fills it in (View > Show Map Tips)."""
+    layer = project.mapLayer(layer_id)
+    for feature in layer.getFeatures():
+        if feature["id"] == feature_id:
+            return QgsExpression.replaceExpressionText(layer.mapTipTemplate(),
+                                                       _feature_context(layer, feature))
+    return None
+
+
 def gdal_relationships(gpkg: str) -> dict:
     """What GDAL reads from the GeoPackage alone: its relationships."""
     from osgeo import gdal
@@ -401,6 +411,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--layout-png", help="export the project's print layout to this PNG")
     parser.add_argument("--dates", default="", help="comma-separated dates for time counts")
     parser.add_argument("--form", default="", help="LAYER_ID:FEATURE_ID form to open")
+    parser.add_argument("--tip", default="", help="LAYER_ID:FEATURE_ID map tip to fill in")
     args = parser.parse_args(argv)
 
     app = QgsApplication([], True)  # GUI: forms are widgets
@@ -438,6 +449,8 @@ def main(argv: list[str]) -> int:
         report["temporal"] = temporal_counts(project, [d for d in args.dates.split(",") if d])
         if args.form:
             report["form"] = describe_form(project, *args.form.split(":", 1))
+        if args.tip:
+            report["tip"] = map_tip(project, *args.tip.split(":", 1))
         if args.gpkg:
             direct = []
             for table in [t for t in args.tables.split(",") if t]:

@@ -561,3 +561,55 @@ def test_no_legend_label_is_a_raw_id_or_field_name(probed, atlas):
     for name, report in probed.items():
         for label in report["cartography"]["layouts"][0]["legend_labels"]:
             assert label not in ids and not snake.match(label), (name, label)
+
+
+HOSTILE_TITLE = "Mini [% 7*7 %] <b>&amp; 50%] {{ 7*7 }} $x$"
+HOSTILE_NAME = "[% 6*7 %] <i>x</i> \"q\" 'a' & %]"
+
+
+@pytest.mark.qgis
+def test_hostile_text_stays_literal_in_layout_and_map_tip(mini_copy, tmp_path):
+    """Recipe and data text reaches QGIS's layout labels and map tips as text only."""
+    missing = _pyqgis_missing()
+    if missing:
+        pytest.fail(missing) if REQUIRE else pytest.skip(missing)
+    import geoatlas
+
+    toml = mini_copy / "maps" / "mini.toml"
+    text = toml.read_text(encoding="utf-8").replace('title = "Mini map"',
+                                                    f"title = {json.dumps(HOSTILE_TITLE)}")
+    text = text.replace('popup = ["name", "status"]',
+                        'popup = ["name", "status"]\ntooltip = ["name", "status"]\nlabel = "name"')
+    toml.write_text(text, encoding="utf-8")
+    rail = mini_copy / "layers" / "rail.csv"
+    quoted = '"' + HOSTILE_NAME.replace('"', '""') + '"'
+    rail.write_text(rail.read_text(encoding="utf-8").replace("Hairatan–Mazar", quoted, 1),
+                    encoding="utf-8")
+    atlas = geoatlas.open(mini_copy)
+    recipe = load_recipe(atlas, "mini")
+    gpkg, qgz, *_ = qgis.write(atlas, recipe, prepare(atlas, recipe), tmp_path / "out")
+    done = subprocess.run([SYSTEM_PYTHON, str(PROBE), str(qgz), "--gpkg", str(gpkg),
+                           "--tip", "geoatlas_rail:hairatan-mazar"],
+                          capture_output=True, text=True, timeout=600, env=_system_env())
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout)
+    assert report["title"] == HOSTILE_TITLE
+    texts = report["cartography"]["layouts"][0]["texts"]
+    assert HOSTILE_TITLE in texts and "49" not in " ".join(texts)
+    assert report["tip"] == f"<b>{_html(HOSTILE_NAME)}</b><br>status: operating"
+    assert report["cartography"]["bookmarks"][0] == f"{HOSTILE_TITLE}: map extent"
+
+
+def test_a_dated_recipe_gets_an_as_of_theme_and_its_layout_follows_it(mini, tmp_path):
+    import dataclasses
+    import datetime as dt
+
+    recipe = dataclasses.replace(load_recipe(mini, "mini"), as_of=dt.date(2012, 1, 1))
+    layers = prepare(mini, recipe)
+    _, qgz, *_ = qgis.write(mini, recipe, layers, tmp_path)
+    doc = _qgs(qgz)
+    themes = [p.get("name") for p in doc.iter("visibility-preset")]
+    assert f"{recipe.title} (as of 2012-01-01)" in themes
+    followed = {m.get("followPresetName") for m in doc.iter("LayoutItem")
+                if m.get("type") == "65639" and m.get("followPreset") == "true"}
+    assert followed == {f"{recipe.title} (as of 2012-01-01)"}
