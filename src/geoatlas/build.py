@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import OutputError
+from .origin import write_origin
 from .recipe import load_recipe, recipe_names
 from .render.prepare import prepare
 
@@ -79,6 +80,9 @@ def build(
             for kind in outputs:
                 module = importlib.import_module(OUTPUTS[kind])
                 produced += module.write(atlas, recipe, layers, staging, **options)
+            for path in produced:  # what `geoatlas import` needs to bring QGIS edits back
+                if path.suffix == ".gpkg":
+                    write_origin(atlas, recipe, layers, path)
             for path in produced:
                 target = out / path.relative_to(staging)
                 target.parent.mkdir(parents=True, exist_ok=True)

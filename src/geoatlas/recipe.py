@@ -56,6 +56,7 @@ RECIPE_KEYS = {
     "static": "options of the static PNG/SVG/PDF export",
     "max_html_mb": "fail the build if the HTML is larger than this",
     "overlays": "raster products shown as optional web-map layers ([[overlays]])",
+    "chapters": "story chapters: text beside the map, each with its view and date ([[chapters]])",
 }
 LAYER_KEYS = {
     "layer": "layer name (required)",
@@ -162,6 +163,7 @@ class Recipe:
     static: StaticSpec
     max_html_mb: float | None
     overlays: tuple[OverlaySpec, ...] = ()
+    chapters: tuple = ()  # geoatlas.chapters.Chapter: a story recipe when not empty
 
 
 def recipe_names(root: Path) -> list[str]:
@@ -232,6 +234,7 @@ def parse_recipe(data: dict, name: str, path: Path, atlas) -> Recipe:
                                or max_mb <= 0):
         errors.append(f"{shown}: 'max_html_mb' must be a number of megabytes > 0, not {max_mb!r}")
         max_mb = None
+    chapters = _chapters(data, shown, atlas, specs, errors)
     if errors:
         raise RecipeError("\n".join(errors))
     return Recipe(
@@ -249,8 +252,19 @@ def parse_recipe(data: dict, name: str, path: Path, atlas) -> Recipe:
         layers=tuple(specs),
         static=static,
         overlays=overlays,
+        chapters=chapters,
         max_html_mb=float(max_mb) if max_mb is not None else None,
     )
+
+
+def _chapters(data: dict, shown: str, atlas, specs, errors: list[str]) -> tuple:
+    """Story chapters (``[[chapters]]``), validated by :mod:`geoatlas.chapters`."""
+    if "chapters" not in data:
+        return ()
+    from .chapters import parse_chapters
+
+    return parse_chapters(data["chapters"], shown, atlas, [s.layer for s in specs], errors,
+                          _unknown)
 
 
 def _unknown(data: dict, allowed: dict, where: str, errors: list[str]) -> None:
