@@ -18,7 +18,7 @@ import click
 from . import __version__
 from .build import OUTPUTS
 from .cli_export import export
-from .cli_loops import import_command
+from .cli_loops import import_command, serve_command
 from .cli_query import query
 from .cli_raster import raster
 from .errors import GeoatlasError, ValidationError
@@ -142,6 +142,7 @@ cli.add_command(raster)
 cli.add_command(export)
 cli.add_command(query)
 cli.add_command(import_command)
+cli.add_command(serve_command)
 
 
 def main() -> None:

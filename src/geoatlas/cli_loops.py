@@ -50,3 +50,45 @@ def import_command(gpkg, workspace, dry_run, allow_delete) -> None:
         click.echo(f"wrote {path.relative_to(plan.root)}")
     if not written:
         click.echo("nothing to write: the workspace already has these values.")
+
+
+@click.command("serve")
+@click.argument("workspace", required=False, type=click.Path(file_okay=False, path_type=str))
+@click.option("--map", "maps", multiple=True, metavar="NAME",
+              help="Recipe to serve (repeatable; default: every maps/*.toml).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="TCP port (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; the default serves this machine only.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Output folder (default: WORKSPACE/out); nothing is written elsewhere.")
+@click.option("--only", "outputs", multiple=True, type=click.Choice(["web", "static", "qgis"]),
+              help="Rebuild only these kinds of output (repeatable; default: all, web first).")
+def serve_command(workspace, maps, port, host, out, outputs) -> None:
+    """Serve the maps of WORKSPACE on localhost, rebuild on change, reload the page.
+
+    Watches geo/, layers/ and maps/; a change is checked like `geoatlas check`, then
+    only the affected maps are rebuilt (the web map first) and open pages reload. A
+    check problem shows in the page as a panel over the last good map. Ctrl-C stops.
+    """
+    from .errors import GeoatlasError
+    from .serve import LiveServer
+
+    try:
+        server = LiveServer(workspace, maps or None, port, host, out, outputs or None)
+    except OSError as exc:
+        if isinstance(exc, GeoatlasError):  # a missing workspace is not a port problem
+            raise
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    click.echo(f"building {', '.join(server.maps)} into {server.out} ...")
+    server.start()
+    click.echo(f"serving {server.url}  (watching geo/, layers/, maps/; Ctrl-C to stop)")
+    try:
+        while not server.stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        click.echo("stopping ...")
+    finally:
+        server.shutdown()
+    click.echo("stopped.")
