@@ -38,6 +38,14 @@ OUTPUTS = {
 """Output kind -> module with ``write(atlas, recipe, layers, folder, **options)``."""
 
 
+STORY = "geoatlas.render.story"
+"""The web output of a recipe with ``[[chapters]]``: a story page instead of a plain map."""
+
+
+def _module(kind: str, recipe) -> str:
+    return STORY if kind == "web" and getattr(recipe, "chapters", ()) else OUTPUTS[kind]
+
+
 def available_outputs() -> list[str]:
     """The output kinds whose renderer module is installed in this version."""
     out = []
@@ -78,7 +86,7 @@ def build(
             staging = Path(tmp)
             produced: list[Path] = []
             for kind in outputs:
-                module = importlib.import_module(OUTPUTS[kind])
+                module = importlib.import_module(_module(kind, recipe))
                 produced += module.write(atlas, recipe, layers, staging, **options)
             for path in produced:  # what `geoatlas import` needs to bring QGIS edits back
                 if path.suffix == ".gpkg":
