@@ -58,102 +58,106 @@ class Chapter:
     sources: tuple[str, ...]
 
 
-def parse_chapters(entries, shown: str, atlas, layer_names, errors: list[str],
-                   unknown) -> tuple[Chapter, ...]:
-    """Validate ``[[chapters]]`` entries; append every problem to ``errors``.
+def parse_chapters(entries, atlas, layer_names, add, unknown) -> tuple[Chapter, ...]:
+    """Validate ``[[chapters]]`` entries, reporting every problem through ``add``.
 
-    ``unknown(data, allowed, where, errors)`` reports unknown keys (the recipe's helper);
-    ``layer_names`` are the recipe's layers.
+    ``add(path, message)`` records a problem at a TOML key path (``("chapters", 0,
+    "zoom")``: the recipe's helper finds its line); ``unknown(entry, allowed, path,
+    label)`` reports unknown keys; ``layer_names`` are the recipe's layers.
     """
     if entries is None:
         return ()
     if not isinstance(entries, list):
-        errors.append(f"{shown}: 'chapters' must be an array of [[chapters]] tables")
+        add(("chapters",), "'chapters' must be an array of [[chapters]] tables")
         return ()
     out = []
     for i, entry in enumerate(entries, start=1):
-        where = f"{shown}: [[chapters]] #{i}"
+        path, label = ("chapters", i - 1), f"[[chapters]] #{i}"
         if not isinstance(entry, dict):
-            errors.append(f"{where}: must be a table")
+            add(path, f"{label}: must be a table")
             continue
-        n = len(errors)
-        unknown(entry, CHAPTER_KEYS, where, errors)
-        chapter = _chapter(entry, where, atlas, set(layer_names), errors)
-        if chapter is not None and len(errors) == n:
+        found: list[bool] = []
+
+        def report(key, message, path=path, label=label, found=found):
+            found.append(True)
+            add((*path, key) if key else path, f"{label}: {message}")
+
+        unknown(entry, CHAPTER_KEYS, path, label)
+        chapter = _chapter(entry, atlas, set(layer_names), report)
+        if chapter is not None and not found and all(k in CHAPTER_KEYS for k in entry):
             out.append(chapter)
     return tuple(out)
 
 
-def _strings(entry, key, where, errors) -> list[str]:
+def _strings(entry, key, report) -> list[str]:
     value = entry.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        errors.append(f"{where}: '{key}' must be a list of strings")
+        report(key, f"'{key}' must be a list of strings")
         return []
     return value
 
 
-def _refs(entry, key, where, atlas, errors) -> list[tuple[str, str]]:
+def _refs(entry, key, atlas, report) -> list[tuple[str, str]]:
     out = []
-    for ref in _strings(entry, key, where, errors):
+    for ref in _strings(entry, key, report):
         name, sep, ident = ref.partition(":")
         if not sep or not ident:
-            errors.append(f"{where}: '{key}' entry {ref!r} must be 'layer:id'")
+            report(key, f"'{key}' entry {ref!r} must be 'layer:id'")
             continue
         if name not in atlas.layers and name not in atlas.tables:
-            errors.append(f"{where}: '{key}' entry {ref!r}: unknown layer or table '{name}'; "
-                          f"known: {', '.join([*atlas.layers, *atlas.tables])}")
+            report(key, f"'{key}' entry {ref!r}: unknown layer or table '{name}'; "
+                        f"known: {', '.join([*atlas.layers, *atlas.tables])}")
             continue
         frame = atlas[name]
         ids = set(frame["id"]) if "id" in frame else set(frame.index)
         if ident not in ids:
-            errors.append(f"{where}: '{key}' entry {ref!r}: no {name} row has id '{ident}'")
+            report(key, f"'{key}' entry {ref!r}: no {name} row has id '{ident}'")
             continue
         out.append((name, ident))
     return out
 
 
-def _chapter(entry, where, atlas, layer_names, errors) -> Chapter | None:
+def _chapter(entry, atlas, layer_names, report) -> Chapter | None:
     title = entry.get("title")
     if not isinstance(title, str) or not title.strip():
-        errors.append(f"{where}: 'title' is required (a string)")
+        report("title", "'title' is required (a string)")
         return None
     text = entry.get("text", "")
     if not isinstance(text, str):
-        errors.append(f"{where}: 'text' must be a string")
+        report("text", "'text' must be a string")
         text = ""
-    features = _refs(entry, "features", where, atlas, errors)
-    rows = _refs(entry, "rows", where, atlas, errors)
+    features = _refs(entry, "features", atlas, report)
+    rows = _refs(entry, "rows", atlas, report)
     center = entry.get("center")
     if center is not None:
         if not (isinstance(center, list) and len(center) == 2
                 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in center)
                 and -180 <= center[0] <= 180 and -90 <= center[1] <= 90):
-            errors.append(f"{where}: 'center' must be [lon, lat] in degrees")
+            report("center", "'center' must be [lon, lat] in degrees")
             center = None
         else:
             center = (float(center[0]), float(center[1]))
     zoom = entry.get("zoom")
     if zoom is not None and (isinstance(zoom, bool) or not isinstance(zoom, int)
                              or not 1 <= zoom <= 18):
-        errors.append(f"{where}: 'zoom' must be a whole number from 1 to 18")
+        report("zoom", "'zoom' must be a whole number from 1 to 18")
         zoom = None
     if center is not None and zoom is None:
-        errors.append(f"{where}: 'center' needs a 'zoom'")
+        report("center", "'center' needs a 'zoom'")
     if center is None and not features:
-        errors.append(f"{where}: give the view: 'features' (a list of 'layer:id') "
-                      "or 'center' and 'zoom'")
-    layers = _strings(entry, "layers", where, errors) if "layers" in entry else sorted(layer_names)
+        report(None, "give the view: 'features' (a list of 'layer:id') or 'center' and 'zoom'")
+    layers = _strings(entry, "layers", report) if "layers" in entry else sorted(layer_names)
     for name in layers:
         if name not in layer_names:
-            errors.append(f"{where}: 'layers': '{name}' is not a layer of this recipe; "
-                          f"layers: {', '.join(sorted(layer_names))}")
+            report("layers", f"'layers': '{name}' is not a layer of this recipe; "
+                             f"layers: {', '.join(sorted(layer_names))}")
     as_of = None
     if entry.get("as_of") is not None:
         try:
             as_of = to_date(str(entry["as_of"]))
         except ValueError as exc:
-            errors.append(f"{where}: 'as_of': {exc}")
-    sources = _strings(entry, "sources", where, errors)
+            report("as_of", f"'as_of': {exc}")
+    sources = _strings(entry, "sources", report)
     known = set(atlas["sources"]["id"]) if "sources" in atlas.tables else set()
     cited = set()
     for name, ident in rows:
@@ -162,13 +166,12 @@ def _chapter(entry, where, atlas, layer_names, errors) -> Chapter | None:
         cited.update(s.strip() for s in str(row.get("source_ids", "") or "").split(";"))
     for sid in sources:
         if sid not in known:
-            errors.append(f"{where}: 'sources': unknown source id '{sid}'")
+            report("sources", f"'sources': unknown source id '{sid}'")
         elif sid not in cited:
-            errors.append(f"{where}: 'sources': '{sid}' is not cited by any of the chapter's "
-                          "'rows'; cite the row the claim rests on")
+            report("sources", f"'sources': '{sid}' is not cited by any of the chapter's "
+                              "'rows'; cite the row the claim rests on")
     if not rows:
-        errors.append(f"{where}: 'rows' is required: the data rows ('table:id') the text "
-                      "rests on")
+        report("rows", "'rows' is required: the data rows ('table:id') the text rests on")
     return Chapter(title=title.strip(), text=text, features=tuple(features),
                    center=center, zoom=zoom, layers=tuple(layers), as_of=as_of,
                    rows=tuple(rows), sources=tuple(sources))
