@@ -177,3 +177,55 @@ def _prepared(atlas, recipe):
     from geoatlas.render.prepare import prepare
 
     return prepare(atlas, recipe)
+
+
+# -- print and QGIS outputs: a page and a map theme per chapter ----------------------------------
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("story-print")
+    result = CliRunner().invoke(cli, ["build", "--map", STORY, "--only", "static", "--only",
+                                      "qgis", "--format", "png", "--dpi", "50", "--out",
+                                      str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_one_page_per_chapter(printed, story):
+    import matplotlib.image as mpimg
+    import numpy as np
+
+    pages = sorted(printed.glob(f"{STORY}-chapter-*.png"))
+    assert [p.name for p in pages] == sorted(
+        f"{STORY}-chapter-{n}.png" for n in range(1, len(story.chapters) + 1))
+    images = [mpimg.imread(p) for p in pages]
+    assert all(img.std() > 0.05 for img in images)  # drawn, not blank
+    assert len({np.asarray(img).tobytes() for img in images}) == len(images)  # all differ
+
+
+@pytest.mark.qgis
+def test_one_map_theme_per_chapter_in_qgis(printed, story):
+    import json
+    import subprocess
+
+    from tests.test_qgis import SYSTEM_PYTHON, _pyqgis_missing, _system_env
+
+    missing = _pyqgis_missing()
+    if missing:
+        pytest.skip(missing)
+    script = (
+        "import json, os, sys\n"
+        "from qgis.core import QgsApplication, QgsProject\n"
+        "QgsApplication.setPrefixPath('/usr', True)\n"
+        "app = QgsApplication([], False); app.initQgis()\n"
+        "p = QgsProject.instance(); assert p.read(sys.argv[1])\n"
+        "themes = p.mapThemeCollection()\n"
+        "out = {t: sorted(themes.mapThemeVisibleLayerIds(t)) for t in themes.mapThemes()}\n"
+        "print(json.dumps(out)); sys.stdout.flush(); os._exit(0)\n")
+    done = subprocess.run([SYSTEM_PYTHON, "-c", script, str(printed / f"{STORY}.qgz")],
+                          capture_output=True, text=True, timeout=300, env=_system_env())
+    assert done.returncode == 0, done.stderr[-2000:]
+    themes = json.loads(done.stdout.strip().splitlines()[-1])
+    assert sorted(themes) == sorted(f"{n}. {ch.title}"
+                                    for n, ch in enumerate(story.chapters, start=1))
+    for n, ch in enumerate(story.chapters, start=1):
+        assert themes[f"{n}. {ch.title}"] == sorted(f"geoatlas_{name}" for name in ch.layers)

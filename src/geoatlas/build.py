@@ -38,12 +38,19 @@ OUTPUTS = {
 """Output kind -> module with ``write(atlas, recipe, layers, folder, **options)``."""
 
 
-STORY = "geoatlas.render.story"
-"""The web output of a recipe with ``[[chapters]]``: a story page instead of a plain map."""
+STORY = {
+    "web": "geoatlas.render.story",
+    "static": "geoatlas.render.story_outputs:write_static",
+    "qgis": "geoatlas.render.story_outputs:write_qgis",
+}
+"""Renderers of a recipe with ``[[chapters]]``: the story page, a page and a QGIS map theme
+per chapter (``module`` or ``module:function``; the default function is ``write``)."""
 
 
-def _module(kind: str, recipe) -> str:
-    return STORY if kind == "web" and getattr(recipe, "chapters", ()) else OUTPUTS[kind]
+def _writer(kind: str, recipe):
+    spec = STORY[kind] if getattr(recipe, "chapters", ()) else OUTPUTS[kind]
+    module, _, function = spec.partition(":")
+    return getattr(importlib.import_module(module), function or "write")
 
 
 def available_outputs() -> list[str]:
@@ -86,8 +93,7 @@ def build(
             staging = Path(tmp)
             produced: list[Path] = []
             for kind in outputs:
-                module = importlib.import_module(_module(kind, recipe))
-                produced += module.write(atlas, recipe, layers, staging, **options)
+                produced += _writer(kind, recipe)(atlas, recipe, layers, staging, **options)
             for path in produced:  # what `geoatlas import` needs to bring QGIS edits back
                 if path.suffix == ".gpkg":
                     write_origin(atlas, recipe, layers, path)
