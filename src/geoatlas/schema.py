@@ -468,13 +468,13 @@ def _renames(unknown: list[str], missing: list[str]) -> str:
     >>> _renames(["latitude", "longitude"], ["lat", "lon"])
     'rename latitude -> lat, longitude -> lon; '
     """
-    import difflib
+    from .errors import closest
 
     pairs = []
     for name in unknown:
         guess = _SYNONYMS.get(name.lower())
         if guess not in missing:
-            close = difflib.get_close_matches(name, missing, n=1)
+            close = closest(name, missing, n=1)
             guess = close[0] if close else None
         if guess:
             pairs.append(f"{name} -> {guess}")
