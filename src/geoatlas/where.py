@@ -68,6 +68,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import WhereError, did_you_mean, listing
+from .textcheck import BAD_TEXT_RE
 
 __all__ = [
     "And",
@@ -375,8 +376,7 @@ class _Parser:
 def _caret(text: str, pos: int) -> str:
     """The text on one line (tabs and newlines shown as spaces) and a caret under ``pos``."""
     # whitespace, control and bidi characters as spaces: one line, shown as written
-    shown = re.sub(r"[\s\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]", " ",
-                   text.rstrip())
+    shown = re.sub(rf"\s|{BAD_TEXT_RE}|[\u200e\u200f]", " ", text.rstrip())
     return f"  {shown}\n  {' ' * pos}^"
 
 
