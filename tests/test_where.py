@@ -135,6 +135,8 @@ def test_blank_or_none_selects_everything(df):
     ("km > 1e400", 6, "1e400 is too large a number"),
     ("km > 3_000", 6, "3_000 is not a number (write 3000000000 or 3e9)"),
     ("km > 1.2.3", 6, "1.2.3 is not a number"),
+    ("km > \u0663", 6, "\u0663 is not a number"),          # an Arabic-Indic digit
+    ("km > " + "9" * 5000, 6, "9999999999"),               # no int() of 5000 digits
     ("d > 2020-13-01", 5, "2020-13-01 is not a date"),
     ("km in [1, km]", 11, "a list after 'in' holds values"),
     ("km", 3, "invalid syntax"),            # a bare field is not a test
