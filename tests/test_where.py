@@ -369,3 +369,14 @@ def test_messages_show_control_and_bidi_characters_as_spaces(text):
     assert not any(c in message.split("\n", 1)[1] for c in "\x00\u202e\t")
     _head, shown, caret = message.split("\n")
     assert len(shown) == len(text.rstrip()) + 2 and caret.endswith("^")
+
+
+def test_depth_and_length_are_bounded(df):
+    with pytest.raises(WhereError, match="nested deeper than 64 levels"):
+        parse("(" * 70 + "n == 1" + ")" * 70)
+    with pytest.raises(WhereError, match="nested deeper than 64 levels"):
+        parse("not " * 70 + "n == 1")
+    with pytest.raises(WhereError, match="10,001 characters long; the limit is 10,000"):
+        parse("n == 1" + " " * 9995)
+    long = " or ".join(["n == 4"] * 1000)     # long but flat: fine
+    assert ids(df, long) == ["d"]
