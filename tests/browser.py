@@ -38,8 +38,11 @@ def require_chromium() -> None:
 
 
 @contextmanager
-def offline_page(width: int = 1400, height: int = 900):
-    """A page whose every non-file request is refused; yields (page, log)."""
+def offline_page(width: int = 1400, height: int = 900, **context_options):
+    """A page whose every non-file request is refused; yields (page, log).
+
+    ``context_options`` go to playwright's ``new_context`` (e.g. ``has_touch=True``).
+    """
     require_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -48,7 +51,7 @@ def offline_page(width: int = 1400, height: int = 900):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         try:
             context = browser.new_context(viewport={"width": width, "height": height},
-                                          offline=True)
+                                          offline=True, **context_options)
 
             def route(r):
                 if r.request.url.startswith(("file:", "data:", "about:")):

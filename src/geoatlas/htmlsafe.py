@@ -12,8 +12,9 @@ Examples
 '&#96;&#36;&#123;x&#125;&#96; &#123;&#123; y &#125;&#125;'
 >>> link("javascript:alert(1)", "click")
 'javascript:alert(1)'
->>> link("https://example.org/?a=1&b=2", "ex")
-'<a href="https://example.org/?a=1&amp;b=2" target="_blank" rel="noopener noreferrer"><bdi>ex</bdi></a>'
+>>> link("https://example.org/?a=1&b=2", "ex")  # doctest: +NORMALIZE_WHITESPACE
+'<a href="https://example.org/?a=1&amp;b=2" target="_blank"
+   rel="noopener noreferrer"><bdi>ex</bdi></a>'
 >>> script_json({"name": "</script><script>alert(1)</script>"})
 '{"name":"\\u003c/script\\u003e\\u003cscript\\u003ealert(1)\\u003c/script\\u003e"}'
 """

@@ -87,10 +87,26 @@
     this.build();
   }
 
+  // A click or tap goes to the feature nearest to it, not to whichever was drawn last:
+  // with a touch-sized tolerance, a small deposit beside a big one must not steal its taps.
+  var Canvas = L.Canvas.extend({
+    _onClick: function (e) {
+      var point = this._map.mouseEventToLayerPoint(e), best = null, bestD = Infinity;
+      for (var order = this._drawFirst; order; order = order.next) {
+        var layer = order.layer;
+        if (!layer.options.interactive || !layer._containsPoint(point)) { continue; }
+        if ((e.type === "click" || e.type === "preclick") && this._map._draggableMoved(layer)) { continue; }
+        var d = layer._point ? layer._point.distanceTo(point) - layer._radius : 0;
+        if (d <= bestD) { bestD = d; best = layer; }
+      }
+      this._fireEvent(best ? [best] : false, e);
+    }
+  });
+
   GeoAtlas.start = function (mapId, specId) {
     var spec = JSON.parse(document.getElementById(specId).textContent);
     var map = L.map(mapId, { zoomControl: false, preferCanvas: true,
-                             renderer: L.canvas({ tolerance: 6, padding: 0.5 }) });
+                             renderer: new Canvas({ tolerance: 6, padding: 0.5 }) });
     map.fitBounds(spec.bounds);
     return new GeoAtlas(map, spec);
   };
@@ -198,7 +214,8 @@
   // Popups fit the screen and pan clear of the controls (on a phone too).
   GeoAtlas.prototype.popupOptions = function () {
     var size = this.map.getSize(), narrow = size.x <= 600;
-    return { maxWidth: Math.min(380, size.x - 70), minWidth: Math.min(240, size.x - 90),
+    // widths are of the content: the popup adds 44 px of padding around it
+    return { maxWidth: Math.min(380, size.x - 114), minWidth: Math.min(240, size.x - 130),
              maxHeight: Math.min(340, Math.round(size.y * 0.55)), className: "ga-popup-wrap",
              autoPanPaddingTopLeft: narrow ? [48, 64] : [60, 20],
              autoPanPaddingBottomRight: narrow ? [12, 70] : [20, 20] };
@@ -322,8 +339,10 @@
         var p = layer.feature.properties;
         if (!p.h) { return; }
         var st = statusAt(p.h, when);
-        if (st === null) {
+        if (st === null && !entry.spec.keep) {
           if (entry.group.hasLayer(layer)) { entry.group.removeLayer(layer); }
+        } else if (st === null) {
+          layer.setStyle(styleOf(p.y));
         } else {
           if (!entry.group.hasLayer(layer)) { entry.group.addLayer(layer); }
           var y = (p.ys && p.ys[st]) || p.y;
@@ -500,7 +519,9 @@
           bdi(it.name, b);
           b.appendChild(document.createTextNode(" \u2014 "));
           bdi(it.entry.spec.title, b);
-          L.DomEvent.on(b, "click", function () {
+          L.DomEvent.on(b, "click", function (e) {
+            // the result is removed below: Leaflet would then take the click for the map's
+            L.DomEvent.stopPropagation(e);
             self.setVisible(it.entry, true);
             var l = it.layer;
             if (l.getLatLng) { map.setView(l.getLatLng(), Math.max(map.getZoom(), 7)); }
@@ -719,6 +740,12 @@
     }
     if (mq.addEventListener) { mq.addEventListener("change", apply); } else { mq.addListener(apply); }
     apply();
+    // printing lays the page out on A4: the map redraws for the paper's size and back
+    var print = window.matchMedia("print"), map = this.map;
+    function relayout() { map.invalidateSize({ animate: false }); self.placeLabels(); }
+    if (print.addEventListener) { print.addEventListener("change", relayout); }
+    window.addEventListener("beforeprint", relayout);
+    window.addEventListener("afterprint", relayout);
   };
 
   GeoAtlas.prototype.syncLegend = function () {

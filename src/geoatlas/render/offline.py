@@ -20,7 +20,6 @@ import re
 from importlib import resources
 from pathlib import Path
 
-
 VENDORED = {
     # plugin folder: (npm package, version, licence, files inlined in this order)
     "leaflet-hash": ("leaflet-hash", "0.2.1", "MIT", ("leaflet-hash.js",)),

@@ -219,9 +219,11 @@ def focus_countries(layers: list[PreparedLayer]) -> list[str]:
 
 
 def basemap_spec(atlas, bounds, focus=()) -> dict:
-    """The offline basemap: every country (focus / neighbour / other), the provinces
-    of the countries in view, lakes and rivers when the workspace has them, and the
-    labels of countries and main cities.
+    """The offline basemap: countries, provinces in view, water and place labels.
+
+    Every country is marked focus / neighbour / other; the provinces of the countries in
+    view, lakes and rivers when the workspace has them, and the labels of countries and
+    main cities come with it.
 
     Simplified for the screen (0.01° ≈ 1 km, topology kept per feature) and rounded to
     3 decimals: it is a backdrop; the recipe's own layers carry full precision.
@@ -235,8 +237,8 @@ def basemap_spec(atlas, bounds, focus=()) -> dict:
     near = (shapely.intersects(geoms, shapely.buffer(focus_geom, 0.05))
             if focus_geom is not None else np.zeros(len(geoms), bool))
     features = []
-    for iso, name, g, nb in zip(countries["iso3"], countries["name"],
-                                shapely.simplify(geoms, 0.01, preserve_topology=True), near):
+    for iso, g, nb in zip(countries["iso3"],
+                          shapely.simplify(geoms, 0.01, preserve_topology=True), near):
         kind = "f" if iso in focus else ("n" if nb else "c")
         features.append({"type": "Feature", "properties": {"k": kind},
                          "geometry": _geojson(g, 3)})
@@ -391,6 +393,9 @@ def layer_spec(key: str, prepared: PreparedLayer, ctx: PopupContext, atlas) -> d
         "visible": spec.visible,
         "label": bool(spec.label),
         "timeline": bool(hist),
+        # features whose existence does not depend on a status (a deposit is there before
+        # its first contract) stay on the map at every date; only their status changes
+        "keep": spec.layer not in atlas.catalog.histories,
         "legend_html": _legend_html(spec.title, spec.style.legend(legend_frame)),
         "data": {"type": "FeatureCollection", "features": features},
     }
