@@ -106,7 +106,10 @@
   GeoAtlas.start = function (mapId, specId) {
     var spec = JSON.parse(document.getElementById(specId).textContent);
     var map = L.map(mapId, { zoomControl: false, preferCanvas: true,
-                             renderer: new Canvas({ tolerance: 6, padding: 0.5 }) });
+                             renderer: new Canvas({ tolerance: 6, padding: 0.5 }),
+                             maxBounds: spec.basemap.sea, maxBoundsViscosity: 1 });
+    // never zoomed out beyond one world's width: no empty edge past the antimeridian
+    map.setMinZoom(Math.max(0, Math.ceil(Math.log(map.getSize().x / 256) / Math.LN2)));
     map.fitBounds(spec.bounds);
     return new GeoAtlas(map, spec);
   };
@@ -130,18 +133,16 @@
 
   // -- basemap -------------------------------------------------------------------------
   GeoAtlas.prototype.basemap = function () {
-    var map = this.map, b = this.spec.basemap, pal = b.palette || {};
-    function c(key, fallback) { return pal[key] || fallback; }
-    var fills = { f: c("focus", "#f4efe1"), n: c("neighbours", c("neighbors", "#ebe7de")),
-                  c: c("land", "#e9e6df") };
+    var map = this.map, b = this.spec.basemap, pal = b.palette, w = pal.widths || {};
+    var fills = { f: pal.focus, n: pal.neighbour, c: pal.land };
     // the sea, over the extent the basemap covers: beyond it the page background shows
     L.rectangle(b.sea, { pane: "basemap", interactive: false, stroke: false,
-                         fillColor: c("sea", "#d4e3ee"), fillOpacity: 1 }).addTo(map);
+                         fillColor: pal.sea, fillOpacity: 1 }).addTo(map);
     L.geoJSON(b, {
       pane: "basemap", interactive: false,
       filter: function (f) { return "fnc".indexOf(f.properties.k) >= 0; },
       style: function (f) {
-        return { color: c("borders", c("border", "#a8a294")), weight: f.properties.k === "f" ? 1.1 : 0.7,
+        return { color: pal.border, weight: (w.border || 0.9) * (f.properties.k === "f" ? 1.4 : 1),
                  fillColor: fills[f.properties.k], fillOpacity: 1 };
       }
     }).addTo(map);
@@ -149,22 +150,26 @@
       pane: "basemap", interactive: false,
       filter: function (f) { return f.properties.k === "w" || f.properties.k === "r"; },
       style: function (f) {
-        var water = c("lakes", c("sea", "#d4e3ee"));
         return f.properties.k === "w"
-          ? { stroke: false, fillColor: water, fillOpacity: 1 }
-          : { color: c("rivers", water), weight: 1, fill: false };
+          ? { stroke: false, fillColor: pal.lakes, fillOpacity: 1 }
+          : { color: pal.rivers, weight: w.rivers || 0.6, fill: false };
       }
     }).addTo(map);
     var lines = L.geoJSON(b, {
       pane: "basemap", interactive: false,
       filter: function (f) { return f.properties.k === "p"; },
-      style: function () { return { color: c("provinces", "#cbc4b3"), weight: 0.5, fill: false }; }
+      style: function () { return { color: pal.province, weight: w.province || 0.5, fill: false }; }
     });
     function provincesByZoom() {
       if (map.getZoom() >= 5) { lines.addTo(map); } else { map.removeLayer(lines); }
     }
     map.on("zoomend", provincesByZoom);
     provincesByZoom();
+    // label colours and halos of the style spec
+    var root = map.getContainer().style;
+    root.setProperty("--ga-label", pal.label);
+    root.setProperty("--ga-country-label", pal.country_label);
+    root.setProperty("--ga-halo", pal.halo);
   };
 
   // -- feature layers ----------------------------------------------------------------------
@@ -628,8 +633,8 @@
       interactive: false,
       filter: function (f) { return "fnc".indexOf(f.properties.k) >= 0; },
       style: function (f) {
-        return { color: pal.borders || "#a8a294", weight: 0.4, fillOpacity: 1,
-                 fillColor: f.properties.k === "f" ? (pal.focus || "#f4efe1") : (pal.land || "#e9e6df") };
+        return { color: pal.border, weight: 0.4, fillOpacity: 1,
+                 fillColor: f.properties.k === "f" ? pal.focus : pal.land };
       }
     });
     this.minimap = new L.Control.MiniMap(world, {
@@ -641,7 +646,7 @@
     var c = this.minimap.getContainer();
     c.classList.add("ga-locator");
     c.setAttribute("aria-label", "Locator map");
-    this.minimap._miniMap.getContainer().style.background = pal.sea || "#d4e3ee";
+    this.minimap._miniMap.getContainer().style.background = pal.sea;
   };
 
   GeoAtlas.prototype.timeControl = function () {

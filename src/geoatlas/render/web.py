@@ -140,7 +140,7 @@ def map_spec(atlas, recipe, layers: list[PreparedLayer]) -> dict:
     return {
         "title": recipe.title,
         "header_html": _header_html(recipe),
-        "attribution_html": _attribution_html(recipe, ctx),
+        "attribution_html": _attribution_html(atlas, recipe, ctx),
         "sources_html": ctx.sources_panel_html(),
         "controls": list(recipe.controls),
         "bounds": [[miny, minx], [maxy, maxx]],
@@ -162,13 +162,13 @@ def _header_html(recipe) -> str:
     return "".join(parts)
 
 
-def _attribution_html(recipe, ctx: PopupContext) -> str:
+def _attribution_html(atlas, recipe, ctx: PopupContext) -> str:
     """Publishers of the cited documents, compactly, and a link to the sources panel."""
     publishers = sorted({str(p) for p in ctx.cited_sources()["publisher"] if p},
                         key=str.casefold)
     shown = ", ".join(htmlsafe.bdi(_short_publisher(p)) for p in publishers[:4])
     more = f" +{len(publishers) - 4}" if len(publishers) > 4 else ""
-    credit = htmlsafe.bdi(recipe.credits or "Basemap: Natural Earth")
+    credit = htmlsafe.bdi(recipe.credits or atlas.basemap_credit)
     return ('<a href="#ga-sources" class="ga-sources-link" role="button">Sources</a>: '
             f'<span class="ga-publishers">{shown}{more}</span>'
             f' | <span class="ga-credit" title="{htmlsafe.text(recipe.credits or "")}">'
@@ -199,9 +199,8 @@ def timeline_dates(atlas, layers: list[PreparedLayer]) -> list[str]:
 
 # -- the basemap -------------------------------------------------------------------------
 def basemap_palette() -> dict:
-    """The basemap colours of the style spec (sea, land, focus, neighbours, lines, labels)."""
-    palette = getattr(style, "BASEMAP", None) or getattr(style, "BASEMAP_PALETTE", None)
-    return dict(palette) if palette else {}
+    """The basemap colours and line widths of the style spec (:data:`geoatlas.style.BASEMAP`)."""
+    return {**style.BASEMAP, "widths": dict(style.BASEMAP_WIDTHS)}
 
 
 def focus_countries(layers: list[PreparedLayer]) -> list[str]:
@@ -219,72 +218,88 @@ def focus_countries(layers: list[PreparedLayer]) -> list[str]:
 
 
 def basemap_spec(atlas, bounds, focus=()) -> dict:
-    """The offline basemap: countries, provinces in view, water and place labels.
+    """The offline basemap: the world's countries, provinces in view, water, place labels.
 
-    Every country is marked focus / neighbour / other; the provinces of the countries in
-    view, lakes and rivers when the workspace has them, and the labels of countries and
-    main cities come with it.
-
-    Simplified for the screen (0.01° ≈ 1 km, topology kept per feature) and rounded to
-    3 decimals: it is a backdrop; the recipe's own layers carry full precision.
+    Countries come simplified by scale (:func:`geoatlas.basemap.for_screen`: full detail
+    around the map, coarse beyond, never a clip edge) and are marked focus (``f``, the
+    countries the map is about), neighbour (``n``, touching them) or other (``c``). The
+    provinces in view, lakes and rivers when the basemap has them, and the labels of
+    countries and capitals come with them; colours are :func:`basemap_palette`.
     """
-    countries = atlas["countries"]
+    from ..basemap import for_screen
+
     focus = set(focus)
-    view = shapely.box(*bounds)
+    empty = atlas["countries"].iloc[:0]
+    provinces = atlas["provinces"] if "provinces" in atlas.layers else empty
+    countries, near = for_screen(atlas["countries"], provinces, bounds)
     geoms = countries.geometry.to_numpy()
-    focus_geom = shapely.union_all(geoms[countries["iso3"].isin(focus).to_numpy()]) \
-        if focus else None
-    near = (shapely.intersects(geoms, shapely.buffer(focus_geom, 0.05))
-            if focus_geom is not None else np.zeros(len(geoms), bool))
+    is_focus = countries["iso3"].isin(focus).to_numpy()
+    touching = np.zeros(len(geoms), bool)
+    if is_focus.any():
+        touching = shapely.intersects(geoms, shapely.buffer(shapely.union_all(geoms[is_focus]),
+                                                            0.05))
     features = []
-    for iso, g, nb in zip(countries["iso3"],
-                          shapely.simplify(geoms, 0.01, preserve_topology=True), near):
-        kind = "f" if iso in focus else ("n" if nb else "c")
+    for g, f, t in zip(geoms, is_focus, touching):
+        kind = "f" if f else ("n" if t else "c")
         features.append({"type": "Feature", "properties": {"k": kind},
                          "geometry": _geojson(g, 3)})
-    if "provinces" in atlas.layers:
-        in_view = countries[countries.intersects(view)]["iso3"]
-        provinces = atlas["provinces"]
-        provinces = provinces[provinces["iso3"].isin(set(in_view))]
-        outlines = shapely.simplify(provinces.geometry.boundary.to_numpy(), 0.01)
-        features += [{"type": "Feature", "properties": {"k": "p"}, "geometry": _geojson(g, 3)}
-                     for g in outlines]
+    features += [{"type": "Feature", "properties": {"k": "p"}, "geometry": _geojson(g, 3)}
+                 for g in near.geometry.boundary.to_numpy()]
+    extra = getattr(atlas, "basemap", {}) or {}
     for layer, kind in (("lakes", "w"), ("rivers", "r")):
-        if layer in atlas.layers:
-            water = atlas[layer]
+        water = extra.get(layer)
+        if water is not None and len(water):
             features += [{"type": "Feature", "properties": {"k": kind},
                           "geometry": _geojson(g, 3)}
                          for g in shapely.simplify(water.geometry.to_numpy(), 0.01)]
-    sea = [float(v) for v in countries.total_bounds]
+    w, so, e, n = (float(v) for v in atlas["countries"].total_bounds)
+    if e - w > 350:  # a world basemap: the sea is everywhere the map can be panned to
+        w, so, e, n = -180.0, -90.0, 180.0, 90.0
+    sea = [[max(so, -85.06), w], [min(n, 85.06), e]]
     return {"type": "FeatureCollection", "features": features, "palette": basemap_palette(),
-            "sea": [[max(sea[1], -85.0), sea[0]], [min(sea[3], 85.0), sea[2]]],
-            "labels": _basemap_labels(atlas, view, focus)}
+            "sea": sea, "labels": _basemap_labels(atlas, extra)}
 
 
-def _basemap_labels(atlas, view, focus) -> list[dict]:
-    """Country names (by area) and capitals and cities from the gazetteer."""
+def _country_zoom(area_km2: float) -> int:
+    for zoom, least in ((3, 500_000), (4, 100_000), (5, 20_000)):
+        if area_km2 >= least:
+            return zoom
+    return 6
+
+
+def _basemap_labels(atlas, extra: dict) -> list[dict]:
+    """Country names (from the basemap's label points) and capitals and cities."""
     out = []
-    countries = atlas["countries"]
-    area = view.area
-    for iso, name, geom in zip(countries["iso3"], countries["name"], countries.geometry):
-        if not isinstance(name, str) or geom is None or geom.is_empty:
+    points = extra.get("country_labels")
+    if points is None:  # a basemap without label points: a point inside each country
+        countries = atlas["countries"]
+        points = countries.assign(geometry=countries.geometry.representative_point(),
+                                  area_km2=countries.geometry.area * 10_000)
+    for iso, name, area, pt in zip(points["iso3"], points["name"], points["area_km2"],
+                                   points.geometry):
+        if not isinstance(name, str) or pt is None or pt.is_empty:
             continue
-        part = shapely.make_valid(geom.intersection(view.buffer(10)))
-        if part.is_empty:
-            continue
-        big = max(shapely.get_parts(part), key=lambda g: g.area)
-        pt = big.representative_point()
-        share = big.area / area
+        area = float(area) if area == area else 0.0
         out.append({"t": name.upper(), "k": "country", "ll": [round(pt.y, 3), round(pt.x, 3)],
-                    "z": style_label_zoom("country", share), "p": -1 + min(share, 1.0),
-                    "id": f"country:{iso}"})
-    if "places" in atlas.layers:
-        places = atlas["places"]
-        for ident, row in places[places["kind"].isin(["capital", "city"])].iterrows():
-            out.append({"t": str(row["name"]), "k": row["kind"],
-                        "ll": [round(row.geometry.y, 5), round(row.geometry.x, 5)],
-                        "z": style_label_zoom(row["kind"]),
-                        "p": 20 if row["kind"] == "capital" else 8, "id": f"places:{ident}"})
+                    "z": max(style_label_zoom("country"), _country_zoom(area)),
+                    "p": -1 + min(area / 2e7, 0.99), "id": f"country:{iso}"})
+    cities = extra.get("cities")
+    places = atlas["places"] if "places" in atlas.layers else None
+    kinds = ["city"] if cities is not None else ["capital", "city"]
+    rows = []
+    if cities is not None:
+        rows += [(f"cities:{i}", n, "capital", g) for i, n, g in
+                 zip(cities.index, cities["name"], cities.geometry)]
+    if places is not None:
+        sel = places[places["kind"].isin(kinds)]
+        rows += [(f"places:{i}", n, k, g) for i, n, k, g in
+                 zip(sel.index, sel["name"], sel["kind"], sel.geometry)]
+    for ident, name, kind, g in rows:
+        if not isinstance(name, str) or g is None or g.is_empty:
+            continue
+        out.append({"t": name, "k": kind, "ll": [round(g.y, 5), round(g.x, 5)],
+                    "z": style_label_zoom(kind), "p": 20 if kind == "capital" else 8,
+                    "id": ident})
     return out
 
 
