@@ -524,6 +524,7 @@ LABEL_MIN_ZOOM = {
     "capital": 4,
     "city": 6,
     "feature": 5,
+    "line": 4,
     "polygon": 7,
     "town": 8,
     "border_crossing": 8,
@@ -532,7 +533,8 @@ LABEL_MIN_ZOOM = {
     "rail_station": 8,
     "mountain_pass": 8,
 }
-"""Web-map zoom from which labels of each kind show (feature = a recipe layer's point or
-line labels; polygon = its area labels; the rest are gazetteer kinds). Labels are then
+"""Web-map zoom from which labels of each kind show (feature = a recipe layer's point
+labels, line and polygon = its line and area labels; the rest are gazetteer kinds; a
+country's own zoom also depends on its area). Labels are then
 placed by the same priorities as on the static map: bigger symbols first, lines, then
 areas, country names last, and none may overlap another."""

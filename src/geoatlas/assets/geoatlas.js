@@ -247,6 +247,8 @@
     var node = document.createElement("div");
     node.className = "ga-label-text";
     bdi(item.t, node);
+    item.anchors = typeof item.ll[0] === "number" ? [item.ll] : item.ll;
+    item.ll = item.anchors[0];
     var marker = L.marker(item.ll, {
       pane: "labels", keyboard: !!item.feature, interactive: !!item.feature,
       icon: L.divIcon({ className: "ga-label ga-label-" + item.k, html: node, iconSize: null }),
@@ -299,8 +301,6 @@
     items.forEach(function (item) {
       var want = zoom >= item.z && !seen[item.id] &&
         (!item.entry || (self.isOn(item.entry) && item.entry.group.hasLayer(item.feature)));
-      var pt = map.latLngToContainerPoint(item.ll);
-      if (want && (pt.x < -50 || pt.y < -20 || pt.x > size.x + 50 || pt.y > size.y + 20)) { want = false; }
       if (!want) {
         if (map.hasLayer(item.marker)) { map.removeLayer(item.marker); }
         return;
@@ -309,20 +309,25 @@
       var node = item.node;
       if (!item.w) { item.w = node.offsetWidth; item.h = node.offsetHeight; }
       var w = item.w, h = item.h;
-      var r = item.feature && item.feature.options.radius ? item.feature.options.radius + 3 : 4;
-      var spots = item.k === "point" || item.feature && item.feature.getLatLng
+      var point = item.feature && item.feature.getLatLng;
+      var r = point && item.feature.options.radius ? item.feature.options.radius + 3 : 4;
+      var spots = point
         ? [[r, -h / 2], [-r - w, -h / 2], [-w / 2, -r - h], [-w / 2, r], [r, -h], [r, 0], [-r - w, -h], [-r - w, 0]]
         : [[-w / 2, -h / 2], [-w / 2, -h - 4], [-w / 2, 4]];
       var ok = null;
-      for (var i = 0; i < spots.length; i++) {
-        var b = { x0: pt.x + spots[i][0] - 1, y0: pt.y + spots[i][1] - 1,
-                  x1: pt.x + spots[i][0] + w + 1, y1: pt.y + spots[i][1] + h + 1 };
-        if (b.x0 < 0 || b.y0 < 0 || b.x1 > size.x || b.y1 > size.y) { continue; }
-        if (hits(b, placed) || hits(b, blockers)) { continue; }
-        ok = [spots[i], b];
-        break;
+      for (var a = 0; a < item.anchors.length && !ok; a++) {
+        var pt = map.latLngToContainerPoint(item.anchors[a]);
+        for (var i = 0; i < spots.length; i++) {
+          var b = { x0: pt.x + spots[i][0] - 1, y0: pt.y + spots[i][1] - 1,
+                    x1: pt.x + spots[i][0] + w + 1, y1: pt.y + spots[i][1] + h + 1 };
+          if (b.x0 < 0 || b.y0 < 0 || b.x1 > size.x || b.y1 > size.y) { continue; }
+          if (hits(b, placed) || hits(b, blockers)) { continue; }
+          ok = [spots[i], b, item.anchors[a]];
+          break;
+        }
       }
       if (!ok) { map.removeLayer(item.marker); return; }
+      if (!item.marker.getLatLng().equals(ok[2])) { item.marker.setLatLng(ok[2]); }
       node.style.transform = "translate(" + ok[0][0] + "px," + ok[0][1] + "px)";
       placed.push(ok[1]);
       seen[item.id] = true;

@@ -303,13 +303,13 @@ def _basemap_labels(atlas, extra: dict) -> list[dict]:
     return out
 
 
-def style_label_zoom(kind: str, share: float = 0.0) -> int:
-    """The web zoom from which a label of ``kind`` shows (from the style spec)."""
-    rules = getattr(style, "LABEL_MIN_ZOOM", {})
-    zoom = rules.get(kind, 5)
-    if kind == "country" and share < 0.01:
-        zoom += 2  # small countries in view wait until they are bigger on screen
-    return int(zoom)
+def style_label_zoom(kind: str) -> int:
+    """The web zoom from which a label of ``kind`` shows (:data:`geoatlas.style.LABEL_MIN_ZOOM`).
+
+    >>> style_label_zoom("capital") <= style_label_zoom("city")
+    True
+    """
+    return int(style.LABEL_MIN_ZOOM.get(kind, style.LABEL_MIN_ZOOM["feature"]))
 
 
 def _geojson(geom, decimals: int = COORD_DECIMALS) -> dict:
@@ -325,16 +325,16 @@ def _style_json(sym: Symbol) -> dict:
 
 
 # -- feature layers --------------------------------------------------------------------
-def _label_anchor(geom) -> list[float]:
-    if geom.geom_type == "Point":
-        return [round(geom.y, 5), round(geom.x, 5)]
+def _label_anchors(geom) -> list[list[float]]:
+    """Where a label may sit, best first: a point; along a line (as the static map tries)."""
     if "LineString" in geom.geom_type:
-        parts = shapely.get_parts(geom)
-        line = max(parts, key=lambda g: g.length)
-        pt = line.interpolate(0.5, normalized=True)
+        line = max(shapely.get_parts(geom), key=lambda g: g.length)
+        pts = [line.interpolate(f, normalized=True) for f in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8)]
+    elif geom.geom_type == "Point":
+        pts = [geom]
     else:
-        pt = geom.representative_point()
-    return [round(pt.y, 5), round(pt.x, 5)]
+        pts = [geom.representative_point()]
+    return [[round(p.y, 5), round(p.x, 5)] for p in pts]
 
 
 def _label_text(text: str, limit: int = 24) -> str:
@@ -388,9 +388,9 @@ def layer_spec(key: str, prepared: PreparedLayer, ctx: PopupContext, atlas) -> d
             if kind == "places":
                 lkind = str(row.get("kind", "point"))
             props["l"] = _label_text(row[spec.label])
-            props["la"] = _label_anchor(row.geometry)
+            props["la"] = _label_anchors(row.geometry)
             props["lk"] = lkind
-            props["lz"] = style_label_zoom("feature" if lkind in ("point", "line") else lkind)
+            props["lz"] = style_label_zoom("feature" if lkind == "point" else lkind)
             props["lp"] = 10 + sym.radius if lkind == "point" else (
                 5 if lkind == "line" else (20 if lkind == "capital" else 1))
         if str(ident) in hist:
