@@ -58,6 +58,7 @@ RECIPE_KEYS = {
     "static": "options of the static PNG/SVG/PDF export",
     "max_html_mb": "fail the build if the HTML is larger than this",
     "overlays": "raster products shown as optional web-map layers ([[overlays]])",
+    "chapters": "story chapters: text beside the map, each with its view and date ([[chapters]])",
 }
 LAYER_KEYS = {
     "layer": "layer name (required)",
@@ -164,6 +165,7 @@ class Recipe:
     static: StaticSpec
     max_html_mb: float | None
     overlays: tuple[OverlaySpec, ...] = ()
+    chapters: tuple = ()  # geoatlas.chapters.Chapter: a story recipe when not empty
 
 
 def recipe_names(root: Path) -> list[str]:
@@ -400,6 +402,7 @@ def parse_recipe(data: dict, name: str, path: Path, atlas, text: str | None = No
         errs.add(("max_html_mb",), f"'max_html_mb' must be a number of megabytes > 0, "
                                    f"not {max_mb!r}")
         max_mb = None
+    chapters = _chapters(data, atlas, specs, errs)
     errs.raise_any()
     return Recipe(
         name=name,
@@ -416,8 +419,20 @@ def parse_recipe(data: dict, name: str, path: Path, atlas, text: str | None = No
         layers=tuple(specs),
         static=static,
         overlays=overlays,
+        chapters=chapters,
         max_html_mb=float(max_mb) if max_mb is not None else None,
     )
+
+
+def _chapters(data: dict, atlas, specs, errs: _Problems) -> tuple:
+    """Story chapters (``[[chapters]]``), validated by :mod:`geoatlas.chapters`."""
+    if "chapters" not in data:
+        return ()
+    from .chapters import parse_chapters
+
+    return parse_chapters(data["chapters"], atlas, [s.layer for s in specs], errs.add,
+                          lambda entry, keys, path, label: _unknown(entry, keys, path, label,
+                                                                   errs))
 
 
 def _is_number(value) -> bool:
@@ -461,7 +476,10 @@ def _check_where(text, frame, path: tuple, label: str, layer: str, errs: _Proble
 def _syntax_only(data: dict, path: Path, text: str) -> list[Problem]:
     errs = _Problems(f"maps/{path.name}", text)
     _unknown(data, RECIPE_KEYS, (), "", errs)
-    for kind, keys in (("layers", LAYER_KEYS), ("overlays", OVERLAY_KEYS)):
+    from .chapters import CHAPTER_KEYS
+
+    for kind, keys in (("layers", LAYER_KEYS), ("overlays", OVERLAY_KEYS),
+                       ("chapters", CHAPTER_KEYS)):
         entries = data.get(kind)
         for i, entry in enumerate(entries if isinstance(entries, list) else [], start=1):
             if isinstance(entry, dict):
