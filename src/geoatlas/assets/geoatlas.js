@@ -76,9 +76,12 @@
     return isFinite(d) ? d : sphere(a, b);
   };
 
-  function GeoAtlas(map, spec) {
+  // options.permalink: keep the view, layers and date in the URL hash (the web map page
+  // asks for it; a page that drives the map itself, like a story map, does not).
+  function GeoAtlas(map, spec, options) {
     this.map = map;
     this.spec = spec;
+    this.options = options || {};
     this.when = spec.timeline ? spec.timeline.start : null;
     this.layers = [];
     this.index = [];
@@ -111,7 +114,7 @@
     // never zoomed out beyond one world's width: no empty edge past the antimeridian
     map.setMinZoom(Math.max(0, Math.ceil(Math.log(map.getSize().x / 256) / Math.LN2)));
     map.fitBounds(spec.bounds);
-    return new GeoAtlas(map, spec);
+    return new GeoAtlas(map, spec, { permalink: true });
   };
 
   GeoAtlas.prototype.build = function () {
@@ -364,9 +367,10 @@
     if (this.timeLabel) {
       this.timeLabel.textContent = when === null ? "latest known status" : "status as of " + when;
     }
-    if (this.timeInput) {
-      var dates = this.spec.timeline.dates;
-      this.timeInput.value = when === null ? dates.length : Math.max(0, dates.indexOf(when));
+    if (this.timeInput) {  // the slider shows the last change on or before the date
+      var dates = this.spec.timeline.dates, k = 0;
+      while (k < dates.length && when !== null && dates[k] <= when) { k++; }
+      this.timeInput.value = when === null ? dates.length : Math.max(0, k - 1);
     }
     this.map.eachLayer(function (l) { if (l.isPopupOpen && l.isPopupOpen()) { self.refreshPopup(l.getPopup()); } });
     document.documentElement.setAttribute("data-ga-when", when === null ? "latest" : when);
@@ -390,7 +394,7 @@
 
   // -- permalink: view, visible layers and date in the URL hash (leaflet-hash) ------------
   GeoAtlas.prototype.permalink = function () {
-    if (!L.Hash) { return; }
+    if (!L.Hash || !this.options.permalink) { return; }
     var self = this;
     var Hash = function (map) { L.Hash.call(this, map); };
     Hash.prototype = Object.create(L.Hash.prototype);
