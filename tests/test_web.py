@@ -31,14 +31,16 @@ from geoatlas.render.web import (
     page_html,
     render_html,
 )
-from tests.browser import offline_page
+from tests.browser import chromium, offline_page
 
 HOSTILE = (
     "<img src=x onerror=\"window.__pwned=1\"> ' \" ` ${window.__pwned=2} {{7*7}} "
     "</script><script>window.__pwned=3</script> javascript:window.__pwned=4 "
-    "{% for x in range(3) %}loop{% endfor %} $\\frac{1}{2}$ =HYPERLINK(\"http://x\") "
-    "\u202eevil\u202c \u2067rtl\u2069"
+    "{% for x in range(3) %}loop{% endfor %} $\\frac{1}{2}$ =HYPERLINK(\"http://x\")"
 )
+BIDI = "\u202eevil\u202c \u2067rtl\u2069"
+"""Bidi controls: ``geoatlas check`` rejects them in workspace files; text that reaches the
+renderer another way (the Python API) is isolated, so it is tested at the renderer."""
 SPEC_RE = re.compile(r'<script type="application/json" id="ga-spec">(.*?)</script>', re.S)
 REMOTE_REF = re.compile(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*[\"']?https?:",
                         re.IGNORECASE)
@@ -249,19 +251,21 @@ def test_any_text_round_trips_literally(mini, mini_parts, name, notes, title):
         assert all(v.startswith(("http://", "https://")) for k, v in popup.attrs if k == "href")
 
 
-BROWSER_SAMPLE = [HOSTILE, "{{ 7*7 }} $x^2$ =1+1", "abc\u202edef\u202c ghi", "a; b;c",
+BROWSER_SAMPLE = [HOSTILE, "{{ 7*7 }} $x^2$ =1+1", f"abc {BIDI} def", "a; b;c",
                   "<b>bold</b> &amp; </script>"]
 
 
 @pytest.mark.browser
-def test_sample_text_reads_back_from_the_dom(mini, mini_parts, tmp_path):
+def test_sample_text_reads_back_from_the_dom(mini, mini_parts, tmp_path, browser):
     """What a reader sees in Chromium is the text exactly, and nothing runs."""
     recipe, layers = mini_parts
     p = next(p for p in layers if p.spec.layer == "deposits")
-    frame = p.frame.iloc[: len(BROWSER_SAMPLE)].copy()
-    frame["name"] = BROWSER_SAMPLE[: len(frame)]
+    rows = [i % len(p.frame) for i in range(len(BROWSER_SAMPLE))]  # one feature per text
+    frame = p.frame.iloc[rows].copy()
+    frame.index = [f"sample-{i}" for i in range(len(rows))]
+    frame["name"] = BROWSER_SAMPLE
     spec_entry = dataclasses.replace(p.spec, label="name", title=HOSTILE)
-    symbols = p.symbols[: len(frame)]
+    symbols = [p.symbols[i] for i in rows]
     prepared = dataclasses.replace(p, spec=spec_entry, frame=frame, symbols=symbols)
     recipe = dataclasses.replace(recipe, title=HOSTILE, layers=[spec_entry])
     from geoatlas.render.web import map_spec
@@ -269,7 +273,7 @@ def test_sample_text_reads_back_from_the_dom(mini, mini_parts, tmp_path):
     spec = map_spec(mini, recipe, [prepared])
     path = tmp_path / "sample.html"
     path.write_text(page_html(spec, HOSTILE), encoding="utf-8")
-    with offline_page() as (page, log):
+    with offline_page(browser=browser) as (page, log):
         page.goto(path.as_uri())
         page.wait_for_function("window.geoatlas !== undefined")
         assert page.evaluate("document.title") == " ".join(HOSTILE.split())
@@ -280,6 +284,15 @@ def test_sample_text_reads_back_from_the_dom(mini, mini_parts, tmp_path):
         popups = page.evaluate("""() => window.geoatlas.layers[0].features.map(f => {
             f.openPopup(); return f.getPopup().getElement().querySelector('h3').textContent; })""")
         assert sorted(popups) == sorted(frame["name"])
+        # bidi controls stay inside their own isolated element: labels, popups, results
+        page.evaluate("() => { window.geoatlas.layers[0].features[2].openPopup(); }")
+        page.fill(".ga-search input", "evil")
+        leaves = page.evaluate("""() => [...document.querySelectorAll('body *:not(script)')]
+            .filter(e => e.childElementCount === 0 && e.textContent.includes('\\u202e'))
+            .map(e => [e.closest('.ga-label, .leaflet-popup, .ga-results') ? 1 : 0,
+                       e.outerHTML.slice(0, 60), getComputedStyle(e).unicodeBidi])""")
+        assert all(b == "isolate" for *_, b in leaves), leaves
+        assert sum(inside for inside, *_ in leaves) >= 2, leaves
         page.fill(".ga-search input", "{{ 7*7")
         results = page.locator(".ga-results button bdi").first.text_content()
         assert results == next(t for t in frame["name"] if "{{ 7*7" in t)
@@ -288,7 +301,7 @@ def test_sample_text_reads_back_from_the_dom(mini, mini_parts, tmp_path):
 
 
 @pytest.mark.browser
-def test_hostile_workspace_runs_nothing_and_shows_literally(mini_copy, tmp_path):
+def test_hostile_workspace_runs_nothing_and_shows_literally(mini_copy, tmp_path, browser):
     sentinel = tmp_path / "SENTINEL"
     attack = _hostile_workspace(mini_copy, sentinel)
     atlas = geoatlas.open(mini_copy)
@@ -296,7 +309,7 @@ def test_hostile_workspace_runs_nothing_and_shows_literally(mini_copy, tmp_path)
     html = html_path.read_text()
     assert "<script>window.__pwned" not in html
     assert 'href="javascript:' not in html.lower()
-    with offline_page() as (page, log):
+    with offline_page(browser=browser) as (page, log):
         page.goto(html_path.as_uri())
         page.wait_for_function("window.geoatlas !== undefined")
         page.evaluate("""() => {
@@ -313,11 +326,6 @@ def test_hostile_workspace_runs_nothing_and_shows_literally(mini_copy, tmp_path)
             "document.querySelector('.leaflet-popup-content .ga-notes p').textContent")
         assert notes.endswith(attack)
         assert page.locator(".leaflet-popup-content a[href^='javascript']").count() == 0
-        # bidi controls stay inside their own isolated element
-        isolated = page.evaluate("""() => [...document.querySelectorAll('.leaflet-popup-content *')]
-            .filter(e => e.childElementCount === 0 && e.textContent.includes('\\u202e'))
-            .every(e => getComputedStyle(e).unicodeBidi === 'isolate')""")
-        assert isolated
         attribution = page.evaluate("""() => [...document.querySelectorAll(
             '.leaflet-control-attribution bdi')].map(b => getComputedStyle(b).unicodeBidi)""")
         assert attribution and set(attribution) == {"isolate"}
@@ -340,10 +348,10 @@ def _set_date(page, date):
 
 
 @pytest.mark.browser
-def test_mini_map_time_control_and_search(mini_copy, tmp_path):
+def test_mini_map_time_control_and_search(mini_copy, tmp_path, browser):
     atlas = geoatlas.open(mini_copy)
     html_path = build(atlas, ["mini"], tmp_path / "out", ["web"])[0]
-    with offline_page() as (page, log):
+    with offline_page(browser=browser) as (page, log):
         page.goto(html_path.as_uri())
         page.wait_for_function("window.geoatlas !== undefined")
         count = """() => window.geoatlas.layers.map(e => e.group.getLayers().length)"""
@@ -383,6 +391,13 @@ def built_maps(atlas, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def browser():
+    """One Chromium for the module's browser tests (each gets its own offline context)."""
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
 def shots(tmp_path_factory):
     """Where the browser tests keep their screenshots (a temporary folder)."""
     return tmp_path_factory.mktemp("shots")
@@ -414,12 +429,12 @@ def _overlaps(rects):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("name", RECIPES)
-def test_default_maps_in_chromium(atlas, built_maps, name, shots):
+def test_default_maps_in_chromium(atlas, built_maps, name, shots, browser):
     recipe = load_recipe(atlas, name)
     html = built_maps[name].read_text()
     assert not REMOTE_REF.search(html)
     assert len(html.encode()) <= 1.5 * BASELINE_BYTES[name]
-    with offline_page() as (page, log):
+    with offline_page(browser=browser) as (page, log):
         _goto(page, built_maps[name], 500)
         titles = page.evaluate("() => window.geoatlas.layers.map(e => e.spec.title)")
         entries = [*recipe.overlays, *recipe.layers]  # overlays are drawn at the bottom
@@ -475,8 +490,8 @@ VISIBLE_LABELS = """() => [...document.querySelectorAll('.ga-label-text')]
 
 
 @pytest.mark.browser
-def test_labels_show_without_hover_and_never_overlap(built_maps):
-    with offline_page() as (page, log):
+def test_labels_show_without_hover_and_never_overlap(built_maps, browser):
+    with offline_page(browser=browser) as (page, log):
         _goto(page, built_maps["afghanistan-minerals"])
         labels = page.evaluate(VISIBLE_LABELS)
         texts = {lab["t"] for lab in labels}
@@ -491,8 +506,8 @@ def test_labels_show_without_hover_and_never_overlap(built_maps):
 
 
 @pytest.mark.browser
-def test_hover_tooltip_and_briefing_popup(atlas, built_maps, shots):
-    with offline_page() as (page, log):
+def test_hover_tooltip_and_briefing_popup(atlas, built_maps, shots, browser):
+    with offline_page(browser=browser) as (page, log):
         _goto(page, built_maps["afghanistan-minerals"])
         x, y = _feature_xy(page, "mes-aynak", zoom=8)
         page.mouse.move(x, y)
@@ -524,8 +539,8 @@ def test_hover_tooltip_and_briefing_popup(atlas, built_maps, shots):
 
 
 @pytest.mark.browser
-def test_phone_controls_leave_the_map_free_and_tap_opens_popup(built_maps, shots):
-    with offline_page(375, 667, has_touch=True, is_mobile=True) as (page, log):
+def test_phone_controls_leave_the_map_free_and_tap_opens_popup(built_maps, shots, browser):
+    with offline_page(375, 667, browser, has_touch=True, is_mobile=True) as (page, log):
         _goto(page, built_maps["afghanistan-minerals"], 600)
         rects = page.evaluate(CONTROL_RECTS)
         assert _overlaps(rects) == []
@@ -551,8 +566,8 @@ def test_phone_controls_leave_the_map_free_and_tap_opens_popup(built_maps, shots
 
 
 @pytest.mark.browser
-def test_url_restores_view_layers_and_date(built_maps):
-    with offline_page() as (page, log):
+def test_url_restores_view_layers_and_date(built_maps, browser):
+    with offline_page(browser=browser) as (page, log):
         _goto(page, built_maps["afghanistan-minerals"])
         dates = page.evaluate("window.geoatlas.spec.timeline.dates")
         page.evaluate("() => { window.geoatlas.map.setView([35.1, 68.4], 8, {animate: false}); }")
@@ -578,8 +593,8 @@ def test_url_restores_view_layers_and_date(built_maps):
 
 
 @pytest.mark.browser
-def test_keyboard_reaches_results_features_and_legend(built_maps):
-    with offline_page() as (page, log):
+def test_keyboard_reaches_results_features_and_legend(built_maps, browser):
+    with offline_page(browser=browser) as (page, log):
         _goto(page, built_maps["afghanistan-minerals"])
         page.fill(".ga-search input", "aynak")
         page.focus(".ga-search input")
@@ -603,11 +618,11 @@ def test_keyboard_reaches_results_features_and_legend(built_maps):
 
 
 @pytest.mark.browser
-def test_measure_is_geodesic_and_sources_panel_lists_every_document(atlas, built_maps):
+def test_measure_is_geodesic_and_sources_panel_lists_every_document(atlas, built_maps, browser):
     from pyproj import Geod
 
     kabul, aynak = (34.5289, 69.1725), (34.2669, 69.3296)
-    with offline_page() as (page, log):
+    with offline_page(browser=browser) as (page, log):
         _goto(page, built_maps["afghanistan-minerals"])
         metres = page.evaluate("([a, b]) => L.CRS.Earth.distance(L.latLng(a), L.latLng(b))",
                                [kabul, aynak])
@@ -631,10 +646,11 @@ def test_measure_is_geodesic_and_sources_panel_lists_every_document(atlas, built
 
 
 @pytest.mark.browser
-def test_print_stylesheet_is_a4_landscape_with_legend_and_attribution(built_maps, tmp_path):
+def test_print_stylesheet_is_a4_landscape_with_legend_and_attribution(built_maps, tmp_path,
+                                                                     browser):
     import shutil
 
-    with offline_page() as (page, _):
+    with offline_page(browser=browser) as (page, _):
         _goto(page, built_maps["afghanistan-minerals"])
         page.emulate_media(media="print")
         shown = page.evaluate("""() => Object.fromEntries(['.ga-legend-box',
@@ -652,11 +668,11 @@ def test_print_stylesheet_is_a4_landscape_with_legend_and_attribution(built_maps
 
 
 @pytest.mark.browser
-def test_popup_contract_status_follows_the_time_control(atlas, built_maps):
+def test_popup_contract_status_follows_the_time_control(atlas, built_maps, browser):
     """The 2023 CAPEIC contract reads 'signed' in 2024 and 'terminated' after June 2025."""
     hist = atlas.catalog.histories["contracts"]["amu-darya-capeic-2023"]
     assert [t.status for t in hist if t.date][-2:] == ["signed", "terminated"]
-    with offline_page() as (page, log):
+    with offline_page(browser=browser) as (page, log):
         _goto(page, built_maps["afghanistan-minerals"])
         dates = page.evaluate("window.geoatlas.spec.timeline.dates")
 
@@ -684,7 +700,7 @@ def test_popup_contract_status_follows_the_time_control(atlas, built_maps):
 
 
 @pytest.mark.browser
-def test_regional_map_corners_show_basemap_at_every_zoom(atlas, built_maps, shots):
+def test_regional_map_corners_show_basemap_at_every_zoom(atlas, built_maps, shots, browser):
     """Corners are land or sea from the initial zoom down to 3, never the page background."""
     from PIL import Image
 
@@ -692,7 +708,7 @@ def test_regional_map_corners_show_basemap_at_every_zoom(atlas, built_maps, shot
     world = east - west > 350 and north - south > 140
     background = (0xC9, 0xC9, 0xC9)
     bad = []
-    with offline_page() as (page, _):
+    with offline_page(browser=browser) as (page, _):
         _goto(page, built_maps["regional-corridors"])
         page.add_style_tag(content=".leaflet-control-container { display: none; }")
         start = page.evaluate("window.geoatlas.map.getZoom()")
@@ -712,7 +728,7 @@ def test_regional_map_corners_show_basemap_at_every_zoom(atlas, built_maps, shot
 
 
 @pytest.mark.browser
-def test_raster_overlay_is_an_optional_offline_layer(mini_copy, tmp_path):
+def test_raster_overlay_is_an_optional_offline_layer(mini_copy, tmp_path, browser):
     recipe = mini_copy / "maps" / "mini.toml"
     recipe.write_text(recipe.read_text() + '''
 [[overlays]]
@@ -728,7 +744,7 @@ resolution_km = 20
     html_path = build(atlas, ["mini"], tmp_path / "out", ["web"])[0]
     html = html_path.read_text()
     assert not REMOTE_REF.search(html)
-    with offline_page() as (page, log):
+    with offline_page(browser=browser) as (page, log):
         page.goto(html_path.as_uri())
         page.wait_for_function("window.geoatlas !== undefined")
         assert page.locator("img.leaflet-image-layer").count() == 0

@@ -300,6 +300,23 @@
       }
       return false;
     }
+    // the point symbols drawn: a label may not cover another feature's symbol
+    var symbols = [];
+    this.layers.forEach(function (e) {
+      if (!e.features.length || e.features.length > 3000 || !self.isOn(e)) { return; }
+      e.features.forEach(function (f) {
+        if (!f.getLatLng || !e.group.hasLayer(f)) { return; }
+        var q = map.latLngToContainerPoint(f.getLatLng()), rr = (f.options.radius || 4) + 1;
+        symbols.push({ x0: q.x - rr, y0: q.y - rr, x1: q.x + rr, y1: q.y + rr, f: f });
+      });
+    });
+    function hitsSymbol(b, own) {
+      for (var i = 0; i < symbols.length; i++) {
+        var o = symbols[i];
+        if (o.f !== own && b.x0 < o.x1 && b.x1 > o.x0 && b.y0 < o.y1 && b.y1 > o.y0) { return true; }
+      }
+      return false;
+    }
     var items = this.labels.slice().sort(function (a, b) { return b.p - a.p || (a.t < b.t ? -1 : 1); });
     items.forEach(function (item) {
       var want = zoom >= item.z && !seen[item.id] &&
@@ -324,7 +341,7 @@
           var b = { x0: pt.x + spots[i][0] - 1, y0: pt.y + spots[i][1] - 1,
                     x1: pt.x + spots[i][0] + w + 1, y1: pt.y + spots[i][1] + h + 1 };
           if (b.x0 < 0 || b.y0 < 0 || b.x1 > size.x || b.y1 > size.y) { continue; }
-          if (hits(b, placed) || hits(b, blockers)) { continue; }
+          if (hits(b, placed) || hits(b, blockers) || hitsSymbol(b, item.feature)) { continue; }
           ok = [spots[i], b, item.anchors[a]];
           break;
         }
