@@ -233,7 +233,7 @@ def _ifd_offset(path) -> int:
 def test_every_product_is_a_valid_cog(products, kind):
     from rio_cogeo.cogeo import cog_validate
 
-    made, paths = products
+    _, paths = products
     path = paths[kind]
     valid, errors, warnings = cog_validate(str(path), strict=True)
     assert valid and errors == [] and warnings == [], (errors, warnings)
