@@ -219,7 +219,7 @@ def test_attribution_is_compact_and_names_every_publisher_or_counts_them(drawn, 
     lines = art.get_text().split("\n")
     assert len(lines) <= 3 and art.get_fontsize() >= 6.0
     text = _norm(art.get_text())
-    assert text.startswith(static.basemap_credit(atlas.root))
+    assert text.startswith(atlas.basemap_credit)
     assert "Full list of sources: page 2 of the PDF." in text
     pubs = static.publishers(atlas, _shown(layers))
     assert len(pubs) > 5
@@ -242,15 +242,15 @@ def test_credit_comes_from_the_basemap_metadata(mini_copy):
                 "value TEXT)")
     con.execute("DELETE FROM basemap_info")
     con.executemany("INSERT INTO basemap_info (key, value) VALUES (?, ?)",
-                    [("source_version", "Test Atlas v9"), ("license", "CC-BY 4.0 (test)")])
+                    [("source_short", "Test Atlas"), ("scale", "1:5m"),
+                     ("source_version", "v9"), ("license", "CC-BY 4.0")])
     con.commit()
     con.close()
-    assert static.basemap_credit(mini_copy) == "Basemap: Test Atlas v9 (CC-BY 4.0)"
     atlas = geoatlas.open(mini_copy)
     recipe = load_recipe(atlas, "mini")
     fig = static.figure(atlas, recipe)
     text = _norm(next(t.get_text() for t in fig.texts if t.get_gid() == "attribution"))
-    assert text.startswith("Basemap: Test Atlas v9 (CC-BY 4.0).")
+    assert text.startswith("Basemap: Test Atlas 1:5m v9 (CC-BY 4.0).")
     assert "1:10m" not in text
 
 

@@ -6,8 +6,7 @@ agree: :func:`map_frame` (the recipe's extent in its projected CRS),
 :func:`page_layout` (A4 landscape: map box, legend panel, the view grown to fill the
 box), :func:`north_variation` (how far true north turns across the view),
 :func:`describe_crs` (the exact projection parameters), :func:`focus_countries`,
-:func:`labelled_countries` and :func:`basemap_credit` (the credit line from the
-basemap's own metadata).
+and :func:`labelled_countries`.
 
 Examples
 --------
@@ -23,10 +22,8 @@ Examples
 from __future__ import annotations
 
 import math
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from pyproj import CRS
@@ -40,7 +37,6 @@ __all__ = [
     "MapFrame",
     "PageLayout",
     "basemap_covers",
-    "basemap_credit",
     "describe_crs",
     "expand",
     "fmt_lat",
@@ -403,39 +399,3 @@ def focus_countries(countries, shown: Sequence[PreparedLayer], share: float = 0.
     counts = np.bincount(hits[0], minlength=len(countries))
     keep = counts >= max(1, share * len(pts))
     return {str(i) for i in countries.index[keep]}
-
-
-def basemap_credit(root: Path | str | None, fallback: str = "Natural Earth") -> str:
-    """The basemap's credit line, from the metadata the basemap carries.
-
-    Read from the ``basemap_info`` table (``source_version``/``source``, ``license``) of
-    ``geo/basemap.gpkg`` under ``root``; never assumed.
-
-    Parameters
-    ----------
-    root : Path or str or None
-        The workspace folder.
-    fallback : str
-        What to say when the basemap has no metadata.
-
-    Returns
-    -------
-    str
-        For example ``"Basemap: Natural Earth v4.1.0 (public domain)"``.
-    """
-    info: dict[str, str] = {}
-    path = Path(root or ".") / "geo" / "basemap.gpkg"
-    if path.is_file():
-        try:
-            con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-            try:
-                info = {str(k): str(v) for k, v in
-                        con.execute("SELECT key, value FROM basemap_info")}
-            finally:
-                con.close()
-        except sqlite3.Error:
-            info = {}
-    what = info.get("credit") or info.get("source_version") or info.get("source") or fallback
-    lic = info.get("license", "")
-    licence = "public domain" if "public domain" in lic.lower() else lic.split("(")[0].strip()
-    return f"Basemap: {what}" + (f" ({licence})" if licence else "")

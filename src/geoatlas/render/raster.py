@@ -408,9 +408,9 @@ def map_extent(atlas, recipe_name) -> tuple[tuple[float, float, float, float], C
 def _select(atlas, layer: str, where: str | None):
     if layer not in atlas.layers:
         raise QueryError(f"unknown layer '{layer}'; layers: {', '.join(atlas.layers)}")
-    from ..query import apply_where  # one parser: errors point at the failing column
+    from ..where import select, vocabulary  # one parser: errors point at the column
 
-    frame = apply_where(atlas[layer], where, "--where")
+    frame = select(atlas[layer], where, "where", vocab=vocabulary(layer))
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
     if frame.empty:
         sel = f" where {where}" if where else ""
@@ -443,7 +443,7 @@ def distance_surface(
     layer : str
         Layer to measure to (e.g. ``"rail"``, ``"corridors"``).
     where : str, optional
-        A pandas query selecting features, e.g. ``"status == 'operating'"``.
+        A :mod:`geoatlas.where` expression selecting features, e.g. ``"status == 'operating'"``.
     resolution_km : float
         Cell size in km.
     extent : sequence of float, optional
@@ -549,7 +549,7 @@ def density_surface(
         Lon/lat bounds (default: the features' bounds padded by four bandwidths, so no
         kernel mass is lost).
     where : str, optional
-        A pandas query selecting features.
+        A :mod:`geoatlas.where` expression selecting features.
     crs : pyproj.CRS, optional
         Grid CRS (default: a Lambert conformal conic fitted to the extent).
 

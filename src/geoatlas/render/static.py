@@ -48,7 +48,6 @@ from .mapframe import (
     MapFrame,
     PageLayout,
     basemap_covers,
-    basemap_credit,
     describe_crs,
     fmt_lat,
     fmt_lon,
@@ -63,7 +62,7 @@ from .mapframe import (
     view_ring_lonlat,
 )
 
-__all__ = ["MapFrame", "attribution_lines", "basemap_covers", "basemap_credit",
+__all__ = ["MapFrame", "attribution_lines", "basemap_covers",
            "cited_documents", "describe_crs", "entry_label", "figure", "legend_parts", "legends",
            "map_crs", "map_frame", "map_image", "north_direction", "north_variation",
            "page_layout", "publishers", "scale_factor", "short_label", "sources_pages",
@@ -1585,9 +1584,9 @@ def attribution_lines(atlas, recipe, shown, crs, width_pt: float, renderer=None,
                       max_lines: int = MAX_ATTRIBUTION_LINES) -> list[str]:
     """The attribution under the map: credits, projection, publishers, pointer to page 2.
 
-    The basemap credit comes from the basemap's metadata
-    (:func:`~geoatlas.render.mapframe.basemap_credit`); a ``Basemap: ...`` sentence in
-    the recipe's credits is replaced by it. Publishers are listed once each; when they
+    The basemap credit comes from the basemap's own metadata
+    (:attr:`geoatlas.Atlas.basemap_credit`); a ``Basemap: ...`` sentence in the recipe's
+    credits is replaced by it. Publishers are listed once each; when they
     do not fit in ``max_lines`` the rest are counted. Full titles are on page 2 of the
     PDF (:func:`sources_pages`).
 
@@ -1598,8 +1597,8 @@ def attribution_lines(atlas, recipe, shown, crs, width_pt: float, renderer=None,
     """
     credits = " ".join(sentence for sentence in re.split(r"(?<=\.)\s+", recipe.credits.strip())
                        if sentence and not sentence.lower().startswith("basemap:"))
-    first = f"{basemap_credit(getattr(atlas, 'root', None))}. {credits} " \
-            f"Projection: {describe_crs(crs)}.".replace("  ", " ")
+    first = f"{atlas.basemap_credit} {credits} Projection: {describe_crs(crs)}."
+    first = " ".join(first.split())
     pubs = publishers(atlas, shown)
     lines = _wrap_measured(first, width_pt, ATTRIBUTION_PT, renderer)
     if not pubs:
