@@ -454,7 +454,7 @@ def _draw_basemap(ax, atlas, frame: MapFrame, zorder: float = 0.5,
 
     if "countries" not in atlas.layers:
         return
-    countries = atlas["countries"]
+    countries = countries_near(atlas, frame)
     geoms = _project(countries, frame, pad=0.1, tolerance=tolerance)
     paths, faces = [], []
     for ident, g in zip(countries.index, geoms):
@@ -480,6 +480,24 @@ def _draw_basemap(ax, atlas, frame: MapFrame, zorder: float = 0.5,
                              linewidths=BASEMAP_WIDTHS["border"], zorder=1.95)
     borders.set_gid("basemap:borders")
     ax.add_collection(borders)
+
+
+def countries_near(atlas, frame: MapFrame, pad_deg: float = 10.0):
+    """The basemap's countries cut to the view's lon/lat box (padded), valid geometry.
+
+    A world basemap projected whole into a regional conic folds the far side of the
+    globe (and the antimeridian) into nonsense; cutting in degrees first keeps only
+    what can appear on the map.
+    """
+    ring = view_ring_lonlat(frame)
+    lon0, lat0 = np.nanmin(ring, axis=0) - pad_deg
+    lon1, lat1 = np.nanmax(ring, axis=0) + pad_deg
+    countries = atlas["countries"]
+    box = (max(lon0, -180.0), max(lat0, -89.9), min(lon1, 180.0), min(lat1, 89.9))
+    hit = countries.sindex.query(shapely.box(*box), predicate="intersects")
+    near = countries.iloc[np.sort(hit)].copy()
+    near["geometry"] = shapely.make_valid(shapely.clip_by_rect(near.geometry.to_numpy(), *box))
+    return near[~near.geometry.is_empty]
 
 
 def _nice_step(span: float, target: int = 5) -> float:
@@ -769,15 +787,14 @@ def _draw_inset(ax, atlas, frame: MapFrame) -> None:
     half_h = max((vmaxy - vminy) * 1.25, 10.0)
     box = (max(cx - half_w, -180), max(cy - half_h, -85), min(cx + half_w, 180),
            min(cy + half_h, 85))
-    if "countries" in atlas.layers:
+    # a regional view (tens of degrees) is best located on a globe; a national one on
+    # its surroundings, when the basemap has them
+    globe = (vmaxx - vminx) > 30 or (vmaxy - vminy) > 25 or "countries" not in atlas.layers
+    if not globe:
         cb = atlas["countries"].total_bounds
-        clipped = (max(box[0], cb[0]), max(box[1], cb[1]), min(box[2], cb[2]),
-                   min(box[3], cb[3]))
-        globe = (clipped[2] - clipped[0]) < (vmaxx - vminx) * 1.6 or (
-            clipped[3] - clipped[1]) < (vmaxy - vminy) * 1.6
-        box = clipped
-    else:
-        globe = True
+        box = (max(box[0], cb[0]), max(box[1], cb[1]), min(box[2], cb[2]), min(box[3], cb[3]))
+        globe = (box[2] - box[0]) < (vmaxx - vminx) * 1.6 or (
+            box[3] - box[1]) < (vmaxy - vminy) * 1.6
     if globe:
         crs = CRS.from_proj4(f"+proj=ortho +lat_0={cy:.4f} +lon_0={cx:.4f} +datum=WGS84 "
                              "+units=m +no_defs")
@@ -801,12 +818,13 @@ def _draw_inset(ax, atlas, frame: MapFrame) -> None:
     if "countries" in atlas.layers:
         from matplotlib.collections import PathCollection
 
-        countries = atlas["countries"]
+        countries = atlas["countries"] if globe else countries_near(atlas, inset)
         if globe:
-            lonlat = countries.geometry.clip_by_rect(cx - 85, max(cy - 85, -89),
-                                                     cx + 85, min(cy + 85, 89))
-            geoms = shapely.simplify(lonlat.to_crs(crs).to_numpy(), 20_000,
-                                     preserve_topology=True)
+            lonlat = _near_side(countries.geometry.to_numpy(), cx, cy)
+            geoms = shapely.simplify(
+                shapely.transform(lonlat, lambda xy: np.column_stack(
+                    transformer(WGS84, crs).transform(xy[:, 0], xy[:, 1]))),
+                20_000, preserve_topology=True)
         else:
             geoms = _project(countries, inset, pad=0.05,
                              tolerance=_tolerance(inset, ax.get_position().width
@@ -825,6 +843,32 @@ def _draw_inset(ax, atlas, frame: MapFrame) -> None:
                                          linewidths=0.3, zorder=1))
     x, y = transformer(WGS84, crs).transform(view_ring[:, 0], view_ring[:, 1])
     ax.plot(x, y, color="#c0392b", linewidth=1.3, zorder=5, solid_joinstyle="miter")
+
+
+def _near_side(geoms: np.ndarray, lon0: float, lat0: float, limit_deg: float = 85.0):
+    """Geometries with every vertex beyond ``limit_deg`` from the centre moved onto it.
+
+    An orthographic globe shows one hemisphere; a world basemap has land on the far
+    side, which projects to infinity. Each far vertex slides along its great circle
+    from the centre to the limit, so far land ends at the globe's rim.
+    """
+    from ..geometry import GEOD
+
+    limit = math.radians(limit_deg) * 6_371_008.8
+
+    def onto(xy: np.ndarray) -> np.ndarray:
+        n = len(xy)
+        az, _, dist = GEOD.inv(np.full(n, lon0), np.full(n, lat0), xy[:, 0], xy[:, 1])
+        far = np.asarray(dist) > limit
+        if not far.any():
+            return xy
+        lon, lat, _ = GEOD.fwd(np.full(far.sum(), lon0), np.full(far.sum(), lat0),
+                               np.asarray(az)[far], np.full(far.sum(), limit))
+        out = xy.copy()
+        out[far, 0], out[far, 1] = lon, lat
+        return out
+
+    return shapely.transform(geoms, onto)
 
 
 def _draw_globe_graticule(ax, crs: CRS, lon0: float) -> None:
@@ -939,7 +983,7 @@ def _label_candidates(atlas, recipe, layers, frame: MapFrame) -> list[_Candidate
                                      prov.frame["name"]):
             if geom is None or geom.is_empty or not isinstance(name, str) or not name.strip():
                 continue
-            part = shapely.make_valid(geom.intersection(view))
+            part = shapely.make_valid(geom).intersection(view)
             if part.is_empty or part.area < area * 0.002:
                 continue
             pt = part.representative_point()
@@ -948,13 +992,13 @@ def _label_candidates(atlas, recipe, layers, frame: MapFrame) -> list[_Candidate
     # country names: context, lowest priority; disputed and special areas stay unnamed
     if "countries" in atlas.layers:
         area = view.area
-        countries = atlas["countries"]
+        countries = countries_near(atlas, frame)
         named = labelled_countries(countries)
         geoms = _project(countries, frame, pad=0.0)
         for name, geom, ok in zip(countries["name"], geoms, named):
             if not ok or geom is None or geom.is_empty or not isinstance(name, str):
                 continue
-            part = shapely.make_valid(geom.intersection(view))
+            part = shapely.make_valid(geom).intersection(view)
             if part.is_empty or part.area < area * 0.015:
                 continue
             pt = part.representative_point()
