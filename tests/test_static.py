@@ -47,11 +47,21 @@ def written(atlas, static_dir):
     return {p.suffix[1:]: p for p in paths}
 
 
+_FIGURES: dict = {}
+
+
+def _draw(atlas, name):
+    """``(recipe, layers, figure)`` of a default recipe, drawn once per test session."""
+    if name not in _FIGURES:
+        recipe = load_recipe(atlas, name)
+        layers = prepare(atlas, recipe)
+        _FIGURES[name] = (recipe, layers, static.figure(atlas, recipe, layers))
+    return _FIGURES[name]
+
+
 @pytest.fixture(scope="module", params=RECIPES)
 def drawn(request, atlas):
-    recipe = load_recipe(atlas, request.param)
-    layers = prepare(atlas, recipe)
-    return recipe, layers, static.figure(atlas, recipe, layers)
+    return _draw(atlas, request.param)
 
 
 def _shown(layers):
@@ -162,9 +172,7 @@ def test_labels_do_not_overlap(drawn):
 
 @pytest.mark.parametrize("name", RECIPES)
 def test_every_deposit_is_labelled_or_counted_in_a_group(atlas, name):
-    recipe = load_recipe(atlas, name)
-    layers = prepare(atlas, recipe)
-    fig = static.figure(atlas, recipe, layers)
+    recipe, layers, fig = _draw(atlas, name)
     ax = next(a for a in fig.axes if a.get_label() == "map")
     deposits = next(p for p in layers if p.name == "deposits")
     view = static.page_layout(static.map_frame(layers, recipe), recipe.static.size).view
@@ -188,8 +196,7 @@ def test_every_deposit_is_labelled_or_counted_in_a_group(atlas, name):
 
 
 def test_capital_and_province_names_on_the_national_map(atlas):
-    recipe = load_recipe(atlas, "afghanistan-minerals")
-    fig = static.figure(atlas, recipe)
+    _, _, fig = _draw(atlas, "afghanistan-minerals")
     ax = next(a for a in fig.axes if a.get_label() == "map")
     places = {t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("label:places:")}
     assert "Kabul" in places and "Islamabad" in places  # capitals in view, by rank
@@ -207,7 +214,7 @@ def test_disputed_and_special_areas_are_not_labelled_as_countries(atlas):
     assert {"Siachen Glacier", "Baykonur Cosmodrome"} <= unnamed
     assert "Afghanistan" not in unnamed and "Pakistan" not in unnamed
     for name in RECIPES:
-        fig = static.figure(atlas, load_recipe(atlas, name))
+        _, _, fig = _draw(atlas, name)
         ax = next(a for a in fig.axes if a.get_label() == "map")
         drawn = {t.get_text() for t in ax.texts}
         assert not {n.upper() for n in unnamed} & drawn
@@ -284,8 +291,7 @@ def test_north_is_stated_where_true_or_left_to_the_graticule(drawn):
 
 
 def test_caption_gives_the_exact_projection_parameters(atlas):
-    recipe = load_recipe(atlas, "afghanistan-minerals")
-    fig = static.figure(atlas, recipe)
+    _, _, fig = _draw(atlas, "afghanistan-minerals")
     text = _norm(next(t.get_text() for t in fig.texts if t.get_gid() == "attribution"))
     # the LCC is fitted to 29.3..38.6°N: parallels at one sixth in from each edge
     assert "standard parallels 30.85°N and 37.05°N, central meridian 67.8°E" in text
@@ -366,10 +372,13 @@ RAW_ID = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)+$")  # kebab-case id or snake_
 
 @pytest.fixture(scope="module", params=RECIPES)
 def svg_tree(request, atlas, tmp_path_factory):
-    recipe = load_recipe(atlas, request.param)
-    layers = prepare(atlas, recipe)
-    folder = tmp_path_factory.mktemp(f"svg-{request.param}")
-    path = static.write(atlas, recipe, layers, folder, formats=("svg",))[0]
+    """The drawn figure saved as SVG exactly as :func:`static.write` saves it."""
+    import matplotlib
+
+    recipe, layers, fig = _draw(atlas, request.param)
+    path = tmp_path_factory.mktemp(f"svg-{request.param}") / "map.svg"
+    with matplotlib.rc_context({**static._rc(), **static._SAVE_RC}):
+        fig.savefig(path, format="svg")
     return recipe, layers, ET.parse(path).getroot()
 
 
