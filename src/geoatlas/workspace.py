@@ -596,7 +596,7 @@ def _scan_recipes(root: Path) -> list[Problem]:
         except tomllib.TOMLDecodeError:
             continue  # the recipe check reports the syntax error
         for key, value in _strings(data):
-            bad = bad_characters(value, free_text=key.endswith("description"))
+            bad = bad_characters(value, free_text=key.endswith(("description", ".text")))
             if bad:
                 problems.append(Problem(shown, f"{key} = {json.dumps(value)} contains {bad} "
                                                "(written as an escape); remove it"))
