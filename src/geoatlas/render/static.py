@@ -61,13 +61,32 @@ from .mapframe import (
     scale_factor,
     view_ring_lonlat,
 )
-
-__all__ = ["MapFrame", "attribution_lines", "basemap_covers",
-           "cited_documents", "describe_crs", "entry_label", "figure", "legend_parts", "legends",
-           "map_crs", "map_frame", "map_image", "north_direction", "north_variation",
-           "page_layout", "publishers", "scale_factor", "short_label", "sources_pages",
-           "view_ring_lonlat", "write"]
 from .prepare import PreparedLayer, prepare
+
+__all__ = [
+    "MapFrame",
+    "attribution_lines",
+    "basemap_covers",
+    "cited_documents",
+    "cited_sources",
+    "describe_crs",
+    "entry_label",
+    "figure",
+    "legend_parts",
+    "legends",
+    "map_crs",
+    "map_frame",
+    "map_image",
+    "north_direction",
+    "north_variation",
+    "page_layout",
+    "publishers",
+    "scale_factor",
+    "short_label",
+    "sources_pages",
+    "view_ring_lonlat",
+    "write",
+]
 
 log = logging.getLogger(__name__)
 
@@ -1622,6 +1641,34 @@ def publishers(atlas, shown: Sequence[PreparedLayer]) -> list[str]:
         counts[name] = counts.get(name, 0) + 1
     return [f"{n} ({c})" if c > 1 else n
             for n, c in sorted(counts.items(), key=lambda t: (t[0].casefold(), t[0]))]
+
+
+def cited_sources(atlas, shown: Sequence[PreparedLayer], short: bool = True) -> list[str]:
+    """The documents cited by the features shown, one citation each.
+
+    Parameters
+    ----------
+    atlas : Atlas
+        The workspace (its ``sources`` table).
+    shown : sequence of PreparedLayer
+        The layers drawn.
+    short : bool
+        The publishers, each once with a count (what the static map credits, see
+        :func:`publishers`); otherwise ``Title (Publisher, date)`` per document.
+
+    Returns
+    -------
+    list of str
+    """
+    if short:
+        return publishers(atlas, shown)
+    out = []
+    for row in cited_documents(atlas, shown).itertuples(index=False):
+        bits = ", ".join(b for b in (str(getattr(row, "publisher", "") or "").strip(),
+                                     str(getattr(row, "published", "") or "").strip()) if b)
+        title = " ".join(str(row.title).split())
+        out.append(f"{title} ({bits})" if bits else title)
+    return out
 
 
 def attribution_lines(atlas, recipe, shown, crs, width_pt: float, renderer=None,
