@@ -178,7 +178,7 @@ def load_recipe(atlas, name: str) -> Recipe:
     """
     root = atlas.root
     path = root / "maps" / f"{name}.toml"
-    if not path.exists():
+    if not path.exists() or name not in recipe_names(root):  # never read outside maps/
         names = recipe_names(root)
         known = ", ".join(names) or "none"
         raise RecipeError(f"maps/{name}.toml: no such recipe; recipes: {known}")
@@ -336,10 +336,12 @@ def parse_recipe(data: dict, name: str, path: Path, atlas, text: str | None = No
     for key in ("title", "subtitle", "description", "credits"):
         if key in data and not isinstance(data[key], str):
             errs.add((key,), f"'{key}' must be text, not {data[key]!r}")
-    if not isinstance(data.get("layers"), list) or not data["layers"]:
+    entries = data.get("layers")
+    if not isinstance(entries, list) or not entries:
         errs.add(("layers",), "'layers' must be a non-empty array of [[layers]] tables")
+        entries = []
     specs = []
-    for i, entry in enumerate(data.get("layers") or [], start=1):
+    for i, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict):
             errs.add(("layers", i - 1), f"[[layers]] #{i}: must be a table")
             continue
@@ -357,6 +359,11 @@ def parse_recipe(data: dict, name: str, path: Path, atlas, text: str | None = No
         if b not in BASEMAPS:
             errs.add(("basemaps",), f"unknown basemap '{b}'; allowed: {', '.join(BASEMAPS)}")
     link_fields = _strings(data, "link_fields", (), errs)
+    known = sorted({c for s in specs for c in atlas[s.layer].columns if c != "geometry"})
+    for f in link_fields:
+        if specs and f not in known:
+            errs.add(("link_fields",), f"link_fields: no layer of this map has a field '{f}'"
+                                       f"{did_you_mean(f, known, n=1, quote=True)}")
     extent = data.get("extent", "fit")
     if extent == "fit":
         extent = None
@@ -466,6 +473,7 @@ def _syntax_only(data: dict, path: Path, text: str) -> list[Problem]:
 
 def _layer_spec(entry: dict, path: tuple, label: str, atlas, errs: _Problems
                 ) -> LayerSpec | None:
+    before = len(errs.items)
     _unknown(entry, LAYER_KEYS, path, label, errs)
     name = entry.get("layer")
     if not name:
@@ -535,7 +543,7 @@ def _layer_spec(entry: dict, path: tuple, label: str, atlas, errs: _Problems
     for key in ("title", "group"):
         if key in entry and not isinstance(entry[key], str):
             errs.add((*path, key), f"{label}: '{key}' must be text, not {entry[key]!r}")
-    if layer_style is None:
+    if layer_style is None or len(errs.items) > before:
         return None
     return LayerSpec(
         layer=name,
@@ -631,16 +639,23 @@ def _overlay_spec(entry, path: tuple, label: str, atlas, errs: _Problems
                                    f"layers: {', '.join(atlas.layers)}")
         return None
     weight = entry.get("weight")
-    if weight is not None and weight not in atlas[layer].columns:
+    if weight is not None and (not isinstance(weight, str)
+                               or weight not in atlas[layer].columns):
         errs.add((*path, "weight"), f"{label}: unknown field {weight!r} in 'weight'")
         return None
     numbers = {k: entry[k] for k in ("bandwidth_km", "resolution_km", "max_value", "opacity")
                if k in entry}
     for key, value in numbers.items():
-        if not _is_number(value) or value <= 0:
-            errs.add((*path, key), f"{label}: {key!r} must be a number > 0, not {value!r}")
+        if not _is_number(value) or value <= 0 or (key == "opacity" and value > 1):
+            errs.add((*path, key), f"{label}: {key!r} must be a number > 0"
+                                   f"{' and <= 1' if key == 'opacity' else ''}, not {value!r}")
             return None
     _check_where(entry.get("where"), atlas[layer], (*path, "where"), label, layer, errs)
+    for key in ("title", "group"):
+        if key in entry and not isinstance(entry[key], str):
+            errs.add((*path, key), f"{label}: '{key}' must be text, not {entry[key]!r}")
+    if "visible" in entry and not isinstance(entry["visible"], bool):
+        errs.add((*path, "visible"), f"{label}: 'visible' must be true or false")
     default_title = (f"Distance to {layer} (km)" if product == "distance"
                      else f"Density of {layer}")
     return OverlaySpec(
