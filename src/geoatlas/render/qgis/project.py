@@ -25,8 +25,7 @@ from xml.etree import ElementTree as ET
 
 from pyproj import CRS
 
-from ...geometry import WGS84, conformal_crs_for, transformer
-from ..prepare import PreparedLayer, extent
+from ..prepare import PreparedLayer
 from .common import QGIS_VERSION, WKB, GpkgTable, layer_id, serialize
 from .expr import literal
 from .forms import display_expression, form_elements
@@ -45,7 +44,10 @@ XYZ_IDS = "geoatlas_xyz_"
 
 
 def project_crs(recipe, layers: Sequence[PreparedLayer]) -> CRS:
-    """The project CRS: the recipe's ``[static] crs``, else the fitted conformal conic.
+    """The project CRS: the static map's (:func:`geoatlas.render.static.map_crs`).
+
+    The recipe's ``[static] crs``, else the Lambert conformal conic fitted to its
+    extent; docs/qgis.md says why no registered CRS replaces it.
 
     Parameters
     ----------
@@ -59,10 +61,9 @@ def project_crs(recipe, layers: Sequence[PreparedLayer]) -> CRS:
     pyproj.CRS
         The CRS the static map is drawn in too.
     """
-    code = getattr(recipe.static, "crs", None)
-    if code:
-        return CRS.from_user_input(int(code) if str(code).isdigit() else code)
-    return conformal_crs_for(extent(list(layers), recipe))
+    from ..static import map_frame
+
+    return map_frame(list(layers), recipe).crs
 
 
 def crs_name(recipe, crs: CRS) -> str:
@@ -97,13 +98,13 @@ def project_xml(recipe, layers: Sequence[PreparedLayer], tables: Sequence[GpkgTa
     str
         The project XML.
     """
+    from ..static import map_frame
     from . import layout as layout_mod
     from .meta import layer_metadata
 
-    crs = project_crs(recipe, layers)
+    frame = map_frame(list(layers), recipe)  # the static map's CRS and projected bounds
+    crs, lonlat, box = frame.crs, frame.extent, frame.bounds
     name = crs_name(recipe, crs)
-    lonlat = extent(list(layers), recipe)
-    box = transformer(WGS84, crs).transform_bounds(*lonlat, densify_pts=101)
     source = f"./{recipe.name}.gpkg"
     recipe_tables = [t for t in tables if t.kind == "recipe"]
     basemap = [t for t in tables if t.kind == "basemap"]
