@@ -29,7 +29,7 @@ from ..prepare import PreparedLayer
 from .common import QGIS_VERSION, WKB, GpkgTable, layer_id, serialize
 from .expr import literal
 from .forms import display_expression, form_elements
-from .gpkg import CITATIONS
+from .gpkg import CITATIONS, key_of
 from .rasters import maplayer as raster_maplayer
 from .symbols import _label_field, _style_elements
 
@@ -307,9 +307,10 @@ def _parents(tables: Sequence[GpkgTable], child: str) -> list[GpkgTable]:
     for t in tables:
         if t.kind not in ("recipe", "table") or t.table in (child, "sources", CITATIONS):
             continue
-        if "id" not in t.fields or t.source not in named:
+        key = key_of(t.source)
+        if key not in t.fields or t.source not in named:
             continue
-        ids = set((t.layer.frame if t.layer is not None else t.frame)["id"].astype(str))
+        ids = set((t.layer.frame if t.layer is not None else t.frame)[key].astype(str))
         mine = rows[rows[spec[2]].astype(str) == t.source][spec[3]].astype(str)
         if ids & set(mine):
             out.append(t)
@@ -338,15 +339,17 @@ def polymorphic_relations(tables: Sequence[GpkgTable]) -> ET.Element:
         if child not in present:
             continue
         parents = _parents(tables, child)
-        if not parents:
-            continue
-        rel = ET.SubElement(el, "relation", {
-            "id": rel_id, "name": title, "referencingLayer": layer_id(child),
-            "referencedLayerField": layer_col,
-            "referencedLayerExpression": layer_name_expression(parents),
-            "referencedLayerIds": ",".join(layer_id(t.table) for t in parents),
-            "relationStrength": "Association"})
-        ET.SubElement(rel, "fieldRef", {"referencingField": id_col, "referencedField": "id"})
+        by_key: dict[str, list[GpkgTable]] = {}
+        for t in parents:
+            by_key.setdefault(key_of(t.source), []).append(t)
+        for key, group in by_key.items():  # one relation per referenced key column
+            rel = ET.SubElement(el, "relation", {
+                "id": rel_id if key == "id" else f"{rel_id}_by_{key}", "name": title,
+                "referencingLayer": layer_id(child), "referencedLayerField": layer_col,
+                "referencedLayerExpression": layer_name_expression(group),
+                "referencedLayerIds": ",".join(layer_id(t.table) for t in group),
+                "relationStrength": "Association"})
+            ET.SubElement(rel, "fieldRef", {"referencingField": id_col, "referencedField": key})
     return el
 
 
