@@ -46,6 +46,18 @@ def open(path: str | _Path | None = None, as_of: str | _dt.date | None = None) -
     return _open(path, as_of)
 
 
+def init_workspace(path: str | _Path, bbox=None, countries=None, basemap=None,
+                   provinces=None, name: str | None = None) -> _Path:
+    """Create a working workspace for a region (what ``geoatlas init`` does).
+
+    See :func:`geoatlas.scaffold.init_workspace` for the parameters.
+    """
+    from .scaffold import init_workspace as _init
+
+    return _init(path, bbox=bbox, countries=countries, basemap=basemap,
+                 provinces=provinces, name=name)
+
+
 def __getattr__(name: str):
     """Load :class:`Atlas` (and with it pandas and geopandas) on first use."""
     if name == "Atlas":
@@ -65,5 +77,6 @@ __all__ = [
     "ValidationError",
     "WorkspaceError",
     "__version__",
+    "init_workspace",
     "open",
 ]

@@ -103,7 +103,7 @@ def build(workspace, maps, out, outputs, formats, dpi) -> None:
     from .build import build as build_maps
 
     atlas = open_atlas(workspace)
-    out = Path(out) if out else atlas.root / "out"
+    out = Path(out) if out else atlas.root / (atlas.catalog.config.out or "out")
     options = {k: v for k, v in {"formats": formats or None, "dpi": dpi}.items() if v}
     paths = build_maps(atlas, maps or None, out, outputs or None, **options)
     for path in paths:
@@ -113,19 +113,35 @@ def build(workspace, maps, out, outputs, formats, dpi) -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--bbox", default=None, metavar="W,S,E,N",
+              help="The region in degrees, e.g. -81,-56,-66,-17.")
+@click.option("--countries", default=None, metavar="ISO3,...",
+              help="The region as countries, e.g. CHL,PER.")
 @click.option("--basemap", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="GeoPackage with countries and provinces layers to copy into geo/.")
-def init(directory, basemap) -> None:
-    """Create an empty workspace in DIRECTORY (geo/, layers/, maps/ with headers)."""
-    from .workspace import BASEMAP, create_workspace
+              help="A GeoPackage with countries and provinces layers to use (checked first).")
+@click.option("--provinces", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Provinces file (any OGR format, a 'name' column) instead of Natural "
+                   "Earth admin-1.")
+@click.option("--name", default=None, help="The workspace's name (default: the folder name).")
+def init(directory, bbox, countries, basemap, provinces, name) -> None:
+    """Create a working workspace for a region in DIRECTORY.
 
-    root = create_workspace(directory, basemap)
+    The basemap covers the world (detailed in the region), provinces come from Natural
+    Earth admin-1 when it is on this machine (or --provinces), the gazetteer starts with
+    the region's cities; an example recipe, geoatlas.toml and a README come with it.
+    `geoatlas check DIRECTORY` and `geoatlas build DIRECTORY` pass at once.
+    """
+    from .scaffold import init_workspace
+
+    try:
+        root = init_workspace(directory, bbox=bbox, countries=countries, basemap=basemap,
+                              provinces=provinces, name=name)
+    except ValueError as exc:
+        if isinstance(exc, GeoatlasError):
+            raise
+        raise click.UsageError(str(exc)) from None
     click.echo(f"created workspace {root}")
-    if not (root / BASEMAP).exists():
-        click.echo(f"next: add {BASEMAP} (python scripts/build_basemap.py --out "
-                   f"{root / BASEMAP}), then `geoatlas check {root}`")
-    else:
-        click.echo(f"next: add rows to {root / 'layers'}/*.csv, then `geoatlas check {root}`")
+    click.echo(f"next: geoatlas check {root} && geoatlas build {root}  (see {root}/README.md)")
 
 
 def _size(path: Path) -> str:

@@ -224,7 +224,11 @@ def parse_recipe(data: dict, name: str, path: Path, atlas) -> Recipe:
             as_of = to_date(str(data["as_of"]))
         except ValueError as exc:
             errors.append(f"{shown}: 'as_of': {exc}")
-    static = _static_spec(data.get("static", {}), shown, atlas, errors)
+    static_data = data.get("static", {})
+    static_data = dict(static_data) if isinstance(static_data, dict) else static_data
+    if "crs" not in static_data and _workspace_config(atlas).static_crs:
+        static_data["crs"] = _workspace_config(atlas).static_crs  # geoatlas.toml default
+    static = _static_spec(static_data, shown, atlas, errors)
     overlays = tuple(o for i, entry in enumerate(data.get("overlays") or [], start=1)
                      if (o := _overlay_spec(entry, f"{shown}: [[overlays]] #{i}", atlas, errors)))
     max_mb = data.get("max_html_mb")
@@ -292,9 +296,12 @@ def _layer_spec(entry: dict, where: str, atlas, errors: list[str]) -> LayerSpec 
     for key in ("color_by", "size_by", "dash_by", "label"):
         check_field(style.get(key), f"style.{key}")
     geom = _geometry_kind(gdf)
+    style_spec = {k: v for k, v in style.items() if k in STYLE_KEYS}
+    declared = _workspace_config(atlas).palette(style_spec.get("color_by"))
+    if declared:  # geoatlas.toml colours, under the recipe's own palette
+        style_spec["palette"] = {**declared, **dict(style_spec.get("palette") or {})}
     try:
-        layer_style = LayerStyle.from_dict(name, geom, {k: v for k, v in style.items()
-                                                        if k in STYLE_KEYS})
+        layer_style = LayerStyle.from_dict(name, geom, style_spec)
     except TypeError as exc:
         errors.append(f"{where} ({name}): bad style: {exc}")
         return None
@@ -374,6 +381,13 @@ def _static_spec(data: dict, shown: str, atlas, errors: list[str]) -> StaticSpec
     size = tuple(data.get("size", (11.69, 8.27)))
     return StaticSpec(formats=formats, dpi=int(data.get("dpi", 200)), crs=data.get("crs"),
                       size=size, labels=labels)
+
+
+def _workspace_config(atlas):
+    """The atlas's ``geoatlas.toml`` settings (empty ones for a bare catalog)."""
+    from .config import WorkspaceConfig
+
+    return getattr(getattr(atlas, "catalog", None), "config", None) or WorkspaceConfig()
 
 
 def _geometry_kind(gdf) -> str:

@@ -226,7 +226,8 @@ def _layer_spec(key: str, prepared: PreparedLayer, ctx: _PopupContext, atlas) ->
                                   _legend_html(spec.title, prepared.legend))
     hist = atlas.catalog.histories.get(spec.layer, {}) if spec.timeline else {}
     statuses_in_history = sorted({t.status for h in hist.values() for t in h},
-                                 key=STATUSES.index)
+                                 key=lambda s: (STATUSES.index(s) if s in STATUSES
+                                                else len(STATUSES), s))  # + workspace ones
     by_status = {}
     if hist and "status" in frame:
         for status in statuses_in_history:
