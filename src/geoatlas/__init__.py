@@ -27,6 +27,7 @@ from .errors import (
     QueryError,
     RecipeError,
     ValidationError,
+    WhereError,
     WorkspaceError,
 )
 
@@ -75,6 +76,7 @@ __all__ = [
     "QueryError",
     "RecipeError",
     "ValidationError",
+    "WhereError",
     "WorkspaceError",
     "__version__",
     "init_workspace",

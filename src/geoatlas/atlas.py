@@ -146,8 +146,15 @@ class Atlas(Mapping):
 
     # -- operations ----------------------------------------------------------------------
     def check(self) -> list[Problem]:
-        """Re-read the workspace from disk and return every problem (empty: all good)."""
-        return validate(self.root)[1]
+        """Re-read the workspace from disk and return every problem (empty: all good).
+
+        Recipes (``maps/*.toml``) are checked too, against the data as read.
+        """
+        from .recipe import check_recipes
+
+        catalog, problems = validate(self.root)
+        atlas = Atlas(catalog) if catalog and not problems else None
+        return [*problems, *check_recipes(self.root, atlas)]
 
     def as_of(self, date: str | dt.date) -> Atlas:
         """The world as of ``date``: statuses from the events, not-yet subjects dropped.

@@ -604,7 +604,6 @@ def _problem_order(p: Problem):
 
 
 def _hint(value: str, known: set[str]) -> str:
-    import difflib
+    from .errors import did_you_mean
 
-    close = difflib.get_close_matches(value, sorted(known), n=3)
-    return f" (did you mean {', '.join(close)}?)" if close else ""
+    return did_you_mean(value, sorted(known))

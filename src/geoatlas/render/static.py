@@ -40,7 +40,7 @@ import shapely
 from pyproj import CRS
 
 from ..geometry import GEOD, WGS84, conformal_crs_for, transformer
-from ..style import LegendEntry, Symbol
+from ..style import BASEMAP, LegendEntry, Symbol
 from .prepare import PreparedLayer, prepare
 from .prepare import extent as recipe_extent
 
@@ -50,11 +50,11 @@ PT_PER_PX = 0.75
 """Style sizes are CSS pixels (1/96 in); print uses points (1/72 in)."""
 FONT = "DejaVu Sans"
 """Ships with matplotlib, so the output is the same on every machine; covers ≥, –, é."""
-INK = "#1f1f1f"
-MUTED = "#5c5c5c"
-SEA = "#dce8f1"
-LAND = "#f6f4ef"
-BORDER = "#a39e93"
+INK = BASEMAP["ink"]
+MUTED = BASEMAP["muted"]
+SEA = BASEMAP["sea"]
+LAND = BASEMAP["land"]
+BORDER = BASEMAP["border"]
 LABEL_PT = 7.0
 LEGEND_PT = 7.0
 SIZE_IN = (11.69, 8.27)

@@ -28,7 +28,7 @@ from jinja2 import Template
 
 from .. import htmlsafe
 from ..schema import STATUSES, split_list
-from ..style import LegendEntry, Symbol, compact_number, dash_css
+from ..style import BASEMAP, BASEMAP_WIDTHS, LegendEntry, Symbol, compact_number, dash_css
 from . import compact
 from .offline import inline_head
 from .prepare import PreparedLayer, extent, prepare
@@ -143,6 +143,7 @@ def map_spec(atlas, recipe, layers: list[PreparedLayer]) -> dict:
         + " | Leaflet",
         "controls": list(recipe.controls),
         "basemap": _basemap(atlas, extent(layers, recipe)),
+        "palette": {**BASEMAP, "widths": BASEMAP_WIDTHS},  # the style spec's basemap colours
         "tiles": [{"name": b, "url": TILES[b][0], "attribution": TILES[b][1]}
                   for b in recipe.basemaps],
         "layers": spec_layers,
