@@ -62,6 +62,8 @@ class Catalog:
     """The basemap's ``basemap_info`` table (source, scale, licence, bbox, credit)."""
     config: WorkspaceConfig = field(default_factory=WorkspaceConfig)
     """What the workspace's ``geoatlas.toml`` declares (vocabularies, defaults, name)."""
+    added: dict[str, dict] = field(default_factory=dict)
+    """Layers added from Python (:meth:`Atlas.with_layer`): name -> recipe layer entry."""
 
 
 def is_workspace(path: Path) -> bool:
