@@ -277,3 +277,37 @@ def test_basemap_module_builds_any_region(tmp_path):
     nz = countries.set_index("iso3").loc["NZL"]
     assert nz["detail"] in ("full", "mixed")
     assert basemap.check_basemap(path) == []
+
+
+# -- messages: missing documents, progress, quiet third-party logs ---------------------
+def test_check_says_once_when_cited_documents_are_absent(tmp_path):
+    root = geoatlas.init_workspace(tmp_path / "ws", bbox="5,74,35,81")
+    with open(root / "layers" / "sources.csv", "a", encoding="utf-8") as f:
+        f.write("paper,A paper,A publisher,,2024-01,month,paper.txt,,analysis,\n")
+        f.write("brief,A brief,A publisher,,2024-02,month,brief.txt,,analysis,\n")
+    result = run("check", str(root))
+    assert result.exit_code == 0, result.output
+    assert result.output.count("note: ") == 1
+    assert "note: 2 cited document file(s) are not on this machine" in result.output
+    (root / "sources").mkdir()
+    for name in ("paper.txt", "brief.txt"):
+        (root / "sources" / name).write_text("text")
+    assert "note:" not in run("check", str(root)).output
+
+
+def test_build_prints_each_output_and_keeps_third_party_logs_out_of_v(regions):
+    import subprocess
+    import sys
+
+    root = regions["svalbard"]
+    out = root / "out-progress"
+    done = subprocess.run(
+        [sys.executable, "-c", "from geoatlas.cli import main; main()", "-v", "build",
+         str(root), "--out", str(out), "--only", "static", "--format", "pdf"],
+        capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].endswith(f"{out / 'svalbard.pdf'}") and lines[-1].startswith("built 1 ")
+    assert "INFO: built svalbard in" in done.stderr  # our own -v log
+    assert "pruned" not in done.stderr and "subset" not in done.stderr.lower()  # fontTools
+    assert "\r[" not in done.stderr  # no progress bar when stderr is not a terminal

@@ -125,6 +125,19 @@ class Atlas(Mapping):
             lines.append(f"  not cited by any row: {', '.join(uncited)}")
         return "\n".join(lines)
 
+    def missing_documents(self) -> list[str]:
+        """The cited document files that are not on this machine.
+
+        File names in ``sources.csv`` found neither in ``../shared/sources/`` (beside the
+        workspace) nor in its own ``sources/`` folder. Maps always cite by title,
+        publisher and date, so they are complete without the files; ``geoatlas check``
+        says once when they are absent.
+        """
+        sources = self._catalog.tables["sources"]
+        files = [f for f in sources.get("file", []) if isinstance(f, str) and f.strip()]
+        folders = (self.root.parent / "shared" / "sources", self.root / "sources")
+        return [f for f in files if not any((d / f).is_file() for d in folders)]
+
     def citation_counts(self) -> dict[str, int]:
         """How many rows (in every layer and table) cite each source id."""
         counts: dict[str, int] = {}

@@ -20,7 +20,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .errors import OutputError
@@ -51,13 +51,17 @@ def build(
     names: Sequence[str] | None = None,
     out: str | Path = "out",
     outputs: Sequence[str] | None = None,
+    progress: Callable[..., None] | None = None,
     **options,
 ) -> list[Path]:
     """Build recipes ``names`` (default: all) into ``out``; return the written paths.
 
     ``outputs`` picks renderers (default: every available one); ``options`` go to the
-    renderers that accept them (e.g. ``formats=("png",)``, ``dpi=300``).
+    renderers that accept them (e.g. ``formats=("png",)``, ``dpi=300``). ``progress``,
+    when given, is called as ``progress("step", recipe=, output=, done=, total=)`` before
+    each renderer runs and ``progress("written", path=)`` as each output lands in ``out``.
     """
+    report = progress or (lambda event, **info: None)
     names = list(names) if names else recipe_names(atlas.root)
     outputs = list(outputs) if outputs else available_outputs()
     unknown = [o for o in outputs if o not in OUTPUTS]
@@ -70,6 +74,7 @@ def build(
     except OSError as exc:
         raise OutputError(f"cannot create output folder {out}: {exc}") from exc
     written: list[Path] = []
+    step, total = 0, len(recipes) * len(outputs)
     for recipe in recipes:
         started = time.perf_counter()
         layers = prepare(atlas, recipe)
@@ -77,6 +82,8 @@ def build(
             staging = Path(tmp)
             produced: list[Path] = []
             for kind in outputs:
+                report("step", recipe=recipe.name, output=kind, done=step, total=total)
+                step += 1
                 module = importlib.import_module(OUTPUTS[kind])
                 produced += module.write(atlas, recipe, layers, staging, **options)
             for path in produced:
@@ -89,5 +96,6 @@ def build(
                 else:
                     os.replace(path, target)
                 written.append(target)
+                report("written", path=target)
         log.info("built %s in %.1f s", recipe.name, time.perf_counter() - started)
     return written

@@ -27,7 +27,10 @@ log = logging.getLogger("geoatlas")
 
 def _verbosity(ctx: click.Context, verbose: int, quiet: int) -> None:
     level = logging.WARNING - 10 * verbose + 10 * quiet
-    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s: %(message)s")
+    # other libraries (fontTools subsetting, matplotlib, GDAL) stay at WARNING unless -vvv
+    others = logging.WARNING + 10 * quiet - 10 * max(0, verbose - 2)
+    logging.basicConfig(level=max(others, logging.DEBUG), format="%(levelname)s: %(message)s")
+    logging.getLogger("geoatlas").setLevel(max(level, logging.DEBUG))
     ctx.obj = {"verbosity": verbose - quiet}
 
 
@@ -86,7 +89,13 @@ def check(workspace: str | None) -> None:
         n = len(problems)
         click.echo(f"\n{n} problem{'s' if n != 1 else ''} found; nothing was built.", err=True)
         sys.exit(1)
-    click.echo(Atlas(catalog).summary())
+    checked = Atlas(catalog)
+    click.echo(checked.summary())
+    missing = checked.missing_documents()
+    if missing:
+        click.echo(f"\nnote: {len(missing)} cited document file(s) are not on this machine "
+                   f"(looked in {root.parent / 'shared' / 'sources'} and {root / 'sources'}); "
+                   "maps cite them by title, publisher and date.")
     click.echo("\nOK: no problems found.")
 
 
@@ -110,10 +119,29 @@ def build(workspace, maps, out, outputs, formats, dpi) -> None:
     atlas = open_atlas(workspace)
     out = Path(out) if out else atlas.root / (atlas.catalog.config.out or "out")
     options = {k: v for k, v in {"formats": formats or None, "dpi": dpi}.items() if v}
-    paths = build_maps(atlas, maps or None, out, outputs or None, **options)
-    for path in paths:
-        click.echo(f"{_size(path):>9}  {path}")
+    paths = build_maps(atlas, maps or None, out, outputs or None,
+                       progress=_BuildProgress(sys.stderr.isatty()), **options)
     click.echo(f"built {len(paths)} file(s) in {out}")
+
+
+class _BuildProgress:
+    """Each output as it lands (stdout); a progress bar on stderr when it is a terminal."""
+
+    def __init__(self, tty: bool, width: int = 24):
+        self.tty, self.width, self.shown = tty, width, False
+
+    def __call__(self, event: str, **info) -> None:
+        if event == "step" and self.tty:
+            filled = self.width * info["done"] // max(info["total"], 1)
+            bar = "#" * filled + "-" * (self.width - filled)
+            click.echo(f"\r[{bar}] {info['done']}/{info['total']} {info['recipe']}: "
+                       f"{info['output']}...\033[K", nl=False, err=True)
+            self.shown = True
+        elif event == "written":
+            if self.shown:  # clear the bar line before printing the file
+                click.echo("\r\033[K", nl=False, err=True)
+                self.shown = False
+            click.echo(f"{_size(info['path']):>9}  {info['path']}")
 
 
 @cli.command()
