@@ -18,9 +18,10 @@ import click
 from . import __version__
 from .build import OUTPUTS
 from .cli_export import export
+from .cli_loops import import_command, serve_command
 from .cli_query import query
 from .cli_raster import raster
-from .errors import GeoatlasError, ValidationError
+from .errors import DataError, GeoatlasError
 
 log = logging.getLogger("geoatlas")
 
@@ -40,30 +41,75 @@ workspace_argument = click.argument(
 
 
 class _Group(click.Group):
-    """A click group that turns geoatlas errors into one clear message and exit 1."""
+    """A click group with ONE error boundary: every failure becomes a message, never a trace.
+
+    Errors a user can cause end as ``geoatlas: error: ...`` naming the file (and line or
+    feature) with a hint, exit status 1; usage errors are click's (exit 2). ``--debug``
+    re-raises, to see the traceback.
+    """
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except ValidationError as exc:
-            for p in exc.problems:
-                click.echo(str(p), err=True)
-            n = len(exc.problems)
-            click.echo(f"{n} problem(s); run `geoatlas check` for details.", err=True)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if (ctx.obj or {}).get("debug"):
+                raise
+            for line in error_lines(exc):
+                click.echo(line, err=True)
             ctx.exit(1)
-        except GeoatlasError as exc:
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(1)
+
+
+def error_lines(exc: BaseException) -> list[str]:
+    """The lines printed for ``exc``: problems first, then one ``geoatlas: error:`` line.
+
+    >>> from geoatlas.errors import Problem, RecipeError, ValidationError
+    >>> error_lines(RecipeError("maps/x.toml: unknown key 'titel'"))
+    ["geoatlas: error: maps/x.toml: unknown key 'titel'"]
+    >>> error_lines(ValidationError([Problem("layers/deposits.csv", "bad lat", line=3)]))
+    ['geoatlas: error: layers/deposits.csv:3: bad lat']
+    >>> error_lines(OSError(28, "No space left on device", "out/x.png"))[0][:62]
+    'geoatlas: error: cannot write out/x.png: No space left on devi'
+    """
+    if isinstance(exc, DataError):
+        problems = [str(p) for p in exc.problems]
+        if len(problems) == 1:
+            return [f"geoatlas: error: {problems[0]}"]
+        n = len(problems)
+        return [*problems, f"geoatlas: error: {n} problems in the workspace data (listed "
+                           "above); fix them, then run `geoatlas check`"]
+    if isinstance(exc, GeoatlasError):
+        head, *rest = str(exc).splitlines() or [type(exc).__name__]
+        return [f"geoatlas: error: {head}", *rest]
+    if isinstance(exc, OSError):
+        where = f" {exc.filename}" if exc.filename else ""
+        hint = {28: " (free some space and try again)",
+                13: " (make it writable, or pass another --out folder)",
+                30: " (pass an --out folder on a writable file system)"}.get(exc.errno or 0,
+                                                                                "")
+        verb = "cannot write" if exc.errno in (28, 13, 30, 122) else "cannot access"
+        text = exc.strerror or str(exc)
+        if len(hint) > 0:
+            text = f"{text}{hint}"
+        return [f"geoatlas: error: {verb}{where}: {text}"]
+    if isinstance(exc, MemoryError):
+        return ["geoatlas: error: out of memory; try fewer maps or a smaller workspace"]
+    notes = "".join(f" ({note})" for note in getattr(exc, "__notes__", ()))
+    return [f"geoatlas: error: unexpected {type(exc).__name__}: {exc}{notes}. This is a bug "
+            "in geoatlas or a check it lacks: run again with --debug and report the traceback"]
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="geoatlas")
 @click.option("-v", "--verbose", count=True, help="More log output (repeatable).")
 @click.option("-q", "--quiet", count=True, help="Less log output (repeatable).")
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an error.")
 @click.pass_context
-def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
+def cli(ctx: click.Context, verbose: int, quiet: int, debug: bool) -> None:
     """Curated geographic data to web maps, print maps, QGIS projects and answers."""
     _verbosity(ctx, verbose, quiet)
+    ctx.obj["debug"] = debug
 
 
 @cli.command()
@@ -111,7 +157,9 @@ def check(workspace: str | None) -> None:
               help="Static formats (repeatable; default: the recipe's).")
 @click.option("--dpi", type=click.IntRange(50, 1200), default=None,
               help="Resolution of the PNG (default: the recipe's).")
-def build(workspace, maps, out, outputs, formats, dpi) -> None:
+@click.option("--wait", is_flag=True,
+              help="If another build is writing to OUT, wait for it instead of failing.")
+def build(workspace, maps, out, outputs, formats, dpi, wait) -> None:
     """Build the maps of WORKSPACE into OUT: HTML, static images, GeoPackage and QGIS project."""
     from .atlas import open as open_atlas
     from .build import build as build_maps
@@ -119,7 +167,7 @@ def build(workspace, maps, out, outputs, formats, dpi) -> None:
     atlas = open_atlas(workspace)
     out = Path(out) if out else atlas.root / (atlas.catalog.config.out or "out")
     options = {k: v for k, v in {"formats": formats or None, "dpi": dpi}.items() if v}
-    paths = build_maps(atlas, maps or None, out, outputs or None,
+    paths = build_maps(atlas, maps or None, out, outputs or None, wait=wait,
                        progress=_BuildProgress(sys.stderr.isatty()), **options)
     click.echo(f"built {len(paths)} file(s) in {out}")
 
@@ -141,7 +189,7 @@ class _BuildProgress:
             if self.shown:  # clear the bar line before printing the file
                 click.echo("\r\033[K", nl=False, err=True)
                 self.shown = False
-            click.echo(f"{_size(info['path']):>9}  {info['path']}")
+            click.echo(f"{_size(info.get('staged', info['path'])):>9}  {info['path']}")
 
 
 @cli.command()
@@ -189,6 +237,8 @@ def _size(path: Path) -> str:
 cli.add_command(raster)
 cli.add_command(export)
 cli.add_command(query)
+cli.add_command(import_command)
+cli.add_command(serve_command)
 
 
 def main() -> None:
