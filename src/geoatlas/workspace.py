@@ -351,10 +351,12 @@ class _Loader:
                 if not col.ref or col.name not in frame:
                     continue
                 known = ids.get(col.ref, set())
+                verdicts: dict[str, list[str]] = {}  # a cell value repeats: decide it once
                 for ident, text in zip(frame["id"], frame[col.name]):
-                    values = schema.split_list(text) if col.kind == "ids" else [text]
-                    values = [v for v in values if v]
-                    bad = [v for v in values if v not in known]
+                    bad = verdicts.get(text)
+                    if bad is None:
+                        values = schema.split_list(text) if col.kind == "ids" else [text]
+                        bad = verdicts[text] = [v for v in values if v and v not in known]
                     if bad:
                         self.problem(
                             name,
