@@ -279,6 +279,16 @@ def test_read_only_out_is_a_message(mini_copy, tmp_path):
     assert "read-only" in lines[0]
 
 
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux sysfs")
+def test_an_unwritable_out_folder_is_a_message(mini_copy):
+    # sysfs refuses new folders even to root: a real EPERM, no mock
+    result = run_cli("build", str(mini_copy), "--only", "web", "--out", "/sys/geoatlas-out")
+    assert result.exit_code == 1
+    assert result.output == ("geoatlas: error: cannot write /sys/geoatlas-out: operation not "
+                             "permitted: make the folder writable or pass --out FOLDER; the "
+                             "previous outputs are untouched\n")
+
+
 # -- item 10: strict numbers, no control or bidi characters -------------------------------
 @pytest.mark.parametrize(("text", "ok"), [
     ("3000000000", 3e9), ("3e9", 3e9), ("-12.5", -12.5), ("+0.25", 0.25), (".5", 0.5),
