@@ -160,6 +160,30 @@ def test_query_csv_neutralises_formulas_and_raw_csv_keeps_them(mini_copy):
         "=HYPERLINK(\"http://evil.example\",\"x\")"
 
 
+def test_export_csv_neutralises_formulas_keeps_numbers_and_raw_csv_opts_out(tmp_path):
+    from .conftest import HOSTILE
+
+    safe = run_cli("export", str(HOSTILE), "--layer", "deposits", "--out",
+                   str(tmp_path / "d.csv"))
+    assert safe.exit_code == 0, safe.output
+    raw = run_cli("export", str(HOSTILE), "--layer", "deposits", "--format", "csv",
+                  "--raw-csv", "--out", str(tmp_path / "raw.csv"))
+    assert raw.exit_code == 0, raw.output
+    with (HOSTILE / "layers" / "deposits.csv").open(encoding="utf-8", newline="") as fh:
+        source = {r["id"]: r for r in csv.DictReader(fh)}
+    for name, quoted in (("d.csv", True), ("raw.csv", False)):
+        with (tmp_path / name).open(encoding="utf-8", newline="") as fh:
+            rows = {r["id"]: r for r in csv.DictReader(fh)}
+        assert rows.keys() == source.keys()
+        for ident, row in rows.items():
+            for col in ("name", "notes"):
+                want = source[ident][col]
+                assert want[0] in "=+-@"
+                assert row[col] == ("'" + want if quoted else want)
+            assert row["wkt"].startswith("POINT (")
+            assert float(row["lat"]) == float(source[ident]["lat"])  # numbers stay numbers
+
+
 # -- item 9: every user-caused error is one message, never a traceback -------------------
 BAD_INPUTS = {
     "latitude 91": ("layers/deposits.csv", "34.27,69.20", "91,69.20",
