@@ -20,7 +20,7 @@ import pytest
 import geoatlas
 
 # scripts run by other interpreters (PyQGIS on /usr/bin/python3), not test modules
-collect_ignore = ["qgis_probe.py"]
+collect_ignore = ["qgis_probe.py", "qgis_edit.py"]
 
 REPO = Path(__file__).resolve().parents[1]
 MINI = REPO / "tests" / "fixtures" / "mini"

@@ -44,6 +44,7 @@ def df() -> pd.DataFrame:
             "opened on": ["x", "y", "z", "w"],
             "in": ["a", "b", "c", "d"],
             "alt": ["", "b", None, "d"],       # a blank CSV cell is an empty string
+            "mixed": pd.Series(["a", 1, None, 2.5], dtype=object, index=list("abcd")),
         },
         index=pd.Index(["a", "b", "c", "d"], name="id"),
     )
@@ -174,6 +175,7 @@ def test_unknown_fields_and_values_are_named(df):
     ("name > 2020-01-01", "field name holds text that is not an ISO date"),
     ("km == status", "field km holds a number, field status holds text"),
     ("1 == 'a'", "1 is a number, 'a' is text"),
+    ("mixed < 'b'", "column 9 failed: values of different kinds"),
 ])
 def test_kinds_must_match(df, text, message):
     with pytest.raises(WhereError, match=message):
@@ -236,8 +238,9 @@ def test_where_reaches_no_evaluator():
 
 # -- hypothesis: random text parses or raises our error, and never evaluates ---------------
 FRAGMENTS = st.sampled_from([
-    "status", "km", "`opened on`", "id", "==", "!=", "<", ">=", "=", "in", "not", "and",
-    "or", "is", "null", "(", ")", "[", "]", ",", "'operating'", '"x"', "3", "-2.5e3",
+    "status", "km", "`opened on`", "mixed", "when", "opened", "flag", "id", "==", "!=", "<",
+    ">=", "=", "in", "not", "and", "or", "is", "null", "(", ")", "[", "]", ",",
+    "'operating'", '"x"', "3", "-2.5e3",
     "2020-01-01", "true", ".", "__class__", "@", "__import__", "(", "lambda", ":",
     "{{", "}}", "$", "\\", "'", "`", "\u202e", "\x00", "=HYPERLINK(", "<script>", ";",
 ])

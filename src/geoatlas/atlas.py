@@ -171,7 +171,9 @@ class Atlas(Mapping):
         contracts = cat.tables["contracts"]
         cat.tables["contracts"] = contracts[contracts["status"].notna()]
         joins.attach(cat.layers, cat.tables, cat.histories, as_of=when)
-        for name in ("rail", "corridors"):
+        for name in ("rail", "corridors", "pipelines"):
+            if name not in cat.layers:
+                continue
             gdf = cat.layers[name]
             cat.layers[name] = gdf[gdf["status"].notna()]
         return Atlas(cat, when)

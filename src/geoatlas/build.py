@@ -50,6 +50,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import GeoatlasError, OutputError, RecipeError
+from .origin import write_origin
 from .recipe import load_recipe, recipe_names
 from .render.prepare import prepare
 
@@ -65,6 +66,21 @@ LOCK_NAME = ".geoatlas.lock"
 STAGING_PREFIX = ".geoatlas-staging-"
 JOURNAL_NAME = ".geoatlas-commit.json"
 MAP_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*", re.ASCII)
+
+
+STORY = {
+    "web": "geoatlas.render.story",
+    "static": "geoatlas.render.story_outputs:write_static",
+    "qgis": "geoatlas.render.story_outputs:write_qgis",
+}
+"""Renderers of a recipe with ``[[chapters]]``: the story page, a page and a QGIS map theme
+per chapter (``module`` or ``module:function``; the default function is ``write``)."""
+
+
+def _writer(kind: str, recipe):
+    spec = STORY[kind] if getattr(recipe, "chapters", ()) else OUTPUTS[kind]
+    module, _, function = spec.partition(":")
+    return getattr(importlib.import_module(module), function or "write")
 
 
 def available_outputs() -> list[str]:
@@ -126,9 +142,8 @@ def build(
                 _os_call(here.mkdir, here)
                 produced: list[Path] = []
                 for kind in outputs:
-                    module = importlib.import_module(OUTPUTS[kind])
                     try:
-                        produced += module.write(atlas, recipe, layers, here, **options)
+                        produced += _writer(kind, recipe)(atlas, recipe, layers, here, **options)
                     except Exception as exc:
                         err = _as_output_error(exc, here)
                         if err is exc:
@@ -136,6 +151,9 @@ def build(
                                 exc.add_note(f"while building maps/{recipe.name}.toml ({kind})")
                             raise
                         raise err from exc
+                for path in produced:  # what `geoatlas import` needs to bring QGIS edits back
+                    if Path(path).suffix == ".gpkg":
+                        write_origin(atlas, recipe, layers, Path(path))
                 for path in produced:
                     moves.append((Path(path), _target(folder, here, Path(path))))
                 log.info("built %s in %.1f s", recipe.name, time.perf_counter() - started)

@@ -18,6 +18,7 @@ import click
 from . import __version__
 from .build import OUTPUTS
 from .cli_export import export
+from .cli_loops import import_command, serve_command
 from .cli_query import query
 from .cli_raster import raster
 from .errors import DataError, GeoatlasError
@@ -192,6 +193,8 @@ def _size(path: Path) -> str:
 cli.add_command(raster)
 cli.add_command(export)
 cli.add_command(query)
+cli.add_command(import_command)
+cli.add_command(serve_command)
 
 
 def main() -> None:

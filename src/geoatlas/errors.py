@@ -33,6 +33,7 @@ __all__ = [
     "WhereError",
     "WorkspaceError",
     "did_you_mean",
+    "listing",
 ]
 
 
@@ -156,3 +157,14 @@ def did_you_mean(value: str, choices: Iterable[str], *, n: int = 3, quote: bool 
     close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=n)
     shown = [f"'{c}'" if quote else c for c in close]
     return f" (did you mean {', '.join(shown)}?)" if shown else ""
+
+
+def listing(values: Iterable[str], limit: int = 80) -> str:
+    """``values`` joined with commas, the first ``limit`` only, saying how many more.
+
+    >>> listing(["a", "b", "c"], limit=2)
+    'a, b, ... (1 more)'
+    """
+    values = [str(v) for v in values]
+    shown = ", ".join(values[:limit])
+    return shown + (f", ... ({len(values) - limit} more)" if len(values) > limit else "")

@@ -39,8 +39,8 @@ import pandas as pd
 import shapely
 
 from . import geometry, schema
-from .errors import QueryError, did_you_mean
-from .query import _listing, apply_where, nearest
+from .errors import QueryError, did_you_mean, listing
+from .query import apply_where, nearest
 
 if TYPE_CHECKING:  # pragma: no cover
     from .atlas import Atlas
@@ -251,7 +251,7 @@ def _resolve(points: gpd.GeoDataFrame, ident: str) -> str:
     ids = sorted(map(str, points.index))
     raise QueryError(
         f"unknown place or deposit '{ident}'{did_you_mean(ident, ids)}; "
-        f"valid ids ({', '.join(ENDPOINT_LAYERS)}): {_listing(ids, 200)}"
+        f"valid ids ({', '.join(ENDPOINT_LAYERS)}): {listing(ids, 200)}"
     )
 
 

@@ -53,7 +53,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from .errors import QueryError, did_you_mean
+from .errors import QueryError, did_you_mean, listing
 from .geometry import GEOD
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -460,11 +460,6 @@ def _fields(gdf: pd.DataFrame) -> list[str]:
     return [str(c) for c in gdf.columns if c != geom]
 
 
-def _listing(values: Sequence[str], limit: int = 80) -> str:
-    shown = ", ".join(values[:limit])
-    return shown + (f", ... ({len(values) - limit} more)" if len(values) > limit else "")
-
-
 def apply_where(gdf: pd.DataFrame, where: str | None, what: str = "where",
                 layer: str | None = None, values: bool = True) -> pd.DataFrame:
     """Rows of ``gdf`` matching the :mod:`geoatlas.where` expression ``where``.
@@ -549,7 +544,7 @@ def _feature_id(gdf: gpd.GeoDataFrame, layer: str, ident: str) -> Any:
             return by_name[0]
     raise QueryError(
         f"unknown {layer} id '{ident}'{did_you_mean(ident, ids)}; "
-        f"{layer} ids: {_listing(sorted(ids))}"
+        f"{layer} ids: {listing(sorted(ids))}"
     )
 
 
@@ -582,7 +577,7 @@ def area_frame(spec, atlas: Atlas | None = None) -> gpd.GeoDataFrame:
     every = [i for ids in known.values() for i in ids]
     raise QueryError(
         f"unknown area '{spec}'{did_you_mean(spec, every)}: not a layer, nor an id or name in "
-        + "; ".join(f"{layer} ({_listing(ids, 40)})" for layer, ids in known.items())
+        + "; ".join(f"{layer} ({listing(ids, 40)})" for layer, ids in known.items())
     )
 
 

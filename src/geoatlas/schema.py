@@ -22,74 +22,22 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from . import vocab
 from .errors import Problem
 from .textcheck import BIDI_CONTROLS, bad_characters
 
-STATUSES = (
-    "rumored",
-    "proposed",
-    "announced",
-    "planned",
-    "agreed",
-    "signed",
-    "under_construction",
-    "operating",
-    "suspended",
-    "terminated",
-    "cancelled",
-    "unknown",
-)
-"""Status words for contracts, rail links and corridors, in rough life-cycle order."""
-
-LOCATION_QUALITIES = ("exact", "approximate", "schematic", "admin_area")
-DATE_PRECISIONS = ("day", "month", "year", "unknown")
-PLACE_KINDS = (
-    "capital",
-    "city",
-    "town",
-    "border_crossing",
-    "dry_port",
-    "sea_port",
-    "rail_station",
-    "mountain_pass",
-)
-COMMODITIES = (
-    "copper",
-    "iron",
-    "lithium",
-    "oil",
-    "gas",
-    "coal",
-    "gold",
-    "chromite",
-    "lapis_lazuli",
-    "uranium",
-    "rare_earths",
-    "talc",
-    "marble",
-    "gemstones",
-    "cobalt",
-)
-EVENT_KINDS = (
-    "signed",
-    "awarded",
-    "agreement",
-    "announced",
-    "interest",
-    "talks",
-    "construction_start",
-    "first_train",
-    "first_cargo",
-    "opened",
-    "terminated",
-    "suspended",
-    "cancelled",
-    "other",
-)
-SOURCE_KINDS = ("policy_paper", "news", "analysis", "reference", "dataset")
-MODES = ("rail", "road", "sea", "pipeline")
-ASSET_LAYERS = ("deposits", "rail", "corridors", "countries")
-SUBJECT_LAYERS = ("contracts", "rail", "corridors", "deposits")
+# The vocabularies live in geoatlas.vocab (one accessor, extendable per workspace);
+# these names stay for the column specs below and for existing callers.
+STATUSES = vocab.STATUSES
+LOCATION_QUALITIES = vocab.LOCATION_QUALITIES
+DATE_PRECISIONS = vocab.DATE_PRECISIONS
+PLACE_KINDS = vocab.PLACE_KINDS
+COMMODITIES = vocab.COMMODITIES
+EVENT_KINDS = vocab.EVENT_KINDS
+SOURCE_KINDS = vocab.SOURCE_KINDS
+MODES = vocab.MODES
+ASSET_LAYERS = ("deposits", "rail", "corridors", "pipelines", "countries")
+SUBJECT_LAYERS = vocab.SUBJECT_LAYERS
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ISO3_RE = re.compile(r"^[A-Z]{3}$")
@@ -270,6 +218,43 @@ TABLES: dict[str, Table] = {
             doc="trade and transport corridors as ordered nodes",
         ),
         Table(
+            "pipelines",
+            "layers/pipelines.csv",
+            (
+                _c("id", "id", True),
+                _c("name", required=True),
+                _c("nodes", "ids", True, ref="places", doc="ordered place ids"),
+                _c("members", "iso3_list", True),
+                _c("commodities", "list", True, choices=COMMODITIES, doc="what it carries"),
+                _STATUS,
+                _c("opened", "date"),
+                _DATE_PREC,
+                _c("operator"),
+                _c("length_km_stated", "number", doc="length as a source states it"),
+                _c("capacity", doc="capacity as a source states it, with its unit"),
+                _LOCQ,
+                _SOURCE_IDS,
+                _NOTES,
+            ),
+            geometry="line",
+            doc="oil and gas pipelines between gazetteer places, styled by status like rail",
+        ),
+        Table(
+            "citations",
+            "layers/citations.csv",
+            (
+                _c("table", "enum", True, choices=(
+                    "places", "deposits", "belts", "rail", "corridors", "pipelines",
+                    "contracts", "events", "trade")),
+                _c("row_id", "id", True, doc="the id of the cited row in that table"),
+                _c("source_id", "id", True, ref="sources", doc="one of the row's source_ids"),
+                _c("quote", doc="the sentence of the source the row rests on, verbatim; "
+                                "empty = reference, unquoted"),
+                _NOTES,
+            ),
+            doc="the sentence each cited document says it in; checked against the text",
+        ),
+        Table(
             "contracts",
             "layers/contracts.csv",
             (
@@ -331,8 +316,8 @@ TABLES: dict[str, Table] = {
 }
 """Every table a workspace may hold, by name."""
 
-SPATIAL = ("places", "deposits", "belts", "rail", "corridors")
-NON_SPATIAL = ("contracts", "events", "trade", "sources")
+SPATIAL = ("places", "deposits", "belts", "rail", "corridors", "pipelines")
+NON_SPATIAL = ("contracts", "events", "trade", "sources", "citations")
 REQUIRED_TABLES = ("sources", "places")
 
 
@@ -635,7 +620,7 @@ def _check_row(table: Table, path: str, line: int, row: dict[str, str]) -> Itera
                 yield Problem(path, f"value_min_usd {lo} is above value_max_usd {hi}", line=line)
         except ValueError:
             pass
-    if table.name == "rail" or table.name == "corridors":
+    if table.name in ("rail", "corridors", "pipelines"):
         nodes = split_list(row.get("nodes", ""))
         if nodes and len(nodes) < 2:
             yield Problem(path, "'nodes' needs at least two place ids", line=line)

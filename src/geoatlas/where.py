@@ -67,7 +67,7 @@ from typing import Any, Union
 import numpy as np
 import pandas as pd
 
-from .errors import WhereError, did_you_mean
+from .errors import WhereError, did_you_mean, listing
 
 __all__ = [
     "And",
@@ -470,7 +470,7 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
             or pd.api.types.is_datetime64_any_dtype(col)):
         blank = col.eq("").to_numpy(dtype=bool, na_value=False)
         if blank.any():
-            col = col.astype(object).mask(blank)
+            col = col.mask(blank)
     return col
 
 
@@ -486,8 +486,11 @@ def _kind(series: pd.Series) -> str:
         return "number"
     if pd.api.types.is_datetime64_any_dtype(series):
         return "date"
+    if not pd.api.types.is_object_dtype(series):  # str, category: text
+        return "text"
     values = series.dropna()
-    if len(values) and values.map(lambda v: isinstance(v, dt.date)).all():
+    if len(values) and isinstance(values.iloc[0], dt.date) and values.map(
+            lambda v: isinstance(v, dt.date)).all():  # a column of date objects
         return "date"
     return "text"
 
@@ -574,6 +577,12 @@ def _compare(op: str, left: pd.Series, right: Any, index: pd.Index, ctx: _Ctx,
     """``left op right`` with nulls false (``!=`` is ``not ==``)."""
     if op == "!=":
         return ~_compare("==", left, right, index, ctx, pos)
+    try:  # nulls compare false in numpy, datetime and pandas' string columns
+        res = _OPS[op](left, right)
+        return pd.Series(np.asarray(res.fillna(False) if res.dtype != bool else res,
+                                    dtype=bool), index=index)
+    except TypeError:  # a Python-object column holding nulls: compare the rest only
+        pass
     ok = left.notna()
     if isinstance(right, pd.Series):
         ok &= right.notna()
@@ -653,11 +662,6 @@ def _eval(expr: Expr, ctx: _Ctx) -> pd.Series:
 
 
 # -- names and values the frame does not have ---------------------------------------------
-def _listing(values: list[str], limit: int = 30) -> str:
-    shown = ", ".join(values[:limit])
-    return shown + (f", ... ({len(values) - limit} more)" if len(values) > limit else "")
-
-
 def _known_value(field: Field, series: pd.Series, lit: Literal, ctx: _Ctx) -> None:
     if not ctx.values or _kind(series) != "text":
         return
@@ -668,7 +672,7 @@ def _known_value(field: Field, series: pd.Series, lit: Literal, ctx: _Ctx) -> No
     shown = sorted(present) or ["(none: the field is empty)"]
     raise ctx.fail(lit.pos, f"no feature has {field.name} {lit.value!r}"
                             f"{did_you_mean(lit.value, allowed, quote=True)}; "
-                            f"values of {field.name}: {_listing(shown)}")
+                            f"values of {field.name}: {listing(shown, 30)}")
 
 
 def check(expr: Expr, frame: pd.DataFrame, text: str = "", what: str = "where") -> None:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import geometry, joins, schema, timeline
+from . import citations, geometry, joins, schema, timeline
 from .errors import Problem, ValidationError, WorkspaceError
 from .readers import read_csv
 from .textcheck import BAD_TEXT_RE, bad_characters, first_bad_line
@@ -42,7 +42,7 @@ COUNTRY_TOLERANCE_KM = 5.0
 """How far outside its stated country (or province) a point may lie: border towns and
 Natural Earth's 1:10m generalisation make a few km normal."""
 VECTOR_SUFFIXES = (".geojson", ".gpkg", ".shp", ".fgb", ".parquet")
-DATE_COLUMNS = {"contracts": "awarded", "rail": "opened", "corridors": None}
+DATE_COLUMNS = {"contracts": "awarded", "rail": "opened", "corridors": None, "pipelines": "opened"}
 
 
 @dataclass
@@ -218,7 +218,7 @@ class _Loader:
         layers["places"] = self._points("places")
         layers["deposits"] = self._points("deposits")
         layers["belts"] = self._belts(basemap.get("countries"))
-        for name in ("rail", "corridors"):
+        for name in ("rail", "corridors", "pipelines"):
             layers[name] = self._lines(name, layers["places"])
         if "countries" in basemap:
             for name in ("places", "deposits"):
@@ -228,6 +228,8 @@ class _Loader:
         layers.update(self._extra_layers())
         self.problems.extend(_scan_recipes(self.root))
         tables = {n: self.frames[n] for n in schema.NON_SPATIAL}
+        self.problems.extend(citations.check(self.root, self.frames))
+        citations.mark_unquoted({**layers, **tables}, self.frames["citations"])
         hist = self._histories(layers, tables)
         joins.attach(layers, tables, hist)
         catalog = Catalog(self.root, layers, tables, hist, self.lines,
@@ -303,6 +305,7 @@ class _Loader:
                 frame[col.name] = frame[col.name].map(_number_or_nan).astype(float)
             elif col.kind == "date":  # unparseable dates were reported; keep them out of timelines
                 frame[col.name] = frame[col.name].map(lambda v: v if _is_date(v) else "")
+        frame.attrs["lines"] = [line for line, _ in raw.rows]  # for rows without an id
         self.frames[table.name] = frame
         lines: dict[str, int] = {}
         for line, row in raw.rows:
@@ -351,19 +354,21 @@ class _Loader:
                 if not col.ref or col.name not in frame:
                     continue
                 known = ids.get(col.ref, set())
+                keys = frame["id"] if "id" in frame else [None] * len(frame)
+                lines = frame.attrs.get("lines") or [None] * len(frame)
                 verdicts: dict[str, list[str]] = {}  # a cell value repeats: decide it once
-                for ident, text in zip(frame["id"], frame[col.name]):
+                for ident, line, text in zip(keys, lines, frame[col.name]):
                     bad = verdicts.get(text)
                     if bad is None:
                         values = schema.split_list(text) if col.kind == "ids" else [text]
                         bad = verdicts[text] = [v for v in values if v and v not in known]
                     if bad:
-                        self.problem(
-                            name,
-                            f"'{col.name}' refers to unknown {col.ref} id(s) {', '.join(bad)}"
-                            f"{_hint(bad[0], known)}",
-                            ident,
-                        )
+                        message = (f"'{col.name}' refers to unknown {col.ref} id(s) "
+                                   f"{', '.join(bad)}{_hint(bad[0], known)}")
+                        if ident is None:  # a table without ids (citations): by line
+                            self.problems.append(Problem(table.path, message, line=line))
+                        else:
+                            self.problem(name, message, ident)
         self._check_polymorphic("contracts", "asset_layer", "asset_id")
         self._check_polymorphic("events", "subject_layer", "subject_id")
 
@@ -593,7 +598,7 @@ def _scan_recipes(root: Path) -> list[Problem]:
         except tomllib.TOMLDecodeError:
             continue  # the recipe check reports the syntax error
         for key, value in _strings(data):
-            bad = bad_characters(value, free_text=key.endswith("description"))
+            bad = bad_characters(value, free_text=key.endswith(("description", ".text")))
             if bad:
                 problems.append(Problem(shown, f"{key} = {json.dumps(value)} contains {bad} "
                                                "(written as an escape); remove it"))
