@@ -451,9 +451,9 @@ def test_cli_route_geojson_and_gpkg(tiny, tmp_path):
 def test_cli_errors(tiny):
     r = run(tiny, "near", "deposits", "--to", "rails", "--km", "5")
     assert r.exit_code == 1
-    assert r.output.startswith("geoatlas: error: unknown counterpart layer 'rails' "
-                               "(did you mean rail?); layers: countries, provinces, places, "
-                               "deposits, belts, rail, corridors")
+    assert r.output.startswith("geoatlas: error: unknown counterpart layer 'rails' (did you "
+                               "mean rail?); layers: countries, provinces, places, deposits, "
+                               "belts, rail, corridors")
     r = run(tiny, "near", "deposits", "--to", "rail", "--km", "5", "--where", "status = 'x'")
     assert r.exit_code == 1
     assert r.output == ("geoatlas: error: where expression does not parse at column 8 "
@@ -462,8 +462,8 @@ def test_cli_errors(tiny):
                         "         ^\n")
     r = run(tiny, "route", "copper-hil", "--to", "peshawar")
     assert r.exit_code == 1
-    assert r.output.startswith("geoatlas: error: unknown place or deposit 'copper-hil' "
-                               "(did you mean copper-hill?); valid ids (places, deposits): "
+    assert r.output.startswith("geoatlas: error: unknown place or deposit 'copper-hil' (did "
+                               "you mean copper-hill?); valid ids (places, deposits): "
                                "copper-hill, ")
     r = run(tiny, "near", "deposits", "--to", "rail", "--km", "5", "--columns", "id,nope")
     assert r.output.startswith("geoatlas: error: unknown column(s) nope; columns: id, name,")
@@ -482,8 +482,8 @@ def test_unknown_value_names_the_values_that_exist(atlas, tiny):
     assert r.exit_code == 1
     assert r.output == (
         "geoatlas: error: where expression at column 9 failed: no feature has kind "
-        "'border_crosing' (did you mean 'border_crossing'?); values of kind: border_crossing, "
-        "capital, city:\n"
+        "'border_crosing' (did you mean 'border_crossing'?); values of kind: "
+        "border_crossing, capital, city:\n"
         "  kind == 'border_crosing'\n"
         "          ^\n")
 

@@ -185,7 +185,11 @@ class Atlas(Mapping):
         return src.loc[[i for i in ids if i in src.index]]
 
     def map(self, name: str):
-        """The folium Map of recipe ``maps/<name>.toml`` (displays inline in Jupyter)."""
+        """The web map of recipe ``maps/<name>.toml`` (displays inline in Jupyter).
+
+        A :class:`geoatlas.render.web.WebMap`: ``.html`` is the page, ``.save(path)``
+        writes it.
+        """
         from .recipe import load_recipe
         from .render.web import make_map
 
