@@ -101,7 +101,7 @@ def test_with_layer_puts_a_frame_on_a_recipe_map(mini):
     pits = added["pits"]
     assert list(pits.index) == ["0", "1"] and str(pits.crs) == "EPSG:4326"
     assert list(pits["source_ids"]) == ["fixture-doc"] * 2
-    html = added.map("mini").get_root().render()
+    html = added.map("mini").render()
     assert "Open pits" in html and "#ff00aa" in html
     assert "Pit \\u0026lt;b\\u0026gt;One" in html and "Pit <b>One</b>" not in html
     # the recipe's own layers are all still there, the added one on top
@@ -130,7 +130,7 @@ def test_with_layer_needs_citations_and_a_crs(mini):
 
 def test_map_accepts_a_recipe_dict(mini):
     m = mini.map({"name": "adhoc", "title": "Ad hoc", "layers": [{"layer": "deposits"}]})
-    assert "Ad hoc" in m.get_root().render()
+    assert "Ad hoc" in m.render()
     with pytest.raises(geoatlas.RecipeError, match="unknown layer 'dposits'"):
         mini.map({"layers": [{"layer": "dposits"}]})
 

@@ -464,7 +464,7 @@ class Atlas(Mapping):
         return r
 
     def map(self, recipe):
-        """The folium Map of a recipe (it displays inline in Jupyter).
+        """The web map of a recipe (it displays inline in Jupyter).
 
         Parameters
         ----------
@@ -475,14 +475,14 @@ class Atlas(Mapping):
 
         Returns
         -------
-        folium.Map
-            ``.save(path)`` writes the offline HTML.
+        geoatlas.render.web.WebMap
+            ``.html`` is the page; ``.save(path)`` writes the offline HTML.
 
         Examples
         --------
         >>> m = atlas.map({"title": "Deposits", "layers": [{"layer": "deposits"}]})
         >>> type(m).__name__
-        'OfflineMap'
+        'WebMap'
         """
         from .render.web import make_map
 

@@ -32,6 +32,7 @@ __all__ = [
     "ValidationError",
     "WhereError",
     "WorkspaceError",
+    "closest",
     "did_you_mean",
     "listing",
 ]
@@ -129,6 +130,15 @@ class OutputError(GeoatlasError, OSError):
     """An output could not be written (it is left untouched, never half-written)."""
 
 
+def closest(value: str, choices: Iterable[str], n: int = 3) -> list[str]:
+    """The at most ``n`` choices closest to ``value`` (difflib's ratio >= 0.6), best first.
+
+    >>> closest("latitud", ["lat", "latitude", "lon"])
+    ['latitude', 'lat']
+    """
+    return difflib.get_close_matches(str(value), [str(c) for c in choices], n=n)
+
+
 def did_you_mean(value: str, choices: Iterable[str], *, n: int = 3, quote: bool = False) -> str:
     """A ``" (did you mean ...?)"`` hint naming the choices closest to ``value``, or ``""``.
 
@@ -154,8 +164,7 @@ def did_you_mean(value: str, choices: Iterable[str], *, n: int = 3, quote: bool 
     >>> did_you_mean("zzz", ["rail"])
     ''
     """
-    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=n)
-    shown = [f"'{c}'" if quote else c for c in close]
+    shown = [f"'{c}'" if quote else c for c in closest(value, choices, n=n)]
     return f" (did you mean {', '.join(shown)}?)" if shown else ""
 
 

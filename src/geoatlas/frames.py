@@ -193,7 +193,7 @@ def quick_map(gdf, name: str = "layer", style: Mapping | None = None, sources=No
 
     Returns
     -------
-    folium.Map
+    geoatlas.render.web.WebMap
     """
     from .atlas import Atlas
     from .recipe import parse_recipe

@@ -361,9 +361,11 @@ def parse_recipe(data: dict, name: str, path: Path, atlas, text: str | None = No
         if b not in BASEMAPS:
             errs.add(("basemaps",), f"unknown basemap '{b}'; allowed: {', '.join(BASEMAPS)}")
     link_fields = _strings(data, "link_fields", (), errs)
-    known = sorted({c for s in specs for c in atlas[s.layer].columns if c != "geometry"})
+    names = [e.get("layer") for e in entries if isinstance(e, dict)]
+    names = [n for n in names if isinstance(n, str) and n in atlas.layers]
+    known = sorted({str(c) for n in names for c in atlas[n].columns if c != "geometry"})
     for f in link_fields:
-        if specs and f not in known:
+        if names and f not in known:
             errs.add(("link_fields",), f"link_fields: no layer of this map has a field '{f}'"
                                        f"{did_you_mean(f, known, n=1, quote=True)}")
     extent = data.get("extent", "fit")
@@ -641,6 +643,15 @@ def _check_style(style: dict, path: tuple, label: str, errs: _Problems) -> bool:
     if "size_labels" in style and not (isinstance(style["size_labels"], list) and all(
             isinstance(v, str) for v in style["size_labels"])):
         errs.add((*path, "size_labels"), f"{label}: style.size_labels must be an array of text")
+    classes = style.get("size_classes")
+    if len(errs.items) == before and isinstance(classes, list):
+        if classes != sorted(classes):
+            errs.add((*path, "size_classes"), f"{label}: style.size_classes must ascend, "
+                                              f"not {classes!r}")
+        for key in ("sizes", "size_labels"):
+            if key in style and len(style[key]) != len(classes):
+                errs.add((*path, key), f"{label}: style.{key} needs one entry per size class "
+                                       f"({len(classes)}), not {len(style[key])}")
     if "mark_quality" in style and not isinstance(style["mark_quality"], bool):
         errs.add((*path, "mark_quality"), f"{label}: style.mark_quality must be true or false")
     return len(errs.items) == before

@@ -65,6 +65,9 @@ class Column:
     choices: tuple[str, ...] = ()
     ref: str | None = None
     doc: str = ""
+    label: str = ""
+    """What people read for this column (popups, legends, QGIS aliases); see
+    :func:`field_label` for the default when empty."""
 
 
 @dataclass(frozen=True)
@@ -470,13 +473,13 @@ def _renames(unknown: list[str], missing: list[str]) -> str:
     >>> _renames(["latitude", "longitude"], ["lat", "lon"])
     'rename latitude -> lat, longitude -> lon; '
     """
-    import difflib
+    from .errors import closest
 
     pairs = []
     for name in unknown:
         guess = _SYNONYMS.get(name.lower())
         if guess not in missing:
-            close = difflib.get_close_matches(name, missing, n=1)
+            close = closest(name, missing, n=1)
             guess = close[0] if close else None
         if guess:
             pairs.append(f"{name} -> {guess}")
@@ -627,6 +630,58 @@ def _check_row(table: Table, path: str, line: int, row: dict[str, str]) -> Itera
         nodes = split_list(row.get("nodes", ""))
         if nodes and len(nodes) < 2:
             yield Problem(path, "'nodes' needs at least two place ids", line=line)
+
+
+FIELD_LABELS = {
+    "alt_names": "also known as",
+    "coord_source": "coordinates from",
+    "source_ids": "sources",
+    "location_quality": "location",
+    "iso3": "country",
+    "company_country": "company country",
+    "members": "member countries",
+    "status_since": "status since",
+    "status_note": "status note",
+    "n_contracts": "contracts",
+    "contract_ids": "contracts",
+    "primary_commodity": "main commodity",
+    "date_precision": "date precision",
+    "half_width_km": "half-width (km)",
+    "subject_layer": "about (layer)",
+    "subject_id": "about",
+    "as_printed": "as printed",
+}
+"""People's labels of columns, including those the joins add (``companies``...)."""
+
+_UNIT_SUFFIXES = (("_usd", " (USD)"), ("_km", " (km)"), ("_mt", " (Mt)"))
+
+
+def field_label(field: str, table: str | None = None) -> str:
+    """The label people read for a column: ``contract_value_usd`` -> ``contract value (USD)``.
+
+    The column spec's ``label`` wins, then :data:`FIELD_LABELS`, then a rule: a unit
+    suffix becomes the unit in parentheses and underscores become spaces.
+
+    Examples
+    --------
+    >>> field_label("contract_value_usd"), field_label("length_km")
+    ('contract value (USD)', 'length (km)')
+    >>> field_label("alt_names", "places"), field_label("status")
+    ('also known as', 'status')
+    """
+    if table in TABLES:
+        try:
+            label = TABLES[table].column(field).label
+        except KeyError:
+            label = ""
+        if label:
+            return label
+    if field in FIELD_LABELS:
+        return FIELD_LABELS[field]
+    for suffix, unit in _UNIT_SUFFIXES:
+        if field.endswith(suffix) and len(field) > len(suffix):
+            return field[: -len(suffix)].replace("_", " ") + unit
+    return field.replace("_", " ")
 
 
 # -- vocabularies a workspace may extend (geoatlas.toml) -------------------------------
