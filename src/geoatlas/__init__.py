@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from .errors import (
     DataError,
     GeoatlasError,
+    ImportRefused,
     OutputError,
     Problem,
     QueryError,
@@ -47,6 +48,18 @@ def open(path: str | _Path | None = None, as_of: str | _dt.date | None = None) -
     return _open(path, as_of)
 
 
+def plan_import(gpkg: str | _Path, workspace: str | _Path | None = None,
+                allow_delete: bool = False):
+    """Edits made to a built GeoPackage, ready to write back (:mod:`geoatlas.importer`).
+
+    ``plan.summary()`` and ``plan.diff()`` tell what would change, ``plan.write()`` writes
+    the changed CSV rows; an invalid edit raises :class:`ImportRefused`.
+    """
+    from .importer import plan_import as _plan_import
+
+    return _plan_import(gpkg, workspace, allow_delete)
+
+
 def __getattr__(name: str):
     """Load :class:`Atlas` (and with it pandas and geopandas) on first use."""
     if name == "Atlas":
@@ -59,6 +72,7 @@ __all__ = [
     "Atlas",
     "DataError",
     "GeoatlasError",
+    "ImportRefused",
     "OutputError",
     "Problem",
     "QueryError",
@@ -68,4 +82,5 @@ __all__ = [
     "WorkspaceError",
     "__version__",
     "open",
+    "plan_import",
 ]
