@@ -147,3 +147,70 @@ def test_belt_is_a_valid_polygon_inside_afghanistan(atlas):
     afg = atlas.countries.loc["AFG"].geometry
     inside = shapely.area(shapely.intersection(belt, afg)) / shapely.area(belt)
     assert inside > 0.95
+
+
+# -- citations that prove themselves ----------------------------------------------------
+
+SHARED_DOCS = {"efsas-2023", "ksg-2024-rail", "ariana-2025-khalilzad",
+               "news-oil-deal-termination", "idd-2023-azerbaijan"}
+
+
+def test_every_claim_on_a_shared_document_carries_its_quote(atlas):
+    """Each (row, shared document) citation has a non-empty quote in citations.csv."""
+    cites = atlas.citations
+    quoted = {(t, r, s) for t, r, s, q in zip(cites["table"], cites["row_id"],
+                                              cites["source_id"], cites["quote"]) if q}
+    missing = []
+    for name in ("places", "deposits", "belts", "rail", "corridors", "pipelines",
+                 "contracts", "events", "trade"):
+        frame = atlas[name]
+        for ident, cell in zip(frame["id"], frame["source_ids"]):
+            for sid in split_list(cell):
+                if sid in SHARED_DOCS and (name, ident, sid) not in quoted:
+                    missing.append(f"{name}/{ident}/{sid}")
+    assert missing == []
+
+
+def test_unquoted_citations_are_marked_in_the_joined_frames(atlas):
+    dep = atlas.deposits
+    assert "unquoted_sources" in dep.columns
+    # a quoted shared document never shows as unquoted; a reference without a quote does
+    assert not dep["unquoted_sources"].str.contains("efsas-2023").any()
+    assert dep["unquoted_sources"].str.len().gt(0).any()
+
+
+@pytest.fixture
+def quoting_workspace(mini_copy):
+    """The mini workspace with one document under sources/ and two quotes from it."""
+    (mini_copy / "sources").mkdir()
+    (mini_copy / "sources" / "doc.txt").write_text(
+        "Intro.\nThe hill is rich in \u201ccopper\u201d \u2013 and some\ngold.\n", encoding="utf-8")
+    src = mini_copy / "layers" / "sources.csv"
+    src.write_text(src.read_text(encoding="utf-8")
+                   + "doc,A document,tests,,2024,year,doc.txt,,analysis,\n", encoding="utf-8")
+    dep = mini_copy / "layers" / "deposits.csv"
+    text = dep.read_text(encoding="utf-8")
+    dep.write_text(text.replace(",fixture-doc,\n", ",fixture-doc;doc,\n", 1), encoding="utf-8")
+    (mini_copy / "layers" / "citations.csv").write_text(
+        "table,row_id,source_id,quote,notes\n"
+        "deposits,copper-hill,fixture-doc,,\n"
+        'deposits,copper-hill,doc,"rich in ""copper"" - and SOME gold",\n', encoding="utf-8")
+    return mini_copy
+
+
+def test_quotes_are_checked_against_the_document(quoting_workspace):
+    from click.testing import CliRunner
+
+    from geoatlas.cli import cli
+    from geoatlas.workspace import validate
+
+    ws = quoting_workspace
+    assert [str(p) for p in validate(ws)[1]] == []  # curly quotes, dash, case, line break
+    cites = ws / "layers" / "citations.csv"
+    cites.write_text(cites.read_text(encoding="utf-8").replace("SOME gold", "much gold"),
+                     encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(ws)])
+    assert result.exit_code != 0
+    assert "layers/citations.csv:3: quote for deposits row 'copper-hill' not found in " \
+           "doc.txt (source 'doc')" in result.output, result.output
+    assert "Traceback" not in result.output

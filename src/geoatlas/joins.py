@@ -73,12 +73,16 @@ def attach(layers: dict, tables: dict, histories: dict, as_of: dt.date | None = 
     cst = timeline.statuses(histories["contracts"], contracts["id"], as_of)
     for col in cst:
         contracts[col] = cst[col].to_numpy()
-    for name in ("rail", "corridors"):
+    for name in ("rail", "corridors", "pipelines"):
+        if name not in layers:
+            continue
         gdf = layers[name]
         st = timeline.statuses(histories[name], gdf["id"], as_of)
         for col in st:
             gdf[col] = st[col].to_numpy()
-    for name in ("deposits", "rail", "corridors"):
+    for name in ("deposits", "rail", "corridors", "pipelines"):
+        if name not in layers:
+            continue
         gdf = layers[name]
         summary = contract_summary(contracts, name).reindex(gdf.index)
         gdf["n_contracts"] = summary["n_contracts"].fillna(0).astype(int).to_numpy()

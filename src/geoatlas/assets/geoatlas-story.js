@@ -36,13 +36,7 @@
   }
 
   function setDate(ch) {
-    ga.when = ch.when;
-    if (ga.timeInput && data.map.timeline) {
-      var months = data.map.timeline.months;
-      var i = ch.when === null ? months.length : months.indexOf(ch.when.slice(0, 7));
-      if (i >= 0) { ga.timeInput.value = i; }
-    }
-    ga.applyTime();
+    ga.setWhen(ch.when);  // restyles the layers and moves the time control
     badge.textContent = ch.date_text;
   }
 

@@ -117,6 +117,7 @@ def add_map_themes(qgz: Path, themes: list[tuple[str, list[str]]]) -> None:
     document = doctype + "\n" + ET.tostring(root, encoding="unicode") + "\n"
     out = zipfile.ZipInfo(info.filename, date_time=info.date_time)
     out.compress_type = zipfile.ZIP_DEFLATED
+    out.external_attr = info.external_attr
     tmp = qgz.with_name(qgz.name + ".tmp")
     with zipfile.ZipFile(tmp, "w") as zf:
         zf.writestr(out, document)
