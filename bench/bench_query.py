@@ -116,10 +116,11 @@ def geoatlas_pairs(P: np.ndarray, L: np.ndarray, line_ids, km: float):
     the join; the points' coordinates are read, as DuckDB's were when loaded (not
     counted there, counted here).
     """
-    from geoatlas import query
+    from geoatlas import geodesic
+    from geoatlas.engines import memory
 
-    a, b = query._Geoms(P), query._Geoms(L)
-    return query._point_join(a, np.flatnonzero(a.valid), b, query._id_rank(line_ids), km)
+    a, b = geodesic.Geoms(P), geodesic.Geoms(L)
+    return geodesic.point_join(a, np.flatnonzero(a.valid), b, memory.id_rank(line_ids), km)
 
 
 def duckdb_near(con, km: float):

@@ -2,7 +2,7 @@
 
 near/nearest send point layers through the compiled kernel and everything else through
 the numpy engine of geoatlas.query; both must give the same answers. The reference here
-is the numpy engine's every-pair search (``query._within_km``), and pyproj's Geod for
+is the numpy engine's every-pair search (``geodesic.within_km``), and pyproj's Geod for
 single distances.
 """
 
@@ -15,7 +15,8 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from geoatlas import pointjoin, query
+from geoatlas import geodesic, pointjoin, query
+from geoatlas.engines import memory
 from geoatlas.geometry import line_through
 
 GEOD = Geod(ellps="WGS84")
@@ -40,20 +41,20 @@ def scene(seed: int, n_points=1500, n_lines=40, n_polys=25, n_pts=30):
 
 def every_pair(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, km: float) -> pd.DataFrame:
     """All (point, feature) pairs within ``km`` by the numpy engine, nearest first."""
-    ga, gb = query._Geoms(a.geometry.to_numpy()), query._Geoms(b.geometry.to_numpy())
-    i, j, d = query._within_km(ga, np.flatnonzero(ga.valid), np.full(len(a), km), gb)
-    rank = query._id_rank(b.index)
+    ga, gb = geodesic.Geoms(a.geometry.to_numpy()), geodesic.Geoms(b.geometry.to_numpy())
+    i, j, d = geodesic.within_km(ga, np.flatnonzero(ga.valid), np.full(len(a), km), gb)
+    rank = memory.id_rank(b.index)
     order = np.lexsort((rank[j], d, i))
     return pd.DataFrame({"i": i[order], "j": j[order], "km": d[order]})
 
 
 def kernel(a, b, radius_km, k=1, cap_km=None):
     """points_to_features with the query module's inputs: ``(i, j, km, retry)``."""
-    ga, gb = query._Geoms(a.geometry.to_numpy()), query._Geoms(b.geometry.to_numpy())
-    start, inside = query._inside_areas(ga.geoms, gb)
+    ga, gb = geodesic.Geoms(a.geometry.to_numpy()), geodesic.Geoms(b.geometry.to_numpy())
+    start, inside = geodesic.inside_areas(ga.geoms, gb)
     pos, f, km, retry = pointjoin.points_to_features(
         shapely.get_x(ga.geoms), shapely.get_y(ga.geoms), gb.point_grid, radius_km, k,
-        start, inside, query._id_rank(b.index), cap_km)
+        start, inside, memory.id_rank(b.index), cap_km)
     hit = f >= 0
     i = np.broadcast_to(pos[:, None], f.shape)[hit]
     order = np.lexsort((np.broadcast_to(np.arange(k), f.shape)[hit], i))

@@ -77,9 +77,9 @@ def map(gdf, name: str = "layer", style=None, sources=None, title: str | None = 
     """A one-off offline web map of a GeoDataFrame, styled by the atlas's style spec.
 
     Like ``GeoDataFrame.explore()``, but one self-contained HTML file (``out=``) on the
-    offline world basemap; see :func:`geoatlas.frames.quick_map` for the parameters.
+    offline world basemap; see :func:`geoatlas.quickmap.quick_map` for the parameters.
     """
-    from .frames import quick_map
+    from .quickmap import quick_map
 
     return quick_map(gdf, name=name, style=style, sources=sources, title=title,
                      tooltip=tooltip, popup=popup, out=out)

@@ -506,7 +506,7 @@ def user_provinces(path: Path, countries, region_box):
     """
     import shapely
 
-    from .workspace import read_vector
+    from .readers import read_vector
 
     shown = str(path)
     try:

@@ -50,18 +50,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .errors import GeoatlasError, OutputError, RecipeError
+from .formats import OUTPUTS
 from .origin import write_origin
 from .recipe import load_recipe, recipe_names
 from .render.prepare import prepare
 
 log = logging.getLogger(__name__)
 
-OUTPUTS = {
-    "web": "geoatlas.render.web",
-    "static": "geoatlas.render.static",
-    "qgis": "geoatlas.render.qgis",
-}
-"""Output kind -> module with ``write(atlas, recipe, layers, folder, **options)``."""
 LOCK_NAME = ".geoatlas.lock"
 STAGING_PREFIX = ".geoatlas-staging-"
 JOURNAL_NAME = ".geoatlas-commit.json"

@@ -31,16 +31,11 @@ import numpy as np
 import pandas as pd
 
 from .errors import OutputError, QueryError
+from .formats import EXPORT_ENGINES, EXPORT_FORMATS
 
-FORMATS: dict[str, tuple[str | None, str]] = {
-    "gpkg": ("GPKG", ".gpkg"),
-    "geojson": ("GeoJSON", ".geojson"),
-    "parquet": (None, ".parquet"),
-    "fgb": ("FlatGeobuf", ".fgb"),
-    "shp": ("ESRI Shapefile", ".shp"),
-}
-"""Format name -> (OGR driver, file suffix). GeoParquet is written by pyarrow."""
-ENGINES = ("pyogrio", "fiona")
+FORMATS = EXPORT_FORMATS
+"""Format name -> (OGR driver, file suffix) (:data:`geoatlas.formats.EXPORT_FORMATS`)."""
+ENGINES = EXPORT_ENGINES
 GPKG_VERSION = "1.2"
 """GeoPackage version written: QGIS 3.22's GDAL 3.6 warns on GDAL 3.7+'s default 1.4."""
 SHAPEFILE_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")

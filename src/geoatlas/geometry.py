@@ -22,6 +22,17 @@ from pyproj import CRS, Geod
 WGS84 = CRS.from_epsg(4326)
 GEOD = Geod(ellps="WGS84")
 
+# Bounds the query engines (geoatlas.geodesic, geoatlas.pointjoin) build their lon/lat
+# search boxes from: a box grown by these never misses a feature within the distance.
+KM_PER_DEG_LAT = 110.5
+"""The shortest degree of latitude in km (at the equator it is 110.574 km)."""
+KM_PER_DEG_LON = 111.3
+"""A degree of longitude at latitude phi is at least this many km x cos(phi)."""
+SEARCH_MARGIN_KM = 1.0
+"""Slack added to every search radius before boxes are drawn."""
+EARTH_KM = 6371.0088
+"""Mean earth radius: spherical distances prune candidates before the ellipsoid."""
+
 
 def geodesic_km(lon1, lat1, lon2, lat2):
     """Geodesic distance(s) on the WGS84 ellipsoid in km (arrays broadcast)."""

@@ -43,7 +43,7 @@ from .errors import QueryError, did_you_mean, listing
 from .query import apply_where, nearest
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .atlas import Atlas
+    from .resolve import LayerSource as Atlas  # an Atlas, or anything holding layers
 
 __all__ = ["LINK_LAYERS", "MIN_COUNTRY_KM", "Route", "build_graph", "route"]
 

@@ -6,15 +6,15 @@ geodesic arithmetic as for any geometry, but in numpy batches that make and sear
 lon/lat boxes through shapely; here the same steps run compiled (numba), one point at a
 time, on every core:
 
-1. the counterparts' geodesic pieces (:func:`geoatlas.query._pieces`, at most
-   :data:`~geoatlas.query.DENSIFY_KM` long) are put in a uniform lon/lat grid;
+1. the counterparts' geodesic pieces (:func:`geoatlas.geodesic.pieces`, at most
+   :data:`~geoatlas.geodesic.DENSIFY_KM` long) are put in a uniform lon/lat grid;
 2. each point visits the grid cells its search box covers: the same box
-   :func:`geoatlas.query._grow` makes, sure to hold everything within the radius;
+   :func:`geoatlas.geodesic._grow` makes, sure to hold everything within the radius;
 3. the pieces found are ranked by their spherical distance (within 0.6 % of the
    geodesic), and only those that may hold the nearest feature are measured on the
    ellipsoid: distance and azimuth from the point to both ends of the piece (Vincenty's
    inverse formula, within 0.1 mm of :data:`~geoatlas.geometry.GEOD`'s), in the
-   equidistant frame centred on the point, as :func:`geoatlas.query._point_to_segment_m`;
+   equidistant frame centred on the point, as :func:`geoatlas.geodesic._point_to_segment_m`;
 4. the ``k`` nearest features are kept, ties broken by id; ``nearest`` widens the radius
    (doubling) until ``k`` are found.
 
@@ -28,8 +28,8 @@ machine pays the compilation (a few seconds).
 Examples
 --------
 >>> import numpy as np, shapely
->>> from geoatlas.query import _Geoms
->>> line = _Geoms([shapely.LineString([(69.0, 34.0), (69.0, 35.0)])])
+>>> from geoatlas.geodesic import Geoms
+>>> line = Geoms([shapely.LineString([(69.0, 34.0), (69.0, 35.0)])])
 >>> _, j, km, retry = points_to_features(np.array([69.1]), np.array([34.5]), line,
 ...                                      radius_km=50.0, k=1)
 >>> int(j[0, 0]), round(float(km[0, 0]), 2), bool(retry[0])
@@ -48,10 +48,9 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from .geometry import GEOD
+from .geometry import EARTH_KM, GEOD, KM_PER_DEG_LAT, KM_PER_DEG_LON, SEARCH_MARGIN_KM
 
-# the pruning sphere and the search boxes of geoatlas.query (_grow), shared
-from .query import _EARTH_KM, _KM_PER_DEG_LAT, _KM_PER_DEG_LON, _SEARCH_MARGIN_KM
+# the pruning sphere and the search boxes of geoatlas.geodesic (_grow), shared
 
 __all__ = ["FeatureGrid", "points_to_features", "threads"]
 
@@ -92,7 +91,7 @@ class FeatureGrid:
 
     @classmethod
     def build(cls, pieces, n_features: int) -> FeatureGrid:
-        """Grid ``pieces`` (a :class:`geoatlas.query._Pieces`), about one per cell."""
+        """Grid ``pieces`` (a :class:`geoatlas.geodesic.Pieces`), about one per cell."""
         lon0, lat0, lon1, lat1 = (np.asarray(v, dtype=np.float64) for v in (
             pieces.lon0, pieces.lat0, pieces.lon1, pieces.lat1))
         n = len(lon0)
@@ -121,7 +120,7 @@ class FeatureGrid:
     @property
     def cell_km(self) -> float:
         """The cell's height in km: where ``nearest`` starts searching."""
-        return self.cell * _KM_PER_DEG_LAT
+        return self.cell * KM_PER_DEG_LAT
 
 
 def _ecef(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -141,7 +140,7 @@ def points_to_features(lon, lat, grid, radius_km, k, zero_start=None, zero_featu
                        rank=None, cap_km=None, wanted=None):
     """The ``k`` nearest features to each point, in km on the WGS84 ellipsoid.
 
-    ``grid`` is a :class:`FeatureGrid`, or a :class:`geoatlas.query._Geoms` of features.
+    ``grid`` is a :class:`FeatureGrid`, or a :class:`geoatlas.geodesic.Geoms` of features.
 
     With ``cap_km`` None only features within ``radius_km`` are looked for (``near``);
     otherwise the radius doubles from ``radius_km`` until ``wanted`` (default ``k``)
@@ -396,7 +395,7 @@ def _describe(lon, lat, pt):
     """
     lo, la = math.radians(lon), math.radians(lat)
     sl, cl, so, co = math.sin(la), math.cos(la), math.sin(lo), math.cos(lo)
-    pt[0], pt[1], pt[2] = _EARTH_KM * cl * co, _EARTH_KM * cl * so, _EARTH_KM * sl
+    pt[0], pt[1], pt[2] = EARTH_KM * cl * co, EARTH_KM * cl * so, EARTH_KM * sl
     pt[3], pt[4], pt[5] = lo, math.nan, la  # the reduced latitude: made once needed
     w2 = 1.0 - _E2 * sl * sl
     n = _A / math.sqrt(w2)
@@ -452,7 +451,7 @@ def _chord_km(pt, rec):
         t = 0.0 if t < 0.0 else (1.0 if t > 1.0 else t)
     dx, dy, dz = ax + t * bx - px, ay + t * by - py, az + t * bz - pz
     chord = math.sqrt(dx * dx + dy * dy + dz * dz)
-    return 2.0 * _EARTH_KM * math.asin(min(chord / (2.0 * _EARTH_KM), 1.0))
+    return 2.0 * EARTH_KM * math.asin(min(chord / (2.0 * EARTH_KM), 1.0))
 
 
 @njit(cache=True, nogil=True)
@@ -550,11 +549,11 @@ def _join(first, stop, lon, lat, radius0, cap, growing, k, want, zero_start, zer
             count = 0
             for z in range(zero_start[i], zero_start[i + 1]):
                 count = _offer(zero_feature[z], 0.0, rank, top_f, top_d, count, k)
-            # the search box of geoatlas.query._grow, then the cells it covers
-            pad = radius + _SEARCH_MARGIN_KM
-            dlat = pad / _KM_PER_DEG_LAT
+            # the search box of geoatlas.geodesic._grow, then the cells it covers
+            pad = radius + SEARCH_MARGIN_KM
+            dlat = pad / KM_PER_DEG_LAT
             reach = min(max(abs(y - dlat), abs(y + dlat)), 89.9)
-            dlon = min(pad / (_KM_PER_DEG_LON * math.cos(math.radians(reach))), 360.0)
+            dlon = min(pad / (KM_PER_DEG_LON * math.cos(math.radians(reach))), 360.0)
             bx0, by0, bx1, by1 = x - dlon, y - dlat, x + dlon, y + dlat
             qx0, qy0, qx1, qy1 = _cells(bx0, by0, bx1, by1, x0, y0, cell, nx, ny)
             limit = radius * _SLACK + _EXTRA

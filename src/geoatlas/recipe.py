@@ -35,6 +35,7 @@ from pathlib import Path
 
 from . import where as where_language
 from .errors import Problem, RecipeError, WhereError, did_you_mean
+from .formats import A4_LANDSCAPE_IN, STATIC_FORMATS
 from .style import ALLOWED_KEYS as STYLE_KEYS
 from .style import LayerStyle
 from .timeline import to_date
@@ -139,10 +140,10 @@ class OverlaySpec:
 class StaticSpec:
     """Options of the static export."""
 
-    formats: tuple[str, ...] = ("png", "svg", "pdf")
+    formats: tuple[str, ...] = STATIC_FORMATS
     dpi: int = 200
     crs: int | None = None
-    size: tuple[float, float] = (11.69, 8.27)
+    size: tuple[float, float] = A4_LANDSCAPE_IN
     labels: tuple[str, ...] = ()
 
 
@@ -703,21 +704,21 @@ def _overlay_spec(entry, path: tuple, label: str, atlas, errs: _Problems
 def _static_spec(data: dict, atlas, errs: _Problems) -> StaticSpec:
     path = ("static",)
     _unknown(data, STATIC_KEYS, path, "[static]", errs)
-    formats = _strings(data, "formats", ("png", "svg", "pdf"), errs, path)
+    formats = _strings(data, "formats", STATIC_FORMATS, errs, path)
     for f in formats:
-        if f not in ("png", "svg", "pdf"):
+        if f not in STATIC_FORMATS:
             errs.add((*path, "formats"), f"[static] unknown format '{f}'; "
                                          "allowed: png, svg, pdf")
     labels = _strings(data, "labels", (), errs, path)
     for name in labels:
         if name not in atlas.layers:
             errs.add((*path, "labels"), f"[static] labels: unknown layer '{name}'")
-    size = data.get("size", (11.69, 8.27))
+    size = data.get("size", A4_LANDSCAPE_IN)
     if not (isinstance(size, (list, tuple)) and len(size) == 2
             and all(_is_number(v) and 0 < v <= 200 for v in size)):
         errs.add((*path, "size"), f"[static] size must be [width, height] in inches, "
                                   f"not {size!r}")
-        size = (11.69, 8.27)
+        size = A4_LANDSCAPE_IN
     dpi = data.get("dpi", 200)
     if not (isinstance(dpi, int) and not isinstance(dpi, bool) and 50 <= dpi <= 1200):
         errs.add((*path, "dpi"), f"[static] dpi must be a whole number from 50 to 1200, "

@@ -29,7 +29,7 @@ import shapely
 from . import citations, geometry, joins, schema, timeline
 from .config import WorkspaceConfig, read_config
 from .errors import Problem, ValidationError, WorkspaceError
-from .readers import read_csv
+from .readers import read_csv, read_vector
 from .textcheck import BAD_TEXT_RE, bad_characters, first_bad_line
 
 if sys.version_info >= (3, 11):
@@ -175,18 +175,6 @@ def load(root: str | Path | None = None) -> Catalog:
 def validate(root: str | Path | None = None) -> tuple[Catalog | None, list[Problem]]:
     """Load a workspace and return ``(catalog, problems)`` without raising on bad data."""
     return _Loader(find_workspace(root)).run()
-
-
-def read_vector(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
-    """Read a GeoParquet file (pyarrow) or any OGR file (pyogrio's Arrow path).
-
-    Columns arrive from GDAL as Arrow arrays, not feature by feature: a million features
-    of a GeoPackage or FlatGeobuf read in about a second.
-    """
-    path = Path(path)
-    if path.suffix.lower() == ".parquet":
-        return gpd.read_parquet(path)
-    return gpd.read_file(path, layer=layer, engine="pyogrio", use_arrow=True)
 
 
 def normalize_name(text: str) -> str:

@@ -47,6 +47,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import QueryError
+from ..geometry import KM_PER_DEG_LAT, KM_PER_DEG_LON
+from .memory import id_rank
 
 MEMORY_LIMIT = "2GB"
 """Memory limit of each worker of the default LocalCluster."""
@@ -55,8 +57,6 @@ PARTITION_ROWS = 250_000
 SCHEDULER_ENV = "GEOATLAS_DASK_SCHEDULER"
 _POS = "_geoatlas_pos"
 _LIST_SEP = "\ue000"  # stands in for ';' inside list values while partial lists travel
-_KM_PER_DEG_LAT = 110.5
-_KM_PER_DEG_LON = 111.3
 _MARGIN_KM = 2.0
 _clients: dict[str, object] = {}
 
@@ -129,14 +129,14 @@ def _inputs(gdf, atlas, npartitions, min_parts: int = 1):
 def _partitions(gdf, atlas, npartitions, min_parts):
     import dask_geopandas
 
-    from .. import query
+    from .. import resolve
 
     if isinstance(gdf, dask_geopandas.GeoDataFrame):
         ddf = gdf
     elif isinstance(gdf, (str, Path)) and _is_parquet(gdf, atlas):
         ddf = dask_geopandas.read_parquet(str(gdf), split_row_groups=True)
     else:
-        frame = query.layer_frame(gdf, atlas)
+        frame = resolve.layer_frame(gdf, atlas)
         frame = frame.assign(**{_POS: np.arange(len(frame), dtype=np.int64)})
         if len(frame) > 1:
             ok = frame.geometry.notna() & ~frame.geometry.is_empty
@@ -171,9 +171,9 @@ def _with_pos(part: gpd.GeoDataFrame, number: int) -> gpd.GeoDataFrame:
 def _pad_box(bounds, km: float) -> tuple[float, float, float, float]:
     """Lon/lat box around ``bounds`` sure to hold everything within ``km`` of it."""
     pad = km + _MARGIN_KM
-    dlat = pad / _KM_PER_DEG_LAT
+    dlat = pad / KM_PER_DEG_LAT
     reach = min(max(abs(bounds[1] - dlat), abs(bounds[3] + dlat)), 89.9)
-    dlon = min(pad / (_KM_PER_DEG_LON * math.cos(math.radians(reach))), 360.0)
+    dlon = min(pad / (KM_PER_DEG_LON * math.cos(math.radians(reach))), 360.0)
     return bounds[0] - dlon, bounds[1] - dlat, bounds[2] + dlon, bounds[3] + dlat
 
 
@@ -190,20 +190,24 @@ def _near_targets(part, target, km: float | None):
 # -- the tasks run on workers --------------------------------------------------------------
 # dask runs one task per worker thread: the compiled engine uses just that thread
 def _run_near(part, number, target, km, filter, out):
-    from .. import pointjoin, query
+    from .. import pointjoin, resolve
+    from . import memory
 
-    part = query.apply_where(_with_pos(part, number), filter, "filter", values=False)
+    part = resolve.apply_where(_with_pos(part, number), filter, "filter", values=False)
     with pointjoin.threads(1):
-        res = query.near(part, _near_targets(part, target, km), km=km)
+        res = memory.near(resolve.in_4326(part),
+                          resolve.in_4326(_near_targets(part, target, km)), km)
     return _finish(res, number, out)
 
 
 def _run_nearest(part, number, target, k, max_km, filter, out):
-    from .. import pointjoin, query
+    from .. import pointjoin, resolve
+    from . import memory
 
-    part = query.apply_where(_with_pos(part, number), filter, "filter", values=False)
+    part = resolve.apply_where(_with_pos(part, number), filter, "filter", values=False)
     with pointjoin.threads(1):
-        res = query.nearest(part, _near_targets(part, target, max_km), k=k, max_km=max_km)
+        res = memory.nearest(resolve.in_4326(part),
+                             resolve.in_4326(_near_targets(part, target, max_km)), k, max_km)
     return _finish(res, number, out)
 
 
@@ -216,9 +220,10 @@ def _finish(res, number, out):
 
 
 def _run_summarize(part, number, areas, stats, where):
-    from .. import query
+    from .. import resolve
+    from . import memory
 
-    part = query.apply_where(part, where, "where", values=False)
+    part = resolve.in_4326(resolve.apply_where(part, where, "where", values=False))
     extra = {}
     for func, col in stats:
         if func == "mean":
@@ -237,7 +242,7 @@ def _run_summarize(part, number, areas, stats, where):
             partial.append(f"list:_l_{col}")
         else:
             partial.append(f"{func}:{col}")
-    res = query.summarize(part, areas, stats=list(dict.fromkeys(partial)))
+    res = memory.summarize(part, areas, list(dict.fromkeys(partial)))
     return pd.DataFrame(res.drop(columns=res.geometry.name)[
         [c for c in res.columns if c not in areas.columns]])
 
@@ -280,27 +285,20 @@ def query_check(ddf, expression: str | None, what: str) -> None:
     Syntax, fields and kinds are checked on the frame's empty ``_meta``; values are not
     (no partition holds them all), so a filter on a value no row has selects nothing.
     """
-    from .. import query
+    from .. import resolve
 
-    query.apply_where(ddf._meta, expression, what, values=False)
+    resolve.apply_where(ddf._meta, expression, what, values=False)
 
 
 def _target(to, atlas, where):
-    from .. import query
+    from .. import resolve
 
-    target = query.layer_frame(to, atlas, "to")
+    target = resolve.layer_frame(to, atlas, "to")
     name = to.partition(":")[0].strip() if isinstance(to, str) else None
-    target = query.apply_where(target, where, "where", layer=name)
+    target = resolve.apply_where(target, where, "where", layer=name)
     if target.crs is not None and target.crs.to_epsg() != 4326:
         target = target.to_crs(4326)
     return target
-
-
-def _id_rank(index: pd.Index) -> np.ndarray:
-    order = np.argsort(np.asarray(index.astype(str)), kind="stable")
-    rank = np.empty(len(index), dtype=np.int64)
-    rank[order] = np.arange(len(index))
-    return rank
 
 
 def _concat(frames, ddf, dtype) -> gpd.GeoDataFrame:
@@ -346,7 +344,7 @@ def near(gdf, to, km: float, where: str | None = None, filter: str | None = None
     if path is not None:
         return path
     res = _concat(results, ddf, dtype)
-    order = np.lexsort((_id_rank(res.index), res["distance_km"].to_numpy()))
+    order = np.lexsort((id_rank(res.index), res["distance_km"].to_numpy()))
     return res.iloc[order].drop(columns=[_POS], errors="ignore")
 
 
@@ -404,16 +402,17 @@ def summarize(gdf, by, stats: Sequence[str] | str | None = None, where: str | No
     maxima compared, means recomputed from partial sums and counts, and lists merged --
     the areas, columns and values of :func:`geoatlas.query.summarize`.
     """
-    from .. import query
+    from .. import resolve
+    from . import memory
 
-    areas = query.area_frame(by, atlas)
+    areas = resolve.area_frame(by, atlas)
     client = get_client(client)
     ddf, _ = _inputs(gdf, atlas, npartitions, 2 * _workers(client))
     fields = [c for c in ddf.columns if c not in (ddf.geometry.name, _POS)]
     spec = _stats(stats, fields)
     query_check(ddf, where, "where")
-    query.summarize(ddf._meta.drop(columns=[_POS], errors="ignore"), areas,
-                    stats=[f"{f}:{c}" if c else f for f, c in spec])  # the errors, at once
+    memory.summarize(resolve.in_4326(ddf._meta.drop(columns=[_POS], errors="ignore")), areas,
+                     [f"{f}:{c}" if c else f for f, c in spec])  # the errors, at once
     parts = _map(ddf, _run_summarize, client, areas, spec, where)
     out = areas.copy()
     for func, col in spec:

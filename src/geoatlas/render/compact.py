@@ -213,7 +213,7 @@ def display_text(field: str, value, link_fields=(), layer: str | None = None) ->
     if field in link_fields:
         return "" if value is None or value is pd.NaT or (
             isinstance(value, float) and math.isnan(value)) else str(value)
-    from .web import text_value
+    from .webformat import text_value
 
     return text_value(layer or "", field, value)
 
@@ -267,7 +267,7 @@ def _attributes(sections: _Sections, prepared, recipe, frame, atlas) -> dict:
         title_i = index["\0id"]
     else:
         title_i = index[title]
-    from .web import QUALITY_BADGES
+    from .webformat import QUALITY_BADGES
 
     out = {
         "fields": fields,
@@ -413,12 +413,12 @@ def encode(prepared, recipe, atlas) -> Encoded:
     frame = frame.iloc[order]
     codes, table = _symbol_codes(prepared.symbols)
     codes = codes[order]
-    from .web import _style_json
+    from .webformat import style_json
 
     spec = {
         "kind": kind, "n": len(frame), "q": QUANT,
         "bbox": [float(v) for v in frame.total_bounds] if len(frame) else [0, 0, 0, 0],
-        "symbols": [_style_json(s) for s in table],
+        "symbols": [style_json(s) for s in table],
         "sym": sections.add("sym", codes) if len(table) > 1 else None,
     }
     if kind == _POINT:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from pyproj import CRS
 
+from ..formats import A4_LANDSCAPE_IN
 from ..geometry import GEOD, WGS84, conformal_crs_for, transformer
 from .prepare import PreparedLayer
 from .prepare import extent as recipe_extent
@@ -51,7 +52,7 @@ __all__ = [
     "scale_factor",
 ]
 
-PAGE_IN = (11.69, 8.27)
+PAGE_IN = A4_LANDSCAPE_IN
 """A4 landscape in inches: the page of every print map (static and QGIS layout)."""
 NORTH_TOLERANCE_DEG = 3.0
 """Above this turn of true north across the view, a graticule replaces the north arrow."""

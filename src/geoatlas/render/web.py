@@ -32,11 +32,18 @@ import pandas as pd
 import shapely
 
 from .. import htmlsafe, style
-from ..schema import STATUSES, TABLES, field_label, split_list
-from ..style import LegendEntry, Symbol, compact_number, dash_css
+from ..schema import STATUSES, field_label, split_list
+from ..style import LegendEntry, dash_css
 from . import compact
 from .offline import inline_head
 from .prepare import PreparedLayer, extent, prepare
+from .webformat import (
+    QUALITY_TEXT,
+    is_missing,
+    money,
+    style_json,
+    text_value,
+)
 
 COORD_DECIMALS = 5  # ~1 m at these latitudes
 TILES = {
@@ -317,13 +324,6 @@ def _geojson(geom, decimals: int = COORD_DECIMALS) -> dict:
     return shapely.geometry.mapping(rounded)
 
 
-def _style_json(sym: Symbol) -> dict:
-    return {
-        "c": sym.color, "f": sym.fill, "w": sym.weight, "o": sym.opacity,
-        "fo": sym.fill_opacity, "r": sym.radius, "d": dash_css(sym.dash, sym.weight),
-    }
-
-
 # -- feature layers --------------------------------------------------------------------
 def _label_anchors(geom) -> list[list[float]]:
     """Where a label may sit, best first: a point; along a line (as the static map tries)."""
@@ -373,7 +373,7 @@ def layer_spec(key: str, prepared: PreparedLayer, ctx: PopupContext, atlas) -> d
         sym = prepared.symbols[i]
         props = {
             "i": str(ident),
-            "y": _style_json(sym),
+            "y": style_json(sym),
             "p": ctx.popup(prepared, ident, row, hist),
         }
         if "name" in row and isinstance(row["name"], str):
@@ -397,7 +397,7 @@ def layer_spec(key: str, prepared: PreparedLayer, ctx: PopupContext, atlas) -> d
         if str(ident) in hist:
             h = hist[str(ident)]
             props["h"] = h
-            props["ys"] = {s: _style_json(by_status[s][i]) for s in {t[1] for t in h}
+            props["ys"] = {s: style_json(by_status[s][i]) for s in {t[1] for t in h}
                            if s in by_status}
         features.append({"type": "Feature", "properties": props,
                          "geometry": _geojson(row.geometry)})
@@ -449,76 +449,7 @@ def _legend_html(title: str, entries: list[LegendEntry]) -> str:
 
 
 # -- popups ------------------------------------------------------------------------------
-QUALITY_BADGES = {
-    "approximate": "approximate location",
-    "admin_area": "only the province is known",
-    "schematic": "schematic geometry (straight between known places)",
-}
-QUALITY_TEXT = {"exact": "exact location", **QUALITY_BADGES}
 _SUMMARY_FIELDS = ("commodities", "kind", "modes")
-_LIST_FIELDS = {"companies", "contract_ids"}
-_WORD_FIELDS = {"status", "primary_commodity", "kind", "location_quality"}
-
-
-def _column_kind(layer: str, field: str) -> tuple[str, tuple]:
-    table = TABLES.get(layer)
-    if table is not None:
-        try:
-            col = table.column(field)
-            return col.kind, col.choices
-        except KeyError:
-            pass
-    if field in _LIST_FIELDS:
-        return "list", ()
-    if field in ("country", "iso3", "company_country"):
-        return "iso3", ()
-    return "text", ()
-
-
-def _missing(value) -> bool:
-    if value is None or value is pd.NaT:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and value == ""
-
-
-def text_value(layer: str, field: str, value, country_names: dict | None = None) -> str:
-    """One attribute value as the plain text people read (not escaped).
-
-    Lists (``;``-separated columns) read as ``a, b``; vocabulary words lose their
-    underscores; ISO codes become country names; money is compact; free text is
-    shown exactly as written.
-
-    >>> text_value("deposits", "commodities", "lapis_lazuli;gold")
-    'lapis lazuli, gold'
-    >>> text_value("deposits", "notes", "Quoted: 'a; b'")
-    "Quoted: 'a; b'"
-    >>> text_value("deposits", "country", "AFG", {"AFG": "Afghanistan"})
-    'Afghanistan'
-    """
-    if _missing(value):
-        return ""
-    if isinstance(value, (dt.date, pd.Timestamp)):
-        return value.isoformat()[:10]
-    if field.endswith("_usd") or field == "value_usd":
-        try:
-            return money(value)
-        except (TypeError, ValueError):
-            return str(value)
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        return str(int(value))
-    kind, choices = _column_kind(layer, field)
-    if kind in ("iso3", "iso3_list"):
-        return ", ".join((country_names or {}).get(c, c) for c in split_list(str(value)))
-    if kind in ("list", "ids"):
-        items = split_list(str(value))
-        if choices:
-            items = [i.replace("_", " ") for i in items]
-        return ", ".join(items)
-    if kind == "enum" or field in _WORD_FIELDS:
-        return str(value).replace("_", " ")
-    return str(value)
 
 
 class PopupContext:
@@ -543,7 +474,7 @@ class PopupContext:
 
     def value(self, layer: str, field: str, value) -> str:
         """One attribute value as escaped HTML (links only for declared link fields)."""
-        if field in self.recipe.link_fields and not _missing(value):
+        if field in self.recipe.link_fields and not is_missing(value):
             return htmlsafe.link(str(value))
         return htmlsafe.bdi(self.text_value(layer, field, value))
 
@@ -607,7 +538,7 @@ class PopupContext:
             hist = self.histories_of(layer, row.to_frame().T) if spec.timeline else {}
         if ident in hist:
             summary.append(self._status_span(hist[ident], row.get("status")))
-        elif "status" in spec.popup and not _missing(row.get("status")):
+        elif "status" in spec.popup and not is_missing(row.get("status")):
             summary.append(f'<span class="ga-status">{self.value(layer, "status", row["status"])}'
                            "</span>")
         quality = row.get("location_quality")
@@ -645,7 +576,7 @@ class PopupContext:
             out += [f"<li>{self.source_html(sid)}</li>" for sid in numbers]
             out.append("</ol>")
         notes = row.get("notes")
-        if "notes" in spec.popup and not _missing(notes):
+        if "notes" in spec.popup and not is_missing(notes):
             shown = self.value(layer, "notes", notes)
             out.append(f'<details class="ga-notes"><summary>Notes</summary><p>{shown}</p>'
                        "</details>")
@@ -661,11 +592,11 @@ class PopupContext:
 
     def _contract_date(self, c) -> str:
         awarded = c.get("awarded")
-        return "" if _missing(awarded) else str(awarded)[:10]
+        return "" if is_missing(awarded) else str(awarded)[:10]
 
     def _contract(self, c, numbers: dict) -> str:
         parts = [f"<b>{htmlsafe.bdi(c['company'])}</b>"]
-        if not _missing(c.get("company_country")):
+        if not is_missing(c.get("company_country")):
             where = self.text_value("contracts", "company_country", c["company_country"])
             parts.append(f" ({htmlsafe.bdi(where)})")
         figure = contract_value_text(c)
@@ -706,9 +637,9 @@ class PopupContext:
         title = (htmlsafe.link(str(url), str(s["title"])) if htmlsafe.is_http_url(url)
                  else f"<b>{htmlsafe.bdi(s['title'])}</b>")
         meta = [htmlsafe.bdi(s[c]) for c in (("author",) if full else ()) + ("publisher",)
-                if not _missing(s.get(c))]
+                if not is_missing(s.get(c))]
         published = s.get("published")
-        meta.append(htmlsafe.text(published) if not _missing(published) else "undated")
+        meta.append(htmlsafe.text(published) if not is_missing(published) else "undated")
         out = f"{title} — {', '.join(meta)}"
         if full and htmlsafe.is_http_url(url):
             out += f' <span class="ga-url">{htmlsafe.link(str(url))}</span>'
@@ -727,15 +658,6 @@ class PopupContext:
                         "</li>" for s in order)
         return (f"<h2>Sources</h2><p>{len(order)} documents are cited on this map.</p>"
                 f"<ol>{items}</ol>")
-
-
-def money(value) -> str:
-    """Format a USD amount compactly.
-
-    >>> money(3e9), money(150e6), money(805000)
-    ('$3 bn', '$150 m', '$805 k')
-    """
-    return "$" + compact_number(value)
 
 
 def contract_value_text(c) -> str:

@@ -13,10 +13,12 @@ import sys
 
 import click
 
+from .options import workspace_arg
+
 
 @click.command("import")
 @click.argument("gpkg", type=click.Path(dir_okay=False, path_type=str))
-@click.argument("workspace", required=False, type=click.Path(file_okay=False, path_type=str))
+@workspace_arg
 @click.option("--dry-run", is_flag=True, help="Show the summary and the diff; write nothing.")
 @click.option("--allow-delete", is_flag=True,
               help="Remove rows whose features were deleted (default: only list them).")
@@ -27,8 +29,8 @@ def import_command(gpkg, workspace, dry_run, allow_delete) -> None:
     Only the changed rows of the CSV files change; every imported row passes the same
     validation as `geoatlas check`, else nothing is written.
     """
-    from .errors import DataError
-    from .importer import plan_import
+    from ..errors import DataError
+    from ..importer import plan_import
 
     try:
         plan = plan_import(gpkg, workspace, allow_delete=allow_delete)
@@ -54,7 +56,7 @@ def import_command(gpkg, workspace, dry_run, allow_delete) -> None:
 
 
 @click.command("serve")
-@click.argument("workspace", required=False, type=click.Path(file_okay=False, path_type=str))
+@workspace_arg
 @click.option("--map", "maps", multiple=True, metavar="NAME",
               help="Recipe to serve (repeatable; default: every maps/*.toml).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
@@ -72,8 +74,8 @@ def serve_command(workspace, maps, port, host, out, outputs) -> None:
     only the affected maps are rebuilt (the web map first) and open pages reload. A
     check problem shows in the page as a panel over the last good map. Ctrl-C stops.
     """
-    from .errors import GeoatlasError
-    from .serve import LiveServer
+    from ..errors import GeoatlasError
+    from ..serve import LiveServer
 
     try:
         server = LiveServer(workspace, maps or None, port, host, out, outputs or None)

@@ -19,13 +19,16 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import geopandas as gpd
-import numpy as np
-import pandas as pd
 
-from .errors import QueryError
+from ..errors import QueryError
+from .options import as_of_opt, overwrite_opt, workspace_opt
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+    import pandas as pd
 
 FORMATS = ("table", "csv", "geojson", "gpkg")
 _SUFFIXES = {".csv": "csv", ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg",
@@ -35,18 +38,15 @@ _SUFFIXES = {".csv": "csv", ".geojson": "geojson", ".json": "geojson", ".gpkg": 
 def _options(func):
     """The options every query subcommand shares."""
     for option in reversed([
-        click.option("--workspace", "-w", default=None, metavar="DIR",
-                     type=click.Path(file_okay=False, path_type=str),
-                     help="Workspace folder (default: the current one)."),
-        click.option("--as-of", default=None, metavar="DATE",
-                     help="Ask of the world as of this ISO date (statuses from the events)."),
+        workspace_opt,
+        as_of_opt,
         click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default=None,
                      help="Output format (default: table on a terminal, CSV when piped, "
                           "or from the --out suffix)."),
         click.option("--out", "-o", default=None, type=click.Path(dir_okay=False,
                                                                   path_type=Path),
                      help="Write to this file instead of standard output (needed for gpkg)."),
-        click.option("--overwrite", is_flag=True, help="Replace an existing --out file."),
+        overwrite_opt,
         click.option("--raw-csv", is_flag=True,
                      help="CSV for programs: keep text cells starting with = + - @ as they "
                           "are (default: prefix them with ' so spreadsheets show, not run, "
@@ -73,7 +73,7 @@ def query() -> None:
 
 
 def _atlas(workspace: str | None, as_of: str | None):
-    from .atlas import open as open_atlas
+    from ..atlas import open as open_atlas
 
     try:
         return open_atlas(workspace, as_of=as_of)
@@ -163,7 +163,7 @@ intersects = _area_command("intersects", "touching")
 @_options
 def summarize(layer, by, stats, where, by_where, skip_empty, **out) -> None:
     """Count and aggregate LAYER per area of --by: a choropleth-ready table."""
-    from .query import apply_where, area_frame
+    from ..query import apply_where, area_frame
 
     atlas = _atlas(out["workspace"], out["as_of"])
     areas = apply_where(area_frame(by, atlas), by_where, "--by-where",
@@ -238,7 +238,7 @@ def _emit(frame, default, caption, name, *, fmt, out, overwrite, columns, raw_cs
         return
     table = data.drop(columns=data.geometry.name)
     if fmt == "csv" and not raw_csv:
-        from .export import csv_safe
+        from ..export import csv_safe
 
         table = csv_safe(table)
     text = (caption + "\n\n" + _table(table) if fmt == "table"
@@ -251,6 +251,8 @@ def _emit(frame, default, caption, name, *, fmt, out, overwrite, columns, raw_cs
 
 
 def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     out = frame.copy()
     for col in out.columns:
         if pd.api.types.is_float_dtype(out[col]):
@@ -259,6 +261,8 @@ def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _cell(value) -> str:
+    import numpy as np
+
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     if isinstance(value, (bool, np.bool_)):
@@ -270,6 +274,8 @@ def _cell(value) -> str:
 
 def _table(frame: pd.DataFrame) -> str:
     """Aligned plain-text columns; numbers right-aligned."""
+    import pandas as pd
+
     if frame.empty:
         return "  ".join(map(str, frame.columns)) + "\n(no rows)"
     cols = [str(c) for c in frame.columns]
@@ -288,7 +294,7 @@ def _table(frame: pd.DataFrame) -> str:
 
 
 def _write_text(path: Path, text: str, overwrite: bool) -> None:
-    from .errors import OutputError
+    from ..errors import OutputError
 
     if path.exists() and not overwrite:
         raise OutputError(f"{path} exists; use --overwrite to replace it")
@@ -307,7 +313,7 @@ def _write_text(path: Path, text: str, overwrite: bool) -> None:
 
 def _write_vector(data: gpd.GeoDataFrame, fmt: str, out: Path | None, name: str,
                   overwrite: bool) -> None:
-    from .export import export_frame
+    from ..export import export_frame
 
     if out is not None:
         export_frame(data, out, fmt, layer=name, overwrite=overwrite)

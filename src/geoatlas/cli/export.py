@@ -14,27 +14,25 @@ True
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from .export import ENGINES, FORMATS
+from ..formats import EXPORT_ENGINES as ENGINES
+from ..formats import EXPORT_FORMATS as FORMATS
+from .options import as_of_opt, out_file_opt, overwrite_opt, workspace_arg
 
 
 @click.command("export")
-@click.argument("workspace", required=False, type=click.Path(file_okay=False, path_type=str))
+@workspace_arg
 @click.option("--layer", "-l", "layer", required=True, metavar="NAME",
               help="The layer to export (see `geoatlas check` for the names).")
 @click.option("--format", "-f", "fmt", type=click.Choice([*FORMATS, "csv"]), default=None,
               help="Output format (default: from the suffix of --out). csv is for people: "
                    "geometry as WKT, formula-like text cells prefixed with '.")
-@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write (a Shapefile's sidecar files go next to it).")
+@out_file_opt(help="File to write (a Shapefile's sidecar files go next to it).")
 @click.option("--engine", type=click.Choice(list(ENGINES)), default="pyogrio",
               show_default=True, help="OGR binding that writes (GeoParquet: always pyarrow).")
-@click.option("--as-of", default=None, metavar="DATE",
-              help="Statuses as of this ISO date (default: latest).")
-@click.option("--overwrite", is_flag=True, help="Replace an existing file.")
+@as_of_opt
+@overwrite_opt
 @click.option("--raw-csv", is_flag=True,
               help="csv: keep text cells starting with = + - @ unchanged (CSV for programs).")
 def export(workspace, layer, fmt, out, engine, as_of, overwrite, raw_csv) -> None:
@@ -43,13 +41,13 @@ def export(workspace, layer, fmt, out, engine, as_of, overwrite, raw_csv) -> Non
     GeoJSON follows RFC 7946 (lon/lat, right-hand winding, no crs member); lists are
     written as ';'-separated text; Shapefile field names are cut to 10 characters.
     """
-    from .atlas import open as open_atlas
-    from .export import export_layer
+    from ..atlas import open as open_atlas
+    from ..export import export_layer
 
     atlas = open_atlas(workspace, as_of=as_of)
     if fmt == "csv" or (fmt is None and out.suffix.lower() == ".csv"):
-        from .errors import QueryError
-        from .export import export_csv
+        from ..errors import QueryError
+        from ..export import export_csv
 
         if layer not in atlas.layers:
             raise QueryError(f"unknown layer '{layer}'; layers: {', '.join(atlas.layers)}")

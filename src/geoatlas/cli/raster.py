@@ -17,6 +17,8 @@ from pathlib import Path
 
 import click
 
+from .options import as_of_opt, overwrite_opt, where_opt, workspace_opt
+
 
 class _WorkspaceGroup(click.Group):
     """A group taking an optional WORKSPACE before the product name.
@@ -27,8 +29,9 @@ class _WorkspaceGroup(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         args = list(args)
+        takes_value = {"-w", "--workspace"}
         for i, arg in enumerate(args):
-            if arg.startswith("-"):
+            if arg.startswith("-") or (i and args[i - 1] in takes_value):
                 continue
             if arg not in self.commands:
                 ctx.meta["geoatlas.workspace"] = args.pop(i)
@@ -37,7 +40,7 @@ class _WorkspaceGroup(click.Group):
 
 
 def _atlas(ctx: click.Context, as_of: str | None):
-    from .atlas import open as open_atlas
+    from ..atlas import open as open_atlas
 
     return open_atlas(ctx.meta.get("geoatlas.workspace"), as_of=as_of)
 
@@ -47,14 +50,14 @@ def _grid(atlas, extent, map_name):
     if extent and map_name:
         raise click.UsageError("give --extent or --map, not both")
     if map_name:
-        from .render.raster import map_extent
+        from ..render.raster import map_extent
 
         return map_extent(atlas, map_name)
     return (tuple(extent) if extent else None), None
 
 
 def _finish(surface, out: str, overwrite: bool) -> None:
-    from .render.raster import describe
+    from ..render.raster import describe
 
     path = surface.write(Path(out), overwrite=overwrite)
     style = path.with_suffix(".qml")
@@ -64,9 +67,8 @@ def _finish(surface, out: str, overwrite: bool) -> None:
 
 _out = click.option("--out", required=True, type=click.Path(dir_okay=False),
                     help="GeoTIFF to write.")
-_overwrite = click.option("--overwrite", is_flag=True, help="Replace an existing file.")
-_as_of = click.option("--as-of", default=None, metavar="DATE",
-                      help="Use statuses as of this ISO date (default: latest).")
+_overwrite = overwrite_opt
+_as_of = as_of_opt
 _resolution = click.option("--resolution-km", type=click.FloatRange(min=0, min_open=True),
                            default=5.0, show_default=True, help="Cell size in km.")
 _extent = click.option("--extent", nargs=4, type=float, default=None,
@@ -74,19 +76,25 @@ _extent = click.option("--extent", nargs=4, type=float, default=None,
                        help="Area to cover (default: the workspace's features).")
 _map_extent = click.option("--map", "map_name", default=None, metavar="NAME",
                            help="Cover the extent of maps/NAME.toml, in its CRS.")
-_where = click.option("--where", default=None, metavar="EXPR",
-                      help="Where filter on features, e.g. \"status == 'operating'\".")
+_where = where_opt()
 
 
 @click.group(cls=_WorkspaceGroup, subcommand_metavar="[WORKSPACE] PRODUCT [ARGS]...",
              context_settings={"help_option_names": ["-h", "--help"]})
-def raster() -> None:
+@workspace_opt
+@click.pass_context
+def raster(ctx: click.Context, workspace: str | None) -> None:
     """Write a GeoTIFF product of WORKSPACE (default: the current one).
 
     The grid is in a Lambert conformal conic fitted to the extent, with square cells;
     files are tiled, deflate-compressed, carry their CRS, nodata and band
     descriptions, and are written atomically.
     """
+    given = ctx.meta.get("geoatlas.workspace")
+    if workspace and given and Path(workspace) != Path(given):
+        raise click.UsageError(f"two workspaces given: '{given}' and -w '{workspace}'; give one")
+    if workspace:
+        ctx.meta["geoatlas.workspace"] = workspace
 
 
 @raster.command()
@@ -103,7 +111,7 @@ def raster() -> None:
 def distance(ctx, layer, where, resolution_km, extent, map_name, as_of, out,
              overwrite) -> None:
     """Geodesic distance in km from every cell to the nearest feature of a layer."""
-    from .render.raster import distance_surface
+    from ..render.raster import distance_surface
 
     atlas = _atlas(ctx, as_of)
     extent, crs = _grid(atlas, extent, map_name)
@@ -129,7 +137,7 @@ def distance(ctx, layer, where, resolution_km, extent, map_name, as_of, out,
 def density(ctx, layer, weight, bandwidth_km, where, resolution_km, extent, map_name, as_of,
             out, overwrite) -> None:
     """Kernel density of a layer's features (per km²), optionally weighted."""
-    from .render.raster import density_surface
+    from ..render.raster import density_surface
 
     atlas = _atlas(ctx, as_of)
     extent, crs = _grid(atlas, extent, map_name)
@@ -150,7 +158,7 @@ def density(ctx, layer, weight, bandwidth_km, where, resolution_km, extent, map_
 @click.pass_context
 def map_(ctx, name, dpi, width_in, out, overwrite) -> None:
     """A recipe's static map as a georeferenced RGBA GeoTIFF (bounds = map extent)."""
-    from .render.raster import map_geotiff
+    from ..render.raster import map_geotiff
 
     atlas = _atlas(ctx, None)
     surface = map_geotiff(atlas, name, dpi=dpi, width_in=width_in)
