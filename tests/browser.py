@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
+from tests.clients import need
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -31,10 +30,7 @@ def require_chromium() -> None:
     except ImportError:
         missing.append("python package playwright")
     if missing:
-        reason = f"needs {', '.join(missing)}"
-        if os.environ.get("GEOATLAS_REQUIRE_CLIENTS"):
-            pytest.fail(reason + " (GEOATLAS_REQUIRE_CLIENTS is set)")
-        pytest.skip(reason)
+        need(f"needs {', '.join(missing)}")
 
 
 @contextmanager

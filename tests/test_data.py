@@ -9,6 +9,7 @@ import shapely
 
 from geoatlas.geometry import distance_to_km
 from geoatlas.schema import split_list
+from tests.clients import need
 from tests.conftest import REPO
 
 SHARED_SOURCES = REPO.parent / "shared" / "sources"
@@ -68,7 +69,7 @@ def test_shared_documents_exist_where_cited():
         files = [row["file"] for row in csv.DictReader(fh) if row["file"]]
     assert len(files) == 5
     if not SHARED_SOURCES.is_dir():
-        pytest.skip("../shared/sources is not beside this checkout")
+        need("../shared/sources is not beside this checkout")
     for name in files:
         assert (SHARED_SOURCES / name).is_file(), name
 
@@ -77,7 +78,7 @@ def test_efsas_trade_table_round_trips_exactly(atlas):
     """Every figure of EFSAS Figure 2, as printed, is in trade.csv, and nothing else is."""
     doc = SHARED_SOURCES / "000_0ef2029a8a1ec4c5.txt"
     if not doc.is_file():
-        pytest.skip("the EFSAS paper is not in ../shared/sources")
+        need("the EFSAS paper is not in ../shared/sources")
     text = doc.read_text(encoding="utf-8")
     block = text[text.index("**Figure 2"):text.index("Source: China Briefing (2023)")]
     lines = [ln.split("\t") for ln in block.splitlines() if "\t" in ln]

@@ -33,6 +33,7 @@ import pytest
 from click.testing import CliRunner
 
 from geoatlas.cli import cli
+from tests.clients import need
 
 from .browser import offline_page
 from .conftest import HOSTILE, tree_digest
@@ -232,9 +233,7 @@ def _pyqgis() -> str | None:
 def map_tips(hostile):
     python = _pyqgis()
     if python is None:
-        if os.environ.get("GEOATLAS_REQUIRE_CLIENTS") == "1":
-            pytest.fail("needs PyQGIS on /usr/bin/python3")
-        pytest.skip("needs PyQGIS on /usr/bin/python3 (Debian package python3-qgis)")
+        need("needs PyQGIS on /usr/bin/python3 (Debian package python3-qgis)")
     env = {k: v for k, v in os.environ.items()
            if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
     env["QT_QPA_PLATFORM"] = "offscreen"

@@ -30,11 +30,11 @@ from geoatlas.export import ogr_frame
 from geoatlas.recipe import load_recipe, recipe_names
 from geoatlas.render import qgis
 from geoatlas.render.prepare import prepare
+from tests.clients import need
 from tests.test_export import _cells, read_quietly, validate_geopackage
 
 SYSTEM_PYTHON = os.environ.get("GEOATLAS_QGIS_PYTHON", "/usr/bin/python3")
 PROBE = Path(__file__).with_name("qgis_probe.py")
-REQUIRE = os.environ.get("GEOATLAS_REQUIRE_CLIENTS") == "1"
 GEOMETRY_TYPES = {"point": "POINT", "line": "LINESTRING", "polygon": "MULTIPOLYGON"}
 
 
@@ -73,9 +73,7 @@ def probed(built, tmp_path_factory):
     """What real QGIS reports for each recipe's project and GeoPackage (one run each)."""
     missing = _pyqgis_missing()
     if missing:
-        if REQUIRE:
-            pytest.fail(missing)
-        pytest.skip(missing)
+        need(missing)
     folder = tmp_path_factory.mktemp("qgis-probe")
     reports = {}
     for name, (_, layers, (gpkg, qgz), _) in built.items():
@@ -416,7 +414,7 @@ def test_map_tip_shows_names_and_values_literally_in_qgis(cases, tmp_path_factor
     """Random field names and values through the map-tip generator, evaluated by QGIS."""
     missing = _pyqgis_missing()
     if missing:
-        pytest.fail(missing) if REQUIRE else pytest.skip(missing)
+        need(missing)
     from geoatlas.render.qgis import expr
 
     payload = [{"names": [n for n, _ in case], "values": [v for _, v in case],
@@ -577,7 +575,7 @@ def test_hostile_text_stays_literal_in_layout_and_map_tip(mini_copy, tmp_path):
     """Recipe and data text reaches QGIS's layout labels and map tips as text only."""
     missing = _pyqgis_missing()
     if missing:
-        pytest.fail(missing) if REQUIRE else pytest.skip(missing)
+        need(missing)
     import geoatlas
 
     toml = mini_copy / "maps" / "mini.toml"

@@ -18,6 +18,7 @@ from geoatlas.render import compact
 from geoatlas.render.prepare import prepare
 from geoatlas.style import LayerStyle
 from tests.browser import offline_page
+from tests.clients import need_module
 from tests.conftest import REPO
 
 sys.path.insert(0, str(REPO / "bench"))
@@ -152,7 +153,7 @@ def test_compact_polygons_decode_to_the_simplified_coverage(mini_copy):
 # -- the dask engine -------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def client():
-    pytest.importorskip("dask_geopandas")
+    need_module("dask_geopandas")
     from dask.distributed import Client, LocalCluster
 
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False,

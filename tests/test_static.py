@@ -27,6 +27,7 @@ from geoatlas.errors import RecipeError
 from geoatlas.recipe import load_recipe
 from geoatlas.render import static
 from geoatlas.render.prepare import prepare
+from tests.clients import need_program
 
 RECIPES = ("afghanistan-minerals", "regional-corridors")
 
@@ -84,8 +85,8 @@ def test_all_formats_written_and_not_blank(written):
     assert written["pdf"].read_bytes().startswith(b"%PDF")
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_pdf_is_vector_with_selectable_text(written, atlas):
+    need_program("pdftotext", "poppler-utils")
     pdf = written["pdf"]
     text = _norm(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
                                 check=True).stdout)
@@ -499,8 +500,8 @@ def test_random_text_round_trips_through_svg(text):
     assert texts.count(text) >= 3, (text, texts)
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_pdf_page_two_lists_every_cited_document(written, atlas):
+    need_program("pdfinfo", "poppler-utils")
     recipe = load_recipe(atlas, "afghanistan-minerals")
     info = subprocess.run(["pdfinfo", str(written["pdf"])], capture_output=True, text=True,
                           check=True).stdout

@@ -21,6 +21,7 @@ from geoatlas.errors import RecipeError
 from geoatlas.recipe import load_recipe, parse_recipe
 from geoatlas.render.story import markdown, story_html
 from tests.browser import offline_page
+from tests.clients import need
 
 STORY = "copper-rail-taliban"
 HOSTILE = '<img src=x onerror=alert(1)> {{ 7*7 }} ${x} `y` [a](javascript:alert(1))'
@@ -211,7 +212,7 @@ def test_one_map_theme_per_chapter_in_qgis(printed, story):
 
     missing = _pyqgis_missing()
     if missing:
-        pytest.skip(missing)
+        need(missing)
     script = (
         "import json, os, sys\n"
         "from qgis.core import QgsApplication, QgsProject\n"

@@ -8,7 +8,8 @@ basemap with it.
 Examples
 --------
 >>> import geopandas as gpd, shapely
->>> pits = gpd.GeoDataFrame({"name": ["Pit 1"]}, crs=4326, geometry=[shapely.Point(69.2, 34.3)])
+>>> pits = gpd.GeoDataFrame({"id": ["pit-1"], "name": ["Pit 1"]}, crs=4326,
+...                         geometry=[shapely.Point(69.2, 34.3)])
 >>> frame, _ = adopt_frame("pits", pits, require_sources=False)
 >>> list(frame.index)
 ['pit-1']
