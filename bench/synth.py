@@ -241,6 +241,11 @@ def make_workspace(dest: Path, gdf: gpd.GeoDataFrame, layer: str = "occurrences"
         (dest / "maps").mkdir(parents=True)
         shutil.copytree(REPO / "geo", dest / "geo")
         shutil.copytree(REPO / "layers", dest / "layers")
+    sources = dest / "layers" / "sources.csv"
+    if "\nsynthetic," not in sources.read_text(encoding="utf-8"):  # what the layers cite
+        with open(sources, "a", encoding="utf-8") as f:
+            f.write("synthetic,Seeded synthetic layers made by bench/synth.py,geoatlas bench,"
+                    ",,unknown,,,dataset,Invented data for tests and benchmarks; not real.\n")
     write_layer(gdf, dest / "layers" / f"{layer}{suffix}")
     kinds = set(gdf.geom_type)
     kind = ("polygon" if kinds & {"Polygon", "MultiPolygon"}
