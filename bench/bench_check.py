@@ -56,7 +56,7 @@ def synthetic_deposits(provinces, n: int, seed: int = 5) -> pd.DataFrame:
 
 def old_province_check(deposits, provinces) -> int:
     """The per-row province check geoatlas had before (a transformer pair per row)."""
-    from geoatlas import geometry
+    from geoatlas import geodesic
 
     by_name = {(i, n): pid for pid, i, n in zip(provinces["id"], provinces["iso3"],
                                                 provinces["name"])}
@@ -64,7 +64,7 @@ def old_province_check(deposits, provinces) -> int:
     for row in deposits.itertuples(index=False):
         pid = by_name.get((row.country, row.province))
         point = shapely.Point(row.lon, row.lat)
-        km = geometry.distance_to_km(point, provinces.loc[pid].geometry)
+        km = geodesic.distance_to_km(point, provinces.loc[pid].geometry)
         far += km > 5
     return far
 

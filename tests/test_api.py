@@ -60,7 +60,7 @@ def test_as_of_drops_what_did_not_exist_yet(mini):
 def test_belt_width_is_geodesic(mini):
     import shapely
 
-    from geoatlas.geometry import distance_to_km
+    from geoatlas.geodesic import distance_to_km
 
     belt = mini.belts.loc["test-belt"].geometry
     # the middle of the axis is inside, and the outline is the half-width (40 km) away

@@ -7,7 +7,7 @@ import re
 import pytest
 import shapely
 
-from geoatlas.geometry import distance_to_km
+from geoatlas.geodesic import distance_to_km
 from geoatlas.schema import split_list
 from tests.clients import need
 from tests.conftest import REPO

@@ -30,6 +30,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ._atomic import write_text
 from .errors import OutputError, QueryError
 from .formats import EXPORT_ENGINES, EXPORT_FORMATS
 
@@ -307,16 +308,10 @@ def export_csv(frame: pd.DataFrame, path: str | Path, overwrite: bool = False,
         data = pd.DataFrame(data.drop(columns=geom)).assign(wkt=wkt.to_numpy())
     if not raw:
         data = csv_safe(data)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            data.to_csv(handle, index=False, lineterminator="\n")
-        os.replace(tmp, path)
+        write_text(path, data.to_csv(index=False, lineterminator="\n"))
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 

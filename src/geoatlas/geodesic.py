@@ -48,6 +48,7 @@ __all__ = [
     "Geoms",
     "Pieces",
     "distance_km",
+    "distance_to_km",
     "inside_areas",
     "pairwise_km",
     "point_join",
@@ -430,3 +431,16 @@ def distance_km(geom: BaseGeometry, other) -> np.ndarray:
     _, j, km = within_km(a, np.zeros(1, dtype=np.int64), radius, b)
     out[j] = km
     return out
+
+
+def distance_to_km(point: BaseGeometry, geom: BaseGeometry) -> float:
+    """Geodesic km from one lon/lat geometry to another (0 if touching or inside).
+
+    The exact engine of :func:`distance_km`, for one pair.
+
+    >>> import shapely
+    >>> round(distance_to_km(shapely.Point(69.1, 34.5),
+    ...                      shapely.LineString([(69.0, 34.0), (69.0, 35.0)])), 2)
+    9.18
+    """
+    return float(distance_km(point, [geom])[0])

@@ -99,13 +99,6 @@ def line_through(points: Sequence[tuple[float, float]], densify_km: float = 50.0
     return shapely.LineString(coords)
 
 
-def distance_to_km(point, geom) -> float:
-    """Shortest distance in km from a lon/lat point to a lon/lat geometry (0 if inside)."""
-    aeqd = local_aeqd(point.x, point.y)
-    return float(shapely.distance(reproject(point, WGS84, aeqd),
-                                  reproject(geom, WGS84, aeqd))) / 1000.0
-
-
 def utm_crs_for(lon: float, lat: float) -> CRS:
     """The WGS84 UTM zone CRS containing (lon, lat).
 

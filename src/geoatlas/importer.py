@@ -37,6 +37,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._atomic import staged
 from .csvedit import CsvText
 from .errors import ImportRefused, Problem
 from .origin import geometry_key, normalize, read_origin
@@ -111,14 +112,8 @@ class ImportPlan:
         written = []
         for path, (_, new) in self.texts.items():
             target = self.root / path
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(new.encode("utf-8"))
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            with staged(target) as tmp:
+                tmp.write_bytes(new.encode("utf-8"))
             written.append(target)
         return written
 

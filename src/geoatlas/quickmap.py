@@ -96,9 +96,7 @@ def quick_map(gdf, name: str = "layer", style: Mapping | None = None, sources=No
                           Path(f"{name}.toml"), atlas)
     m = make_map(atlas, recipe)
     if out is not None:
-        html = m.render()
-        path = Path(out)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(html, encoding="utf-8")
-        tmp.replace(path)
+        from ._atomic import write_text
+
+        write_text(out, m.render())
     return m

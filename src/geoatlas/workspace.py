@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import citations, geometry, joins, schema, timeline
+from . import citations, geodesic, geometry, joins, schema, timeline
 from .config import WorkspaceConfig, read_config
 from .errors import Problem, ValidationError, WorkspaceError
 from .readers import read_csv, read_vector
@@ -556,7 +556,7 @@ class _Loader:
                 self.problem(name, f"country '{want}' is not in {BASEMAP}", ident)
                 continue
             shape = countries.loc[want].geometry
-            km = geometry.distance_to_km(row.geometry, shape)
+            km = geodesic.distance_to_km(row.geometry, shape)
             if km <= COUNTRY_TOLERANCE_KM:
                 continue
             swapped = shapely.Point(row.geometry.y, row.geometry.x)
@@ -613,7 +613,7 @@ class _Loader:
         ok = np.zeros(len(deposits), dtype=bool)
         ok[pos[inside["_pid"].to_numpy() == expected[pos]]] = True
         for i in todo[~ok[todo]]:
-            km = geometry.distance_to_km(deposits.geometry.iloc[i],
+            km = geodesic.distance_to_km(deposits.geometry.iloc[i],
                                          provinces.loc[expected[i]].geometry)
             if km > COUNTRY_TOLERANCE_KM:
                 self.problem("deposits", f"point lies {km:.0f} km outside its stated province "

@@ -15,7 +15,6 @@ True
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -301,14 +300,9 @@ def _write_text(path: Path, text: str, overwrite: bool) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(f"cannot write {path}: folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)  # only left behind when the write failed
+    from .._atomic import write_text
+
+    write_text(path, text)
 
 
 def _write_vector(data: gpd.GeoDataFrame, fmt: str, out: Path | None, name: str,
