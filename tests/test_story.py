@@ -166,7 +166,7 @@ def test_scrolling_through_the_story(built, story, atlas, out_dir, size):
             assert set(shown) == wanted, (n, shown)
             when = page.evaluate("() => window.geoatlas.when")
             assert when == ch.as_of.isoformat()
-            if n == 3:
+            if n == 6:  # 2024: Mes Aynak and the trains, close up
                 tag = "desktop" if width > 700 else "phone"
                 page.screenshot(path=str(out_dir / f"story-{tag}.png"))
             seen.append((scale, date))
