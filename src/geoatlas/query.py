@@ -1,32 +1,12 @@
 """Spatial queries over GeoDataFrames: near, nearest, within, intersects, summarize.
 
-Every distance is in km and geodesic (WGS84 ellipsoid), never in degrees. The work is
-done in two vectorised steps:
-
-1. **Candidate search** with a :class:`shapely.STRtree` over the target geometries,
-   queried with lon/lat boxes that are *guaranteed* to hold everything within the search
-   distance (a degree of latitude is at least 110.5 km; a degree of longitude at least
-   111.3 km x cos of the highest latitude the box reaches). No projection distortion
-   can make the search miss a feature.
-2. **Exact distance** for each candidate pair. Lines and polygon rings are cut into
-   pieces of at most :data:`DENSIFY_KM` along geodesics, so a segment between two
-   vertices is read as the geodesic between them, as
-   :func:`geoatlas.geometry.line_through` draws it. Nearby pieces are found with a
-   second STRtree, ranked by a cheap spherical distance, and only those that may be the
-   nearest are measured on the ellipsoid: each end of one piece is put at the centre of
-   its own azimuthal equidistant frame (distance and azimuth from
-   :data:`~geoatlas.geometry.GEOD`, so distances from the centre are exact) and its
-   distance to the other piece is measured there. Geometries that intersect (a point
-   inside a polygon, crossing lines) are 0 km apart.
-
-The engine lives in :mod:`geoatlas.geodesic` (pieces, search boxes, distances) and
-:mod:`geoatlas.engines.memory` (the verbs over frames); names and filters are resolved by
+Every distance is in km and geodesic (WGS84 ellipsoid), never in degrees: candidates
+from lon/lat boxes sure to hold everything within the distance, then exact distances
+between geodesically densified pieces (see :mod:`geoatlas.geodesic`). The verbs over
+frames are :mod:`geoatlas.engines.memory` (point layers through the compiled
+:mod:`geoatlas.pointjoin`); ``engine="dask"`` runs the same ones partition by partition
+(:mod:`geoatlas.engines.dask`). Names and filters are resolved by
 :mod:`geoatlas.resolve`; this module checks arguments and picks the engine.
-
-Point layers (the big case: a million occurrences against a rail network) go through
-:mod:`geoatlas.pointjoin` instead, which runs the same steps compiled, point by point,
-on every core; its answers are the same to within micrometres (tested against this
-module's engine).
 
 The functions take GeoDataFrames, or layer names (``"rail"``) and single features
 (``"places:kabul"``) together with ``atlas=``; the :class:`~geoatlas.atlas.Atlas`

@@ -38,7 +38,6 @@ from __future__ import annotations
 import atexit
 import math
 import os
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -293,12 +292,7 @@ def query_check(ddf, expression: str | None, what: str) -> None:
 def _target(to, atlas, where):
     from .. import resolve
 
-    target = resolve.layer_frame(to, atlas, "to")
-    name = to.partition(":")[0].strip() if isinstance(to, str) else None
-    target = resolve.apply_where(target, where, "where", layer=name)
-    if target.crs is not None and target.crs.to_epsg() != 4326:
-        target = target.to_crs(4326)
-    return target
+    return resolve.prepared(to, atlas, where, "to")
 
 
 def _concat(frames, ddf, dtype) -> gpd.GeoDataFrame:
@@ -378,22 +372,6 @@ def nearest(gdf, to, k: int = 1, max_km: float | None = None, where: str | None 
     return res.iloc[order].drop(columns=[_POS])
 
 
-_STAT_RE = re.compile(r"[,\s]+")
-
-
-def _stats(stats, fields: Sequence[str]) -> list[tuple[str, str | None]]:
-    if stats is None:
-        stats = ["count"] + [s for s, c in (("sum:contract_value_usd", "contract_value_usd"),
-                                            ("list:name", "name")) if c in fields]
-    if isinstance(stats, str):
-        stats = [s for s in _STAT_RE.split(stats) if s]
-    out = []
-    for spec in stats:
-        func, _, col = str(spec).partition(":")
-        out.append((func.strip(), col.strip() or None))
-    return out
-
-
 def summarize(gdf, by, stats: Sequence[str] | str | None = None, where: str | None = None,
               atlas=None, *, client=None, npartitions: int | None = None) -> gpd.GeoDataFrame:
     """:func:`geoatlas.query.summarize` on a dask cluster, partition by partition.
@@ -409,7 +387,7 @@ def summarize(gdf, by, stats: Sequence[str] | str | None = None, where: str | No
     client = get_client(client)
     ddf, _ = _inputs(gdf, atlas, npartitions, 2 * _workers(client))
     fields = [c for c in ddf.columns if c not in (ddf.geometry.name, _POS)]
-    spec = _stats(stats, fields)
+    spec = [(func, col) for func, col, _ in memory.parse_stats(stats, fields)]
     query_check(ddf, where, "where")
     memory.summarize(resolve.in_4326(ddf._meta.drop(columns=[_POS], errors="ignore")), areas,
                      [f"{f}:{c}" if c else f for f, c in spec])  # the errors, at once

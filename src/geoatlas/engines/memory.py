@@ -8,11 +8,11 @@ partition, so both engines give the same answers.
 Examples
 --------
 >>> import geopandas as gpd, shapely
->>> pts = gpd.GeoDataFrame({"name": ["Kabul", "Mes Aynak"]}, index=["kabul", "mes-aynak"],
-...                        geometry=[shapely.Point(69.1772, 34.5553),
-...                                  shapely.Point(69.3250, 34.2650)], crs=4326)
->>> near(pts.loc[["mes-aynak"]], pts.loc[["kabul"]], 50)["distance_km"].round(1).tolist()
-[35.0]
+>>> line = gpd.GeoDataFrame(geometry=[shapely.LineString([(69.0, 34.0), (69.0, 35.0)])],
+...                         index=["rail"], crs=4326)
+>>> pit = gpd.GeoDataFrame(geometry=[shapely.Point(69.1, 34.5)], index=["pit"], crs=4326)
+>>> nearest(pit, line)[["nearest_id", "distance_km"]].round(2).values.tolist()
+[['rail', 9.18]]
 """
 
 from __future__ import annotations
