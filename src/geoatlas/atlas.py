@@ -22,6 +22,8 @@ from . import joins, timeline
 from .errors import Problem
 from .workspace import Catalog, find_workspace, load, validate
 
+__all__ = ["Atlas", "open"]
+
 
 class Atlas(Mapping):
     """A validated workspace: every layer a GeoDataFrame (EPSG:4326), every table a DataFrame.

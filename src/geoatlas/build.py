@@ -55,6 +55,21 @@ from .origin import write_origin
 from .recipe import load_recipe, recipe_names
 from .render.prepare import prepare
 
+__all__ = [
+    "JOURNAL_NAME",
+    "LOCK_NAME",
+    "MAP_NAME_RE",
+    "STAGING_PREFIX",
+    "STORY",
+    "OutputLock",
+    "available_outputs",
+    "build",
+    "check_map_name",
+    "output_folder",
+    "recover",
+]
+
+
 log = logging.getLogger(__name__)
 
 LOCK_NAME = ".geoatlas.lock"

@@ -30,6 +30,9 @@ from dataclasses import dataclass
 
 from .timeline import to_date
 
+__all__ = ["CHAPTER_KEYS", "Chapter", "parse_chapters"]
+
+
 CHAPTER_KEYS = {
     "title": "chapter heading (required)",
     "text": "the chapter's text: paragraphs, **bold**, *italic*, [links](https://...), - lists",

@@ -23,6 +23,8 @@ import csv
 import re
 from dataclasses import dataclass
 
+__all__ = ["CsvText", "Record", "quote", "split_raw"]
+
 
 @dataclass
 class Record:

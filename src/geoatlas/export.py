@@ -34,6 +34,22 @@ from ._atomic import write_text
 from .errors import OutputError, QueryError
 from .formats import EXPORT_ENGINES, EXPORT_FORMATS
 
+__all__ = [
+    "ENGINES",
+    "FORMATS",
+    "FORMAT_OPTIONS",
+    "FORMULA_PREFIXES",
+    "GPKG_VERSION",
+    "SHAPEFILE_SIDECARS",
+    "csv_safe",
+    "export_csv",
+    "export_frame",
+    "export_layer",
+    "ogr_frame",
+    "shapefile_names",
+]
+
+
 FORMATS = EXPORT_FORMATS
 """Format name -> (OGR driver, file suffix) (:data:`geoatlas.formats.EXPORT_FORMATS`)."""
 ENGINES = EXPORT_ENGINES

@@ -19,6 +19,25 @@ import pyproj
 import shapely
 from pyproj import CRS, Geod
 
+__all__ = [
+    "EARTH_KM",
+    "GEOD",
+    "KM_PER_DEG_LAT",
+    "KM_PER_DEG_LON",
+    "SEARCH_MARGIN_KM",
+    "WGS84",
+    "buffer_km",
+    "conformal_crs_for",
+    "geodesic_km",
+    "geodesic_length_km",
+    "line_through",
+    "local_aeqd",
+    "reproject",
+    "transformer",
+    "utm_crs_for",
+]
+
+
 WGS84 = CRS.from_epsg(4326)
 GEOD = Geod(ellps="WGS84")
 

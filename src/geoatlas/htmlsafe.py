@@ -26,6 +26,9 @@ import json
 import math
 import re
 
+__all__ = ["attr_json", "bdi", "is_http_url", "link", "script_json", "text"]
+
+
 _EXTRA = str.maketrans({"`": "&#96;", "$": "&#36;", "{": "&#123;", "}": "&#125;"})
 _URL_RE = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 

@@ -42,6 +42,17 @@ from .csvedit import CsvText
 from .errors import ImportRefused, Problem
 from .origin import geometry_key, normalize, read_origin
 
+__all__ = [
+    "GEOM",
+    "GEOMETRY_FROM",
+    "POINT_LAYERS",
+    "SCHEMATIC_LAYERS",
+    "ImportPlan",
+    "LayerChanges",
+    "plan_import",
+]
+
+
 POINT_LAYERS = ("places", "deposits")
 SCHEMATIC_LAYERS = ("rail", "corridors")
 GEOMETRY_FROM = {"rail": "`nodes`", "corridors": "`nodes`", "belts": "`axis`/`half_width_km`"}

@@ -22,6 +22,8 @@ import pandas as pd
 
 from . import timeline
 
+__all__ = ["JoinReport", "attach", "contract_summary", "join_report"]
+
 
 @dataclass(frozen=True)
 class JoinReport:

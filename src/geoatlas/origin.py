@@ -34,6 +34,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+__all__ = [
+    "ATTRIBUTE_TABLES",
+    "BUILD_TABLE",
+    "FORMAT",
+    "ORIGIN_TABLE",
+    "build_id",
+    "geometry_key",
+    "normalize",
+    "origin_rows",
+    "read_origin",
+    "write_origin",
+]
+
+
 ORIGIN_TABLE = "geoatlas_origin"
 BUILD_TABLE = "geoatlas_build"
 FORMAT = "geoatlas-origin/1"

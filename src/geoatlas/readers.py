@@ -27,6 +27,9 @@ if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
 
 
+__all__ = ["RawTable", "read_csv", "read_vector"]
+
+
 @dataclass
 class RawTable:
     """A CSV file as text: header, rows with their line numbers, and read problems."""

@@ -40,6 +40,26 @@ from .style import ALLOWED_KEYS as STYLE_KEYS
 from .style import LayerStyle
 from .timeline import to_date
 
+__all__ = [
+    "BASEMAPS",
+    "CONTROLS",
+    "LAYER_KEYS",
+    "OVERLAY_KEYS",
+    "RECIPE_KEYS",
+    "STATIC_KEYS",
+    "LayerSpec",
+    "OverlaySpec",
+    "Recipe",
+    "StaticSpec",
+    "check_color",
+    "check_recipes",
+    "key_lines",
+    "load_recipe",
+    "parse_recipe",
+    "recipe_names",
+]
+
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover

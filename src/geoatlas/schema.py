@@ -28,6 +28,40 @@ from . import vocab
 from .errors import Problem
 from .textcheck import BIDI_CONTROLS, bad_characters
 
+__all__ = [
+    "ASSET_LAYERS",
+    "COMMODITIES",
+    "DATE_PRECISIONS",
+    "EVENT_KINDS",
+    "FIELD_LABELS",
+    "FREE_TEXT_COLUMNS",
+    "ID_RE",
+    "ISO3_RE",
+    "LOCATION_QUALITIES",
+    "MODES",
+    "NON_SPATIAL",
+    "PLACE_KINDS",
+    "REQUIRED_TABLES",
+    "SOURCE_KINDS",
+    "SPATIAL",
+    "STATUSES",
+    "SUBJECT_LAYERS",
+    "TABLES",
+    "Column",
+    "Table",
+    "check_header",
+    "check_rows",
+    "choices_of",
+    "field_label",
+    "parse_axis",
+    "parse_date",
+    "parse_number",
+    "split_list",
+    "vocabulary",
+    "workspace_vocabularies",
+]
+
+
 # The vocabularies live in geoatlas.vocab (one accessor, extendable per workspace);
 # these names stay for the column specs below and for existing callers.
 STATUSES = vocab.STATUSES

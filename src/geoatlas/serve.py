@@ -32,6 +32,20 @@ from urllib.parse import unquote, urlsplit
 
 from .errors import GeoatlasError
 
+__all__ = [
+    "LOCAL_HOSTS",
+    "POLL_SECONDS",
+    "SETTLE_SECONDS",
+    "STATE_PATH",
+    "WAITING_PAGE",
+    "WATCHED",
+    "LiveServer",
+    "LiveState",
+    "affected",
+    "snapshot",
+]
+
+
 log = logging.getLogger(__name__)
 
 WATCHED = ("geo", "layers", "maps")

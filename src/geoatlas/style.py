@@ -31,6 +31,31 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+__all__ = [
+    "ALLOWED_KEYS",
+    "BASEMAP",
+    "BASEMAP_WIDTHS",
+    "COMMODITY_COLORS",
+    "COMMODITY_LABELS",
+    "FALLBACK_PALETTE",
+    "LABEL_MIN_ZOOM",
+    "NO_VALUE_COLOR",
+    "QUALITY_NOTES",
+    "RASTER_RAMPS",
+    "STATUS_COLORS",
+    "STATUS_DASHES",
+    "STATUS_GROUP_LABELS",
+    "STATUS_LABELS",
+    "LayerStyle",
+    "LegendEntry",
+    "Symbol",
+    "compact_number",
+    "dash_css",
+    "field_words",
+    "human_label",
+]
+
+
 # Default colours per commodity. Chosen by scripts/palette.py from colours that mean
 # something (copper, gold, near-black oil, deep-blue lapis lazuli ...): every pair differs
 # by CIEDE2000 >= 10 for normal vision and stays apart for deuteranopes and protanopes

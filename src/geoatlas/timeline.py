@@ -31,6 +31,8 @@ import pandas as pd
 
 from .schema import parse_date
 
+__all__ = ["Transition", "histories", "status_at", "statuses", "to_date"]
+
 
 @dataclass(frozen=True)
 class Transition:

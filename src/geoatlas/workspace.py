@@ -32,6 +32,23 @@ from .errors import Problem, ValidationError, WorkspaceError
 from .readers import read_csv, read_vector
 from .textcheck import BAD_TEXT_RE, bad_characters, first_bad_line
 
+__all__ = [
+    "BASEMAP",
+    "COUNTRY_TOLERANCE_KM",
+    "DATE_COLUMNS",
+    "EXAMPLE_RECIPE",
+    "VECTOR_SUFFIXES",
+    "WORKSPACE_DIRS",
+    "Catalog",
+    "create_workspace",
+    "find_workspace",
+    "is_workspace",
+    "load",
+    "normalize_name",
+    "validate",
+]
+
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover

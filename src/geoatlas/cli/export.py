@@ -20,6 +20,8 @@ from ..formats import EXPORT_ENGINES as ENGINES
 from ..formats import EXPORT_FORMATS as FORMATS
 from .options import as_of_opt, out_file_opt, overwrite_opt, workspace_arg
 
+__all__ = ["export"]
+
 
 @click.command("export")
 @workspace_arg

@@ -15,6 +15,8 @@ import click
 
 from .options import workspace_arg
 
+__all__ = ["import_command", "serve_command"]
+
 
 @click.command("import")
 @click.argument("gpkg", type=click.Path(dir_okay=False, path_type=str))

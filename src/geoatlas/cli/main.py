@@ -20,6 +20,9 @@ from .. import __version__
 from ..errors import DataError, GeoatlasError
 from .options import quiet_opt, verbose_opt
 
+__all__ = ["cli", "error_lines", "main"]
+
+
 log = logging.getLogger("geoatlas")
 
 

@@ -29,6 +29,9 @@ if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
     import pandas as pd
 
+__all__ = ["FORMATS", "near", "nearest", "query", "route", "summarize"]
+
+
 FORMATS = ("table", "csv", "geojson", "gpkg")
 _SUFFIXES = {".csv": "csv", ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg",
              ".txt": "table"}

@@ -19,6 +19,8 @@ import click
 
 from .options import as_of_opt, overwrite_opt, where_opt, workspace_opt
 
+__all__ = ["density", "distance", "map_", "raster"]
+
 
 class _WorkspaceGroup(click.Group):
     """A group taking an optional WORKSPACE before the product name.

@@ -49,6 +49,19 @@ from ..errors import QueryError
 from ..geometry import KM_PER_DEG_LAT, KM_PER_DEG_LON
 from .memory import id_rank
 
+__all__ = [
+    "MEMORY_LIMIT",
+    "PARTITION_ROWS",
+    "SCHEDULER_ENV",
+    "get_client",
+    "near",
+    "nearest",
+    "partitions",
+    "query_check",
+    "summarize",
+]
+
+
 MEMORY_LIMIT = "2GB"
 """Memory limit of each worker of the default LocalCluster."""
 PARTITION_ROWS = 250_000
