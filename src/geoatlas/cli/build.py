@@ -73,6 +73,10 @@ def build(workspace, maps, out, outputs, formats, dpi, wait) -> None:
     from ..build import build as build_maps
 
     atlas = open_atlas(workspace)
+    here = Path.cwd().resolve()
+    if workspace is None and atlas.root != here and atlas.root not in here.parents:
+        click.echo(f"note: no workspace at or above {here}; building the default workspace "
+                   f"{atlas.root} (pass WORKSPACE or -w to choose)", err=True)
     out = Path(out) if out else atlas.root / (atlas.catalog.config.out or "out")
     options = {k: v for k, v in {"formats": formats or None, "dpi": dpi}.items() if v}
     paths = build_maps(atlas, maps or None, out, outputs or None, wait=wait,
