@@ -100,7 +100,7 @@ def read_config(root: str | Path) -> tuple[WorkspaceConfig, list[Problem]]:
 def _unknown(data: dict, allowed, where: str, problems: list[Problem]) -> None:
     for key in data:
         if key not in allowed:
-            hint = did_you_mean(str(key), list(allowed), n=1, quote=True)
+            hint = did_you_mean(str(key), allowed, n=1, quote=True)
             problems.append(Problem(CONFIG_FILE, f"{where}unknown key '{key}'{hint}; "
                                                  f"allowed: {', '.join(allowed)}"))
 
