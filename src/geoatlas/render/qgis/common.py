@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
+
+from pyproj import CRS
 
 from ..prepare import PreparedLayer
 
@@ -126,3 +129,41 @@ def _option(parent: ET.Element, key, value) -> None:
         ET.SubElement(parent, "Option", {**named, "value": repr(value), "type": "double"})
     else:
         ET.SubElement(parent, "Option", {**named, "value": str(value), "type": "QString"})
+
+
+def srs(crs: CRS, description: str | None = None) -> ET.Element:
+    """A full ``<spatialrefsys>``: QGIS ignores a bare authid for a custom CRS."""
+    el = ET.Element("spatialrefsys")
+    epsg = crs.to_epsg(min_confidence=100)
+    geographic = crs.is_geographic
+    with warnings.catch_warnings():  # "you may lose information": the WKT carries it all
+        warnings.simplefilter("ignore", UserWarning)
+        proj4 = (crs if epsg is None else CRS.from_epsg(epsg)).to_proj4()
+    fields = [
+        ("wkt", crs.to_wkt()),
+        ("proj4", proj4.replace(" +type=crs", "")),
+        ("srsid", "3452" if epsg == 4326 else "0"),
+        ("srid", str(epsg or 0)),
+        ("authid", f"EPSG:{epsg}" if epsg else ""),
+        ("description", description or crs.name),
+        ("projectionacronym", "longlat" if geographic else _proj_acronym(proj4)),
+        ("ellipsoidacronym", "EPSG:7030"),
+        ("geographicflag", "true" if geographic else "false"),
+    ]
+    for tag, text in fields:
+        ET.SubElement(el, tag).text = text
+    return el
+
+
+def _proj_acronym(proj4: str) -> str:
+    for part in proj4.split():
+        if part.startswith("+proj="):
+            return part.split("=", 1)[1]
+    return ""
+
+
+def recipe_theme_name(recipe) -> str:
+    """The name of the recipe's own map theme (dated when the recipe has ``as_of``)."""
+    if recipe.as_of:
+        return f"{recipe.title} (as of {recipe.as_of})"
+    return recipe.title

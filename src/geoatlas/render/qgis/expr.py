@@ -57,7 +57,7 @@ def literal(value) -> str:
     return "'" + text + "'"
 
 
-def _tip_literal(value: str) -> str:
+def tip_literal(value: str) -> str:
     """A string literal with no ``%`` in its source text (spelled ``char(37)``)."""
     parts = str(value).split("%")
     return " || char(37) || ".join(literal(p) for p in parts)
@@ -73,7 +73,7 @@ def field(name: str) -> str:
     name = str(name)
     if _PLAIN.match(name):
         return '"' + name.replace('"', '""') + '"'
-    return f"attribute({_tip_literal(name)})"
+    return f"attribute({tip_literal(name)})"
 
 
 def html_text(expression: str) -> str:

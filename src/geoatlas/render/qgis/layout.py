@@ -26,8 +26,8 @@ from pyproj import CRS
 
 from ...geometry import WGS84, transformer
 from ..prepare import PreparedLayer
-from .common import GpkgTable, layer_id
-from .expr import _tip_literal
+from .common import GpkgTable, layer_id, recipe_theme_name, srs
+from .expr import tip_literal
 
 PAGE = (297.0, 210.0)
 MARGIN = 10.0
@@ -55,7 +55,7 @@ NORTH_SVG = (
 
 def label_text(text: str) -> str:
     """A layout label text showing ``text`` literally (one string-literal expression)."""
-    return f"[% {_tip_literal(text)} %]"
+    return f"[% {tip_literal(text)} %]"
 
 
 def _uuid(name: str) -> str:
@@ -140,7 +140,6 @@ def _map(parent, key, box, extent, z, theme=None, layer_set=(), overview_of=None
     bg = el.find("BackgroundColor")
     bg.attrib.update({"red": str(r), "green": str(g), "blue": str(b)})
     if crs is not None:  # a map item in another CRS than the project's
-        from .project import srs
 
         ET.SubElement(el, "crs").append(srs(crs))
     xmin, ymin, xmax, ymax = extent
@@ -273,8 +272,6 @@ def attribution(atlas, recipe, layers: Sequence[PreparedLayer], crs) -> str:
 def layouts(atlas, recipe, layers: Sequence[PreparedLayer], tables: Sequence[GpkgTable],
             crs, box) -> ET.Element:
     """``<Layouts>`` with the recipe's print layout (see the module docstring)."""
-    from .project import recipe_theme_name
-
     source = f"./{recipe.name}.gpkg"
     root = ET.Element("Layouts")
     lay = ET.SubElement(root, "Layout", {"name": recipe.title, "units": "mm",

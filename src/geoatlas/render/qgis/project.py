@@ -19,19 +19,18 @@ layers in the recipe's groups and drawing order:
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from xml.etree import ElementTree as ET
 
 from pyproj import CRS
 
 from ..prepare import PreparedLayer
-from .common import QGIS_VERSION, WKB, GpkgTable, layer_id, serialize
+from .common import QGIS_VERSION, WKB, GpkgTable, layer_id, recipe_theme_name, serialize, srs
 from .expr import literal
 from .forms import display_expression, form_elements
 from .gpkg import CITATIONS, key_of
 from .rasters import maplayer as raster_maplayer
-from .symbols import _label_field, _style_elements
+from .symbols import label_field, style_elements
 
 POLYMORPHIC = (
     # (id, table, layer column, id column, title)
@@ -171,35 +170,7 @@ def _extent(parent: ET.Element, box) -> None:
         ET.SubElement(parent, tag).text = _coord(value)
 
 
-def srs(crs: CRS, description: str | None = None) -> ET.Element:
-    """A full ``<spatialrefsys>``: QGIS ignores a bare authid for a custom CRS."""
-    el = ET.Element("spatialrefsys")
-    epsg = crs.to_epsg(min_confidence=100)
-    geographic = crs.is_geographic
-    with warnings.catch_warnings():  # "you may lose information": the WKT carries it all
-        warnings.simplefilter("ignore", UserWarning)
-        proj4 = (crs if epsg is None else CRS.from_epsg(epsg)).to_proj4()
-    fields = [
-        ("wkt", crs.to_wkt()),
-        ("proj4", proj4.replace(" +type=crs", "")),
-        ("srsid", "3452" if epsg == 4326 else "0"),
-        ("srid", str(epsg or 0)),
-        ("authid", f"EPSG:{epsg}" if epsg else ""),
-        ("description", description or crs.name),
-        ("projectionacronym", "longlat" if geographic else _proj_acronym(proj4)),
-        ("ellipsoidacronym", "EPSG:7030"),
-        ("geographicflag", "true" if geographic else "false"),
-    ]
-    for tag, text in fields:
-        ET.SubElement(el, tag).text = text
-    return el
 
-
-def _proj_acronym(proj4: str) -> str:
-    for part in proj4.split():
-        if part.startswith("+proj="):
-            return part.split("=", 1)[1]
-    return ""
 
 
 def xyz_layers(recipe) -> list[tuple[str, str, str]]:
@@ -371,7 +342,7 @@ def _maplayer(t: GpkgTable, source: str, metadata: list[ET.Element]) -> ET.Eleme
     if t.spatial:
         geometry = WKB[t.geometry][0]
         wkb = t.wkb_type
-    label = t.layer is not None and _label_field(t.layer) is not None
+    label = t.layer is not None and label_field(t.layer) is not None
     el = ET.Element("maplayer", {
         "type": "vector", "geometry": geometry, "wkbType": wkb,
         "labelsEnabled": "1" if label else "0", "hasScaleBasedVisibilityFlag": "0",
@@ -387,7 +358,7 @@ def _maplayer(t: GpkgTable, source: str, metadata: list[ET.Element]) -> ET.Eleme
     manager = ET.SubElement(el, "map-layer-style-manager", {"current": "default"})
     ET.SubElement(manager, "map-layer-style", {"name": "default"})
     if t.layer is not None:
-        el.extend(_style_elements(t.layer))
+        el.extend(style_elements(t.layer))
         el.extend(form_elements(t.source, t.layer.frame, t.fields))
     else:
         el.extend(form_elements(t.source, t.frame, t.fields))
@@ -475,11 +446,7 @@ def themes(recipe, top_first, history, basemap, xyz) -> ET.Element:
     return el
 
 
-def recipe_theme_name(recipe) -> str:
-    """The name of the recipe's own map theme (dated when the recipe has ``as_of``)."""
-    if recipe.as_of:
-        return f"{recipe.title} (as of {recipe.as_of})"
-    return recipe.title
+
 
 
 def bookmarks(recipe, layers: Sequence[PreparedLayer], lonlat, n: int = 6) -> ET.Element:
@@ -497,7 +464,7 @@ def bookmarks(recipe, layers: Sequence[PreparedLayer], lonlat, n: int = 6) -> ET
         if "contract_value_usd" in frame and frame["contract_value_usd"].notna().any():
             frame = frame[frame["contract_value_usd"].notna()].sort_values(
                 "contract_value_usd", ascending=False, kind="stable")
-        elif _label_field(p) is None:
+        elif label_field(p) is None:
             continue
         for name, geom in zip(frame["name"].head(n), frame.geometry.head(n)):
             if geom is None or geom.is_empty:

@@ -293,20 +293,20 @@ def layer_qml(prepared: PreparedLayer) -> str:
     """
     root = ET.Element("qgis", {
         "version": QGIS_VERSION, "styleCategories": "AllStyleCategories",
-        "labelsEnabled": "1" if _label_field(prepared) else "0",
+        "labelsEnabled": "1" if label_field(prepared) else "0",
         "hasScaleBasedVisibilityFlag": "0", "minScale": "100000000", "maxScale": "0",
     })
-    for child in _style_elements(prepared):
+    for child in style_elements(prepared):
         root.append(child)
     ET.SubElement(root, "layerGeometryType").text = {"point": "0", "line": "1",
                                                      "polygon": "2"}[prepared.spec.style.geometry]
     return _serialize(root)
 
 
-def _style_elements(prepared: PreparedLayer) -> list[ET.Element]:
+def style_elements(prepared: PreparedLayer) -> list[ET.Element]:
     """Renderer, labeling and map tip: shared by QML and project."""
     out = [renderer_element(prepared)]
-    label = _label_field(prepared)
+    label = label_field(prepared)
     if label:
         show = None
         if "is_country" in prepared.frame:
@@ -324,7 +324,8 @@ def _style_elements(prepared: PreparedLayer) -> list[ET.Element]:
     return out
 
 
-def _label_field(prepared: PreparedLayer) -> str | None:
+def label_field(prepared: PreparedLayer) -> str | None:
+    """The field that labels the layer's features, if the recipe names one it has."""
     name = prepared.spec.label or prepared.spec.style.label
     return name if name and name in prepared.frame.columns else None
 
