@@ -398,8 +398,8 @@ def map_extent(atlas, recipe_name) -> tuple[tuple[float, float, float, float], C
         The map's projected CRS.
     """
     from ..recipe import load_recipe
+    from .mapframe import map_frame
     from .prepare import prepare
-    from .static import map_frame
 
     recipe = load_recipe(atlas, recipe_name) if isinstance(recipe_name, str) else recipe_name
     frame = map_frame(prepare(atlas, recipe), recipe)
@@ -667,7 +667,7 @@ def describe(raster: Raster) -> str:
     valid = band[band != raster.nodata] if raster.nodata is not None else band
     _, rows, cols = raster.data.shape
     t = raster.transform
-    from .static import describe_crs
+    from .mapframe import describe_crs
 
     crs_text = describe_crs(raster.crs)
     rng = (f", values {float(valid.min()):.4g}..{float(valid.max()):.4g}"

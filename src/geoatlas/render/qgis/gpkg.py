@@ -107,17 +107,9 @@ def basemap_layer(atlas, recipe, layers: Sequence[PreparedLayer]) -> PreparedLay
 
 def basemap_colors() -> tuple[str, str]:
     """Land fill and border colour of the basemap, from the style spec."""
-    from ... import style
+    from ...style import BASEMAP
 
-    palette = getattr(style, "BASEMAP", None)
-    if isinstance(palette, dict):
-        land = palette.get("neighbours") or palette.get("land")
-        border = palette.get("border") or palette.get("borders")
-        if land and border:
-            return land, border
-    from ..static import BORDER, LAND
-
-    return LAND, BORDER
+    return BASEMAP.get("neighbours") or BASEMAP["land"], BASEMAP["border"]
 
 
 def periods_layer(atlas, prepared: PreparedLayer) -> PreparedLayer | None:

@@ -173,14 +173,9 @@ def legend_rows(tables: Sequence[GpkgTable]) -> int:
 
 def sea_color() -> str:
     """The sea behind the map frames, from the style spec's basemap palette."""
-    from ... import style
+    from ...style import BASEMAP
 
-    palette = getattr(style, "BASEMAP", None)
-    if isinstance(palette, dict) and palette.get("sea"):
-        return palette["sea"]
-    from ..static import SEA
-
-    return SEA
+    return BASEMAP["sea"]
 
 
 def _rgb(color: str) -> tuple[int, int, int]:

@@ -60,7 +60,7 @@ def project_crs(recipe, layers: Sequence[PreparedLayer]) -> CRS:
     pyproj.CRS
         The CRS the static map is drawn in too.
     """
-    from ..static import map_frame
+    from ..mapframe import map_frame
 
     return map_frame(list(layers), recipe).crs
 
@@ -69,7 +69,7 @@ def crs_name(recipe, crs: CRS) -> str:
     """What QGIS shows for the project CRS (its own name when registered)."""
     if crs.to_epsg():
         return crs.name
-    from ..static import describe_crs
+    from ..mapframe import describe_crs
 
     return describe_crs(crs) if "conformal" in describe_crs(crs).lower() else (
         f"Lambert conformal conic for {recipe.name}")
@@ -97,7 +97,7 @@ def project_xml(recipe, layers: Sequence[PreparedLayer], tables: Sequence[GpkgTa
     str
         The project XML.
     """
-    from ..static import map_frame
+    from ..mapframe import map_frame
     from . import layout as layout_mod
     from .meta import layer_metadata
 
