@@ -79,3 +79,21 @@ def offline_page(width: int = 1400, height: int = 900, browser=None, **context_o
         yield page, log
     finally:
         context.close()
+
+
+SETTLED = """() => {
+    const g = window.geoatlas;
+    if (!g || !g.map) { return false; }
+    const m = g.map;
+    return !m._animatingZoom && !(m._panAnim && m._panAnim._inProgress)
+        && !document.querySelector('.leaflet-zoom-anim');
+}"""
+
+
+def settle(page, timeout: float = 10_000) -> None:
+    """Wait until the map has stopped moving (no zoom or pan animation), then two frames.
+
+    Replaces fixed sleeps: returns as soon as the page is still, fails if it never is.
+    """
+    page.wait_for_function(SETTLED, timeout=timeout)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")

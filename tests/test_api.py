@@ -146,7 +146,7 @@ def test_repr_html_of_atlas_and_route(mini):
 
 @pytest.mark.browser
 def test_one_off_map_of_a_plain_frame_opens_offline(tmp_path, out_dir):
-    from tests.browser import offline_page
+    from tests.browser import offline_page, settle
 
     path = tmp_path / "pits.html"
     geoatlas.map(_pits(), name="pits", title="Pits", out=path)
@@ -156,7 +156,7 @@ def test_one_off_map_of_a_plain_frame_opens_offline(tmp_path, out_dir):
         page.goto(path.as_uri())
         page.wait_for_function("window.geoatlas !== undefined")
         assert page.evaluate("window.geoatlas.layers.length") == 1
-        page.wait_for_timeout(1500)  # let the fit-bounds zoom settle
+        settle(page)  # let the fit-bounds zoom finish
         page.screenshot(path=str(out_dir / "one-off-map.png"))
         assert log["console_errors"] == [] and log["page_errors"] == [], log
         assert log["requests"] == []

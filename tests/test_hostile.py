@@ -35,7 +35,7 @@ from click.testing import CliRunner
 from geoatlas.cli import cli
 from tests.clients import need
 
-from .browser import offline_page
+from .browser import offline_page, settle
 from .conftest import HOSTILE, tree_digest
 
 GEOATLAS = str(Path(sys.executable).with_name("geoatlas"))
@@ -123,7 +123,7 @@ def test_chromium_shows_the_literal_text_and_fires_nothing(hostile, out_dir, wid
         page.goto(html_path.as_uri())
         page.wait_for_function("window.geoatlas !== undefined")
         texts = page.evaluate(OPEN_ALL)
-        page.wait_for_timeout(300)
+        settle(page)
         shown = page.inner_text(".ga-title h1")
         page.screenshot(path=str(out_dir / f"hostile-{width}x{height}.png"))
         links = page.locator("a[href^='javascript'], a[href^='JAVASCRIPT']").count()

@@ -23,7 +23,7 @@ import geoatlas
 from geoatlas import basemap, schema
 from geoatlas.cli import cli
 from geoatlas.workspace import validate
-from tests.browser import offline_page
+from tests.browser import offline_page, settle
 
 REGIONS = {
     "andes": ["--countries", "CHL,PER", "--name", "Andes copper"],
@@ -96,7 +96,7 @@ def test_each_region_opens_offline_in_chromium(regions, name, out_dir):
     with offline_page() as (page, log):
         page.goto(html.as_uri())
         page.wait_for_function("window.geoatlas !== undefined")
-        page.wait_for_timeout(300)
+        settle(page)
         shot = out_dir / f"init-{name}.png"
         page.screenshot(path=str(shot))
         assert page.evaluate("typeof L") == "object"

@@ -17,7 +17,7 @@ from geoatlas.recipe import load_recipe
 from geoatlas.render import compact
 from geoatlas.render.prepare import prepare
 from geoatlas.style import LayerStyle
-from tests.browser import offline_page
+from tests.browser import offline_page, settle
 from tests.clients import need_module
 from tests.conftest import REPO
 
@@ -313,7 +313,7 @@ def test_100k_points_open_and_a_click_shows_the_popup(tmp_path, out_dir):
             const r = g.map.getContainer().getBoundingClientRect();
             return [p.x + r.left, p.y + r.top];
         }""", [target.geometry.y, target.geometry.x])
-        page.wait_for_timeout(300)
+        settle(page)
         page.mouse.click(xy[0], xy[1])
         popup = page.locator(".leaflet-popup-content .ga-popup[data-feature]")
         popup.wait_for()

@@ -31,7 +31,7 @@ from geoatlas.render.web import (
     page_html,
     render_html,
 )
-from tests.browser import chromium, offline_page
+from tests.browser import chromium, offline_page, settle
 
 HOSTILE = (
     "<img src=x onerror=\"window.__pwned=1\"> ' \" ` ${window.__pwned=2} {{7*7}} "
@@ -317,7 +317,7 @@ def test_hostile_workspace_runs_nothing_and_shows_literally(mini_copy, tmp_path,
             g.layers.forEach(e => { e.group.addTo(g.map); e.features.forEach(f => {
                 if (f.getPopup()) { f.openPopup(f.getLatLng ? f.getLatLng() : undefined); } }); });
         }""")
-        page.wait_for_timeout(300)
+        settle(page)
         assert page.evaluate("window.__pwned") is None
         assert log["dialogs"] == [] and log["page_errors"] == [], log
         assert page.evaluate("document.querySelector('.ga-title h1').textContent") == attack
@@ -403,10 +403,10 @@ def shots(tmp_path_factory):
     return tmp_path_factory.mktemp("shots")
 
 
-def _goto(page, path, settle=400):
+def _goto(page, path):
     page.goto(path.as_uri() if hasattr(path, "as_uri") else path)
     page.wait_for_function("window.geoatlas !== undefined")
-    page.wait_for_timeout(settle)
+    settle(page)
 
 
 CONTROL_RECTS = """() => [...document.querySelectorAll('.leaflet-control')]
@@ -435,7 +435,7 @@ def test_default_maps_in_chromium(atlas, built_maps, name, shots, browser):
     assert not REMOTE_REF.search(html)
     assert len(html.encode()) <= 1.5 * BASELINE_BYTES[name]
     with offline_page(browser=browser) as (page, log):
-        _goto(page, built_maps[name], 500)
+        _goto(page, built_maps[name])
         titles = page.evaluate("() => window.geoatlas.layers.map(e => e.spec.title)")
         entries = [*recipe.overlays, *recipe.layers]  # overlays are drawn at the bottom
         assert titles == [spec.title for spec in entries]
@@ -499,7 +499,7 @@ def test_labels_show_without_hover_and_never_overlap(built_maps, browser):
         assert _overlaps(labels) == []
         # a closer zoom shows more labels, still without overlaps
         page.evaluate("() => { window.geoatlas.map.setZoom(8, {animate: false}); }")
-        page.wait_for_timeout(300)
+        settle(page)
         closer = page.evaluate(VISIBLE_LABELS)
         assert _overlaps(closer) == [] and closer
         assert log["console_errors"] == [] and log["page_errors"] == []
@@ -541,7 +541,7 @@ def test_hover_tooltip_and_briefing_popup(atlas, built_maps, shots, browser):
 @pytest.mark.browser
 def test_phone_controls_leave_the_map_free_and_tap_opens_popup(built_maps, shots, browser):
     with offline_page(375, 667, browser, has_touch=True, is_mobile=True) as (page, log):
-        _goto(page, built_maps["afghanistan-minerals"], 600)
+        _goto(page, built_maps["afghanistan-minerals"])
         rects = page.evaluate(CONTROL_RECTS)
         assert _overlaps(rects) == []
         mask = np.zeros((667, 375), bool)
@@ -580,7 +580,7 @@ def test_url_restores_view_layers_and_date(built_maps, browser):
         shown = page.evaluate("window.geoatlas.layers.filter(e => window.geoatlas.isOn(e))"
                               ".map(e => e.spec.id)")
         page2 = page.context.new_page()
-        _goto(page2, url, 600)
+        _goto(page2, url)
         state = page2.evaluate("""() => { const g = window.geoatlas, c = g.map.getCenter();
             return {z: g.map.getZoom(), lat: c.lat, lon: c.lng, when: g.when,
                     on: g.layers.filter(e => g.isOn(e)).map(e => e.spec.id),
@@ -604,7 +604,7 @@ def test_keyboard_reaches_results_features_and_legend(built_maps, browser):
         page.locator(".leaflet-popup-content").wait_for()
         assert page.inner_text(".leaflet-popup-content h3") == "Mes Aynak"
         page.evaluate("() => { window.geoatlas.map.closePopup(); }")
-        page.wait_for_timeout(300)
+        settle(page)
         # feature labels are in the tab order; Enter opens their popup
         label = page.locator(".ga-label[role='button'][aria-label='Hajigak']")
         assert label.get_attribute("tabindex") == "0"
@@ -714,7 +714,7 @@ def test_regional_map_corners_show_basemap_at_every_zoom(atlas, built_maps, shot
         start = page.evaluate("window.geoatlas.map.getZoom()")
         for z in range(start, 2, -1):
             page.evaluate(f"() => {{ window.geoatlas.map.setZoom({z}, {{animate: false}}); }}")
-            page.wait_for_timeout(250)
+            settle(page)
             shot = shots / f"corners-{z}.png"
             page.screenshot(path=str(shot))
             img = np.asarray(Image.open(shot).convert("RGB"))
