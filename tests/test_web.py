@@ -375,7 +375,10 @@ def test_mini_map_time_control_and_search(mini_copy, tmp_path, browser):
         page.click(".ga-play")
         assert page.evaluate("window.geoatlas.when") in [*dates, None]
         page.fill(".ga-search input", "mazar")
-        assert page.locator(".ga-results button").count() >= 1
+        found = page.locator(".ga-results button").all_inner_texts()
+        # the rail line named after it is found, and nothing that does not mention it
+        assert any("Hairatan–Mazar" in t for t in found), found
+        assert all("mazar" in t.lower() for t in found), found
         assert log["console_errors"] == [] and log["page_errors"] == [] and log["requests"] == []
 
 
