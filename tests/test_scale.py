@@ -65,9 +65,9 @@ def test_compact_points_round_trip_within_quantization(points_ws):
         "operating", "under construction", "signed", "announced", "proposed", "suspended"}
     # one symbol index per feature, into the symbols of the same style spec
     codes = compact.section_array(enc.spec, enc.spec["sym"])
-    from geoatlas.render.web import _style_json
+    from geoatlas.render.webformat import style_json
 
-    expected = [_style_json(s) for s in np.asarray(p.symbols, dtype=object)[enc.order]]
+    expected = [style_json(s) for s in np.asarray(p.symbols, dtype=object)[enc.order]]
     assert [enc.spec["symbols"][c] for c in codes] == expected
 
 
