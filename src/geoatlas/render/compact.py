@@ -55,6 +55,34 @@ import shapely
 from ..errors import OutputError
 from ..schema import split_list
 
+__all__ = [
+    "AUTO_THRESHOLD",
+    "LEVELS",
+    "MB",
+    "MIN_COMPRESS",
+    "PIXEL_TOLERANCE",
+    "QUANT",
+    "Encoded",
+    "check_size",
+    "decode_field",
+    "decode_points",
+    "decode_shapes",
+    "display_text",
+    "encode",
+    "kind_of",
+    "layer_bytes",
+    "layer_spec",
+    "level_tolerances",
+    "morton",
+    "quantize",
+    "section_array",
+    "simplify_level",
+    "size_report",
+    "spatial_order",
+    "wanted",
+]
+
+
 log = logging.getLogger(__name__)
 
 AUTO_THRESHOLD = 5000

@@ -20,6 +20,9 @@ import re
 from importlib import resources
 from pathlib import Path
 
+__all__ = ["VENDORED", "inline_head"]
+
+
 VENDORED = {
     # plugin folder: (npm package, version, licence, files inlined in this order)
     "leaflet-hash": ("leaflet-hash", "0.2.1", "MIT", ("leaflet-hash.js",)),

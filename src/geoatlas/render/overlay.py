@@ -22,6 +22,9 @@ import numpy as np
 from .. import htmlsafe
 from ..style import RASTER_RAMPS
 
+__all__ = ["RAMPS", "compute", "legend_html", "overlay_spec", "ramp_colors", "to_web_png"]
+
+
 RAMPS = RASTER_RAMPS
 """The style spec's raster ramps (one definition, in :mod:`geoatlas.style`)."""
 

@@ -20,6 +20,8 @@ from ..recipe import LayerSpec, Recipe
 from ..style import LegendEntry, Symbol
 from ..where import select
 
+__all__ = ["PreparedLayer", "extent", "prepare"]
+
 
 @dataclass
 class PreparedLayer:

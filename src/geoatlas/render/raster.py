@@ -31,8 +31,6 @@ PosixPath('out/distance-to-rail.tif')
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,8 +39,28 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
+from .._atomic import staged, write_text
 from ..errors import OutputError, QueryError
 from ..geometry import GEOD, WGS84, conformal_crs_for, transformer
+
+__all__ = [
+    "DEFAULT_LAYERS",
+    "MAX_CELLS",
+    "NODATA",
+    "PLANAR_SLACK",
+    "Grid",
+    "Raster",
+    "default_extent",
+    "density_surface",
+    "describe",
+    "distance_surface",
+    "make_grid",
+    "map_extent",
+    "map_geotiff",
+    "ramp_stops",
+    "raster_qml",
+]
+
 
 NODATA = -9999.0
 """Nodata value of the float products."""
@@ -158,10 +176,7 @@ class Raster:
             "overview_resampling": "AVERAGE",
             "bigtiff": "IF_SAFER",
         }
-        mode = file_mode()
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        os.close(fd)
-        try:
+        with staged(path) as tmp:
             with MemoryFile() as mem:
                 with mem.open(**profile) as src:
                     src.write(self.data)
@@ -175,39 +190,10 @@ class Raster:
                                            ColorInterp.blue, ColorInterp.alpha]
                     src.update_tags(**{k: str(v) for k, v in sorted(self.tags.items())})
                 with mem.open() as src:
-                    rasterio.shutil.copy(src, tmp, **cog)
-            os.chmod(tmp, mode)
+                    rasterio.shutil.copy(src, str(tmp), **cog)
             if style and not self.rgba:
-                _write_text(path.with_suffix(".qml"), raster_qml(self), mode)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+                write_text(path.with_suffix(".qml"), raster_qml(self))
         return path
-
-
-def file_mode() -> int:
-    """The mode a new file gets under the current umask (0644 under umask 022).
-
-    >>> old = os.umask(0o022); mode = file_mode(); _ = os.umask(old); oct(mode)
-    '0o644'
-    """
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def _write_text(path: Path, text: str, mode: int) -> None:
-    """Write ``text`` to ``path`` atomically (temporary file, chmod, rename)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def ramp_stops(raster: Raster) -> list[tuple[float, str]]:

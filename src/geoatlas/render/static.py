@@ -40,6 +40,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
+from ..formats import A4_LANDSCAPE_IN, STATIC_FORMATS
 from ..geometry import WGS84, transformer
 from ..style import BASEMAP, BASEMAP_WIDTHS, LegendEntry, Symbol
 from .mapframe import (
@@ -101,7 +102,7 @@ LAND = BASEMAP["land"]
 BORDER = BASEMAP["border"]
 LABEL_PT = 7.0
 LEGEND_PT = 7.0
-SIZE_IN = (11.69, 8.27)
+SIZE_IN = A4_LANDSCAPE_IN
 ATTRIBUTION_PT = 6.3
 MAX_ATTRIBUTION_LINES = 3
 SOURCES_NOTE = "Full list of sources: page 2 of the PDF."
@@ -139,7 +140,7 @@ def write(atlas, recipe, layers, folder, formats=None, dpi=None, **options) -> l
 
     recipe, layers = _resolve(atlas, recipe, layers)
     formats = tuple(formats) if formats else tuple(recipe.static.formats)
-    bad = [f for f in formats if f not in ("png", "svg", "pdf")]
+    bad = [f for f in formats if f not in STATIC_FORMATS]
     if bad:
         from ..errors import OutputError
 

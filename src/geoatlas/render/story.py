@@ -32,6 +32,9 @@ from pathlib import Path
 from .. import htmlsafe
 from .prepare import PreparedLayer, extent, prepare
 
+__all__ = ["chapter_specs", "markdown", "story_html", "write"]
+
+
 _STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _EM = re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])")
 _CODE = re.compile(r"&#96;(.+?)&#96;")

@@ -27,6 +27,17 @@ from xml.etree import ElementTree as ET
 
 from .prepare import PreparedLayer, prepare
 
+__all__ = [
+    "MAX_SPAN",
+    "PAGE_PX",
+    "add_map_themes",
+    "chapter_extent",
+    "chapter_recipes",
+    "write_qgis",
+    "write_static",
+]
+
+
 PAGE_PX = (900, 640)
 """The screen a chapter's centre/zoom view is imagined on, to give a page its extent."""
 MAX_SPAN = (60.0, 30.0)

@@ -45,6 +45,28 @@ from .webformat import (
     text_value,
 )
 
+__all__ = [
+    "COORD_DECIMALS",
+    "MAP_ID",
+    "SPEC_ID",
+    "TILES",
+    "PopupContext",
+    "WebMap",
+    "basemap_palette",
+    "basemap_spec",
+    "contract_value_text",
+    "focus_countries",
+    "layer_spec",
+    "make_map",
+    "map_spec",
+    "page_html",
+    "render_html",
+    "style_label_zoom",
+    "timeline_dates",
+    "write",
+]
+
+
 COORD_DECIMALS = 5  # ~1 m at these latitudes
 TILES = {
     "OpenStreetMap": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",

@@ -10,6 +10,22 @@ from pyproj import CRS
 
 from ..prepare import PreparedLayer
 
+__all__ = [
+    "DOCTYPE",
+    "PX_MM",
+    "QGIS_VERSION",
+    "WKB",
+    "GpkgTable",
+    "layer_id",
+    "mm",
+    "num",
+    "option_map",
+    "recipe_theme_name",
+    "serialize",
+    "srs",
+]
+
+
 QGIS_VERSION = "3.22.16-Białowieża"
 """The QGIS version the files are written for (and tested with)."""
 PX_MM = 25.4 / 96

@@ -31,6 +31,17 @@ from __future__ import annotations
 import html
 import re
 
+__all__ = [
+    "HTML_ESCAPES",
+    "field",
+    "html_text",
+    "literal",
+    "map_tip",
+    "template_text",
+    "tip_literal",
+]
+
+
 HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#39;"))
 """What :func:`html_text` replaces, in this order (``&`` first)."""
 _PLAIN = re.compile(r"^[^\\%\x00-\x1f\x7f]+$")

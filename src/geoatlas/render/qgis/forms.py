@@ -30,6 +30,16 @@ from ... import schema
 from .common import option_map
 from .expr import field
 
+__all__ = [
+    "DERIVED_ENUMS",
+    "display_expression",
+    "field_label",
+    "form_elements",
+    "value_label",
+    "widget",
+]
+
+
 _FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DERIVED_ENUMS = {
     "status": schema.STATUSES,

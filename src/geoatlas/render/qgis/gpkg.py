@@ -37,6 +37,30 @@ from ..prepare import PreparedLayer, extent
 from .common import WKB, GpkgTable
 from .symbols import layer_qml
 
+__all__ = [
+    "BASEMAP_PAD",
+    "CITATIONS",
+    "RELATIONS_TABLE",
+    "RTE_EXTENSION",
+    "STYLE_TABLE",
+    "TABLES",
+    "TABLE_ABSTRACTS",
+    "TABLE_TITLES",
+    "WHOLE_WORLD_SPAN",
+    "Link",
+    "basemap_colors",
+    "basemap_layer",
+    "citations",
+    "key_of",
+    "periods_layer",
+    "related_links",
+    "t_is_parent",
+    "table_names",
+    "write_geopackage",
+    "write_relations",
+]
+
+
 STYLE_TABLE = "layer_styles"
 TABLES = ("contracts", "events", "sources", "trade")
 """Non-spatial tables copied into the GeoPackage as ``attributes`` tables."""

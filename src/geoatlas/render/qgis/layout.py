@@ -29,6 +29,28 @@ from ..prepare import PreparedLayer
 from .common import GpkgTable, layer_id, recipe_theme_name, srs
 from .expr import tip_literal
 
+__all__ = [
+    "FONT",
+    "GLOBE_SPAN",
+    "INSET_BOX",
+    "MAP_BOX",
+    "MARGIN",
+    "MAX_LEGEND_ROWS",
+    "NORTH_SVG",
+    "PAGE",
+    "SIDE_W",
+    "SIDE_X",
+    "TYPES",
+    "attribution",
+    "fit",
+    "label_text",
+    "layouts",
+    "legend_rows",
+    "nice",
+    "sea_color",
+]
+
+
 PAGE = (297.0, 210.0)
 MARGIN = 10.0
 MAP_BOX = (10.0, 25.0, 200.0, 158.0)  # x, y, width, height

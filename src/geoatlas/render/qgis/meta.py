@@ -15,6 +15,17 @@ import pandas as pd
 from ... import schema
 from .common import GpkgTable
 
+__all__ = [
+    "BASEMAP_ABSTRACT",
+    "QUALITY_WORDS",
+    "abstract",
+    "basemap_credit",
+    "cited",
+    "layer_metadata",
+    "short_list",
+]
+
+
 BASEMAP_ABSTRACT = ("Country outlines under the map ({credit}), cut to a box around the map "
                     "extent. Reference only: borders are not a statement on disputed areas.")
 QUALITY_WORDS = {

@@ -32,6 +32,22 @@ from .gpkg import CITATIONS, key_of
 from .rasters import maplayer as raster_maplayer
 from .symbols import label_field, style_elements
 
+__all__ = [
+    "POLYMORPHIC",
+    "XYZ_IDS",
+    "bookmarks",
+    "crs_name",
+    "layer_name_expression",
+    "polymorphic_relations",
+    "project_crs",
+    "project_xml",
+    "temporal_element",
+    "themes",
+    "time_settings",
+    "xyz_layers",
+]
+
+
 POLYMORPHIC = (
     # (id, table, layer column, id column, title)
     ("contracts_of", "contracts", "asset_layer", "asset_id", "Contracts"),

@@ -24,6 +24,9 @@ import numpy as np
 from ..prepare import PreparedLayer, extent
 from .common import num
 
+__all__ = ["UNITS", "RasterProduct", "maplayer", "ramp_items", "write_products"]
+
+
 UNITS = {"distance": "km", "density": "per km²"}
 
 

@@ -29,6 +29,22 @@ from .expr import literal as _literal
 from .expr import map_tip
 from .forms import field_label
 
+__all__ = [
+    "DD_KEYS",
+    "LABEL_INK",
+    "NO_VALUE",
+    "QUALITY_FIELD",
+    "Category",
+    "label_field",
+    "layer_qml",
+    "qgis_values",
+    "renderer_element",
+    "renderer_plan",
+    "rgba",
+    "style_elements",
+]
+
+
 NO_VALUE = "#9e9e9e"
 LABEL_INK = "40,40,40,255"
 QUALITY_FIELD = "location_quality"
