@@ -303,3 +303,14 @@ def test_random_recipes_raise_only_recipe_errors(mini, data):
         parse_recipe(data, "x", Path("maps/x.toml"), mini, text=None)
     except RecipeError as exc:
         assert exc.problems and all(p.path == "maps/x.toml" for p in exc.problems)
+
+
+def test_size_classes_and_their_sizes_are_checked_together(mini_copy):
+    edit(mini_copy / "maps" / "mini.toml", "size_classes = [0, 1e9]",
+         "size_classes = [1e9, 0]\nsizes = [4, 6, 8]")
+    result = CliRunner().invoke(cli, ["check", str(mini_copy)])
+    assert result.exit_code == 1
+    assert "maps/mini.toml:28: [[layers]] #4 (deposits): style.size_classes must ascend, " \
+        "not [1000000000.0, 0]" in result.output
+    assert "maps/mini.toml:29: [[layers]] #4 (deposits): style.sizes needs one entry per size " \
+        "class (2), not 3" in result.output

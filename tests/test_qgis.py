@@ -349,6 +349,10 @@ def test_relations_are_polymorphic_on_layer_and_id(built, probed):
                        if r["referenced"] == qgis.layer_id("deposits")
                        and r["referencing"] == qgis.layer_id("contracts"))
             assert rel["pairs"] == [["asset_id", "id"]]
+        if "countries" in qgis.table_names(layers):  # countries are named by iso3
+            rel = next(r for r in relations.values()
+                       if r["referenced"] == qgis.layer_id("countries"))
+            assert rel["pairs"] == [["asset_id", "iso3"]]
 
 
 @pytest.mark.qgis
@@ -613,3 +617,17 @@ def test_a_dated_recipe_gets_an_as_of_theme_and_its_layout_follows_it(mini, tmp_
     followed = {m.get("followPresetName") for m in doc.iter("LayoutItem")
                 if m.get("type") == "65639" and m.get("followPreset") == "true"}
     assert followed == {f"{recipe.title} (as of 2012-01-01)"}
+
+
+def test_geopackage_alone_opens_on_the_region(built):
+    """A national map's GeoPackage spans its region, not the world (QGIS zooms to it)."""
+    recipe, _, (gpkg, _), _ = built["afghanistan-minerals"]
+    with sqlite3.connect(gpkg) as db:
+        boxes = dict((r[0], r[1:]) for r in db.execute(
+            "SELECT table_name, min_x, min_y, max_x, max_y FROM gpkg_contents "
+            "WHERE data_type = 'features'"))
+    ex0, ey0, ex1, ey1 = recipe.extent
+    x0, y0, x1, y1 = boxes["countries"]
+    assert x0 <= ex0 and y0 <= ey0 and x1 >= ex1 and y1 >= ey1  # the map is covered
+    assert (x1 - x0) <= 4 * (ex1 - ex0) and (y1 - y0) <= 4 * (ey1 - ey0)  # not the world
+    assert max(b[2] for b in boxes.values()) - min(b[0] for b in boxes.values()) < 90

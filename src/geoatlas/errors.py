@@ -25,6 +25,7 @@ from dataclasses import dataclass
 __all__ = [
     "DataError",
     "GeoatlasError",
+    "ImportRefused",
     "OutputError",
     "Problem",
     "QueryError",
@@ -32,6 +33,7 @@ __all__ = [
     "ValidationError",
     "WhereError",
     "WorkspaceError",
+    "closest",
     "did_you_mean",
     "listing",
 ]
@@ -97,6 +99,10 @@ class ValidationError(DataError):
     """Validation of a workspace found problems (all of them are in ``problems``)."""
 
 
+class ImportRefused(DataError):
+    """``geoatlas import`` refused an edited GeoPackage; ``problems`` says why (nothing written)."""
+
+
 class RecipeError(GeoatlasError, ValueError):
     """A map recipe (``maps/*.toml``) is wrong: unknown key, layer or field.
 
@@ -129,6 +135,15 @@ class OutputError(GeoatlasError, OSError):
     """An output could not be written (it is left untouched, never half-written)."""
 
 
+def closest(value: str, choices: Iterable[str], n: int = 3) -> list[str]:
+    """The at most ``n`` choices closest to ``value`` (difflib's ratio >= 0.6), best first.
+
+    >>> closest("latitud", ["lat", "latitude", "lon"])
+    ['latitude', 'lat']
+    """
+    return difflib.get_close_matches(str(value), [str(c) for c in choices], n=n)
+
+
 def did_you_mean(value: str, choices: Iterable[str], *, n: int = 3, quote: bool = False) -> str:
     """A ``" (did you mean ...?)"`` hint naming the choices closest to ``value``, or ``""``.
 
@@ -154,8 +169,7 @@ def did_you_mean(value: str, choices: Iterable[str], *, n: int = 3, quote: bool 
     >>> did_you_mean("zzz", ["rail"])
     ''
     """
-    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=n)
-    shown = [f"'{c}'" if quote else c for c in close]
+    shown = [f"'{c}'" if quote else c for c in closest(value, choices, n=n)]
     return f" (did you mean {', '.join(shown)}?)" if shown else ""
 
 

@@ -670,9 +670,9 @@ def near(
         Search distance in km (geodesic; a feature touching or inside a counterpart is
         0 km from it).
     where : str, optional
-        pandas query string selecting the counterparts (``"status == 'operating'"``).
+        Filter (:mod:`geoatlas.where`) selecting the counterparts (``"status == 'operating'"``).
     filter : str, optional
-        pandas query string selecting the features of ``gdf`` asked about.
+        Filter (:mod:`geoatlas.where`) selecting the features of ``gdf`` asked about.
     atlas : Atlas, optional
         Resolves layer names.
     engine : {"memory", "dask"}
@@ -734,9 +734,9 @@ def nearest(
     max_km : float, optional
         Ignore counterparts farther than this (a feature with none is left out).
     where : str, optional
-        pandas query string selecting the counterparts (``"kind == 'border_crossing'"``).
+        Filter (:mod:`geoatlas.where`) selecting the counterparts (``"kind == 'border_crossing'"``).
     filter : str, optional
-        pandas query string selecting the features of ``gdf``.
+        Filter (:mod:`geoatlas.where`) selecting the features of ``gdf``.
     atlas : Atlas, optional
         Resolves layer names.
     engine : {"memory", "dask"}
@@ -823,7 +823,7 @@ def within(gdf, area, where: str | None = None, atlas: Atlas | None = None) -> g
     area : GeoDataFrame, shapely geometry or str
         Polygons (see :func:`area_frame`: ``"belts:central-belt"``, ``"AFG"``, ...).
     where : str, optional
-        pandas query string selecting features of ``gdf`` first.
+        Filter (:mod:`geoatlas.where`) selecting features of ``gdf`` first.
     atlas : Atlas, optional
         Resolves layer names and area ids.
 
@@ -903,7 +903,7 @@ def summarize(
         Default: count, ``sum:contract_value_usd`` and ``list:name`` where the fields
         exist.
     where : str, optional
-        pandas query string selecting features of ``gdf`` first.
+        Filter (:mod:`geoatlas.where`) selecting features of ``gdf`` first.
     atlas : Atlas, optional
         Resolves layer names.
     engine : {"memory", "dask"}

@@ -21,7 +21,7 @@ A recipe looks like::
 Examples
 --------
 >>> sorted(RECIPE_KEYS)[:3]
-['as_of', 'basemaps', 'controls']
+['as_of', 'basemaps', 'chapters']
 """
 
 from __future__ import annotations
@@ -361,9 +361,11 @@ def parse_recipe(data: dict, name: str, path: Path, atlas, text: str | None = No
         if b not in BASEMAPS:
             errs.add(("basemaps",), f"unknown basemap '{b}'; allowed: {', '.join(BASEMAPS)}")
     link_fields = _strings(data, "link_fields", (), errs)
-    known = sorted({c for s in specs for c in atlas[s.layer].columns if c != "geometry"})
+    names = [e.get("layer") for e in entries if isinstance(e, dict)]
+    names = [n for n in names if isinstance(n, str) and n in atlas.layers]
+    known = sorted({str(c) for n in names for c in atlas[n].columns if c != "geometry"})
     for f in link_fields:
-        if specs and f not in known:
+        if names and f not in known:
             errs.add(("link_fields",), f"link_fields: no layer of this map has a field '{f}'"
                                        f"{did_you_mean(f, known, n=1, quote=True)}")
     extent = data.get("extent", "fit")
@@ -389,6 +391,8 @@ def parse_recipe(data: dict, name: str, path: Path, atlas, text: str | None = No
     if not isinstance(static_data, dict):
         errs.add(("static",), "[static] must be a table")
         static_data = {}
+    if "crs" not in static_data and _workspace_config(atlas).static_crs:
+        static_data = {**static_data, "crs": _workspace_config(atlas).static_crs}  # toml
     static = _static_spec(static_data, atlas, errs)
     overlays_data = data.get("overlays") or []
     if not isinstance(overlays_data, list):
@@ -540,9 +544,12 @@ def _layer_spec(entry: dict, path: tuple, label: str, atlas, errs: _Problems
     geom = _geometry_kind(gdf)
     layer_style = None
     if ok:
+        style_spec = {k: v for k, v in style.items() if k in STYLE_KEYS}
+        declared = _workspace_config(atlas).palette(style_spec.get("color_by"))
+        if declared:  # geoatlas.toml colours, under the recipe's own palette
+            style_spec["palette"] = {**declared, **dict(style_spec.get("palette") or {})}
         try:
-            layer_style = LayerStyle.from_dict(name, geom, {k: v for k, v in style.items()
-                                                            if k in STYLE_KEYS})
+            layer_style = LayerStyle.from_dict(name, geom, style_spec)
         except (TypeError, ValueError) as exc:
             errs.add(spath, f"{label}: bad style: {exc}")
     has_status = "status" in gdf.columns and name in ("rail", "corridors", "deposits")
@@ -636,6 +643,15 @@ def _check_style(style: dict, path: tuple, label: str, errs: _Problems) -> bool:
     if "size_labels" in style and not (isinstance(style["size_labels"], list) and all(
             isinstance(v, str) for v in style["size_labels"])):
         errs.add((*path, "size_labels"), f"{label}: style.size_labels must be an array of text")
+    classes = style.get("size_classes")
+    if len(errs.items) == before and isinstance(classes, list):
+        if classes != sorted(classes):
+            errs.add((*path, "size_classes"), f"{label}: style.size_classes must ascend, "
+                                              f"not {classes!r}")
+        for key in ("sizes", "size_labels"):
+            if key in style and len(style[key]) != len(classes):
+                errs.add((*path, key), f"{label}: style.{key} needs one entry per size class "
+                                       f"({len(classes)}), not {len(style[key])}")
     if "mark_quality" in style and not isinstance(style["mark_quality"], bool):
         errs.add((*path, "mark_quality"), f"{label}: style.mark_quality must be true or false")
     return len(errs.items) == before
@@ -726,6 +742,13 @@ def _check_crs(code) -> str | None:
     if not crs.is_projected:
         return f"{code} is not a projected CRS; static maps are never drawn in degrees"
     return None
+
+
+def _workspace_config(atlas):
+    """The atlas's ``geoatlas.toml`` settings (empty ones for a bare catalog)."""
+    from .config import WorkspaceConfig
+
+    return getattr(getattr(atlas, "catalog", None), "config", None) or WorkspaceConfig()
 
 
 def _geometry_kind(gdf) -> str:

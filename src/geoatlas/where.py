@@ -68,6 +68,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import WhereError, did_you_mean, listing
+from .textcheck import BAD_TEXT_RE
 
 __all__ = [
     "And",
@@ -174,8 +175,8 @@ class _Token:
 
 _TOKEN = re.compile(r"""
     (?P<space>\s+)
-  | (?P<date>\d{4}-\d{2}(?:-\d{2})?)(?![\w.\-])
-  | (?P<number>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![\w.])
+  | (?P<date>[0-9]{4}-[0-9]{2}(?:-[0-9]{2})?)(?![\w.\-])
+  | (?P<number>[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)(?![\w.])
   | (?P<op>==|!=|<=|>=|<|>|\(|\)|\[|\]|,)
   | (?P<name>[^\W\d]\w*)
 """, re.VERBOSE)
@@ -223,13 +224,12 @@ def _date(text: str, pos: int) -> dt.date:
 
 def _number(text: str, pos: int) -> int | float:
     value: int | float
-    if re.fullmatch(r"[-+]?\d+", text):
-        value = int(text)
-        if abs(value) <= 2**53:
-            return value
+    if re.fullmatch(r"[-+]?[0-9]{1,15}", text):  # exact as an int and as a float
+        return int(text)
     value = float(text)
     if not math.isfinite(value):
-        raise _Syntax(pos, f"{text} is too large a number")
+        shown = text if len(text) <= 24 else text[:20] + "..."
+        raise _Syntax(pos, f"{shown} is too large a number")
     return value
 
 
@@ -253,7 +253,7 @@ def _tokens(text: str) -> Iterator[_Token]:
             continue
         m = _TOKEN.match(text, i)
         if m is None:
-            word = re.match(r"[-+]?\.?\d[\w.+-]*", text[i:])
+            word = re.match(r"[-+]?\.?\d[\w.+-]*", text[i:])  # any digit: '٣' too
             if word:
                 raise _Syntax(i, f"{word.group()} is not a number (write 3000000000 or 3e9)")
             raise _Syntax(i, _FORBIDDEN.get(ch, f"{ch!r} is not part of the where language"))
@@ -374,7 +374,8 @@ class _Parser:
 
 def _caret(text: str, pos: int) -> str:
     """The text on one line (tabs and newlines shown as spaces) and a caret under ``pos``."""
-    shown = re.sub(r"\s", " ", text.rstrip())
+    # whitespace, control and bidi characters as spaces: one line, shown as written
+    shown = re.sub(rf"\s|{BAD_TEXT_RE}|[\u200e\u200f]", " ", text.rstrip())
     return f"  {shown}\n  {' ' * pos}^"
 
 
@@ -412,10 +413,6 @@ def parse(text: str, what: str = "where") -> Expr:
     if len(text) > MAX_LENGTH:
         raise WhereError(f"{what} expression is {len(text):,} characters long; "
                          f"the limit is {MAX_LENGTH:,}", expression=text[:80], column=None)
-    if "\x00" in text:
-        pos = text.index("\x00")
-        raise WhereError(f"{what} expression holds a NUL character at column {pos + 1}",
-                         expression=text, column=pos + 1)
     try:
         return _Parser(text).parse()
     except _Syntax as exc:

@@ -312,7 +312,7 @@ def related_links(tables: Sequence[GpkgTable]) -> list[Link]:
         return {str(v): i + 1 for i, v in enumerate(frame[key])} if key in frame else {}
 
     parents = [(table, src, f) for table, (src, f) in frames.items()
-               if t_is_parent(src) and "id" in f]
+               if t_is_parent(src) and key_of(src) in f]
     for child, layer_col, id_col in (("contracts", "asset_layer", "asset_id"),
                                      ("events", "subject_layer", "subject_id")):
         if child not in frames:
@@ -321,7 +321,7 @@ def related_links(tables: Sequence[GpkgTable]) -> list[Link]:
         for table, src, pf in parents:
             if table == child:
                 continue
-            ids = fids(pf)
+            ids = fids(pf, key_of(src))
             pairs = tuple(sorted(
                 (ids[str(i)], n + 1) for n, (lyr, i) in enumerate(zip(cf[layer_col], cf[id_col]))
                 if lyr == src and str(i) in ids))
@@ -345,7 +345,18 @@ def related_links(tables: Sequence[GpkgTable]) -> list[Link]:
 
 def t_is_parent(source: str) -> bool:
     """Whether contracts or events may point at rows of ``source``."""
-    return source in ("deposits", "rail", "corridors", "contracts")
+    return source in ("deposits", "rail", "corridors", "contracts", "countries")
+
+
+def key_of(source: str) -> str:
+    """The column contracts and events use to name a row of ``source``.
+
+    Examples
+    --------
+    >>> key_of("deposits"), key_of("countries")
+    ('id', 'iso3')
+    """
+    return "iso3" if source == "countries" else "id"
 
 
 def _rows(t: GpkgTable) -> pd.DataFrame:

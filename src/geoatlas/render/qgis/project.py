@@ -25,12 +25,11 @@ from xml.etree import ElementTree as ET
 
 from pyproj import CRS
 
-from ...geometry import WGS84, conformal_crs_for, transformer
-from ..prepare import PreparedLayer, extent
+from ..prepare import PreparedLayer
 from .common import QGIS_VERSION, WKB, GpkgTable, layer_id, serialize
 from .expr import literal
 from .forms import display_expression, form_elements
-from .gpkg import CITATIONS
+from .gpkg import CITATIONS, key_of
 from .rasters import maplayer as raster_maplayer
 from .symbols import _label_field, _style_elements
 
@@ -45,7 +44,10 @@ XYZ_IDS = "geoatlas_xyz_"
 
 
 def project_crs(recipe, layers: Sequence[PreparedLayer]) -> CRS:
-    """The project CRS: the recipe's ``[static] crs``, else the fitted conformal conic.
+    """The project CRS: the static map's (:func:`geoatlas.render.static.map_crs`).
+
+    The recipe's ``[static] crs``, else the Lambert conformal conic fitted to its
+    extent; docs/qgis.md says why no registered CRS replaces it.
 
     Parameters
     ----------
@@ -59,10 +61,9 @@ def project_crs(recipe, layers: Sequence[PreparedLayer]) -> CRS:
     pyproj.CRS
         The CRS the static map is drawn in too.
     """
-    code = getattr(recipe.static, "crs", None)
-    if code:
-        return CRS.from_user_input(int(code) if str(code).isdigit() else code)
-    return conformal_crs_for(extent(list(layers), recipe))
+    from ..static import map_frame
+
+    return map_frame(list(layers), recipe).crs
 
 
 def crs_name(recipe, crs: CRS) -> str:
@@ -97,13 +98,13 @@ def project_xml(recipe, layers: Sequence[PreparedLayer], tables: Sequence[GpkgTa
     str
         The project XML.
     """
+    from ..static import map_frame
     from . import layout as layout_mod
     from .meta import layer_metadata
 
-    crs = project_crs(recipe, layers)
+    frame = map_frame(list(layers), recipe)  # the static map's CRS and projected bounds
+    crs, lonlat, box = frame.crs, frame.extent, frame.bounds
     name = crs_name(recipe, crs)
-    lonlat = extent(list(layers), recipe)
-    box = transformer(WGS84, crs).transform_bounds(*lonlat, densify_pts=101)
     source = f"./{recipe.name}.gpkg"
     recipe_tables = [t for t in tables if t.kind == "recipe"]
     basemap = [t for t in tables if t.kind == "basemap"]
@@ -306,9 +307,10 @@ def _parents(tables: Sequence[GpkgTable], child: str) -> list[GpkgTable]:
     for t in tables:
         if t.kind not in ("recipe", "table") or t.table in (child, "sources", CITATIONS):
             continue
-        if "id" not in t.fields or t.source not in named:
+        key = key_of(t.source)
+        if key not in t.fields or t.source not in named:
             continue
-        ids = set((t.layer.frame if t.layer is not None else t.frame)["id"].astype(str))
+        ids = set((t.layer.frame if t.layer is not None else t.frame)[key].astype(str))
         mine = rows[rows[spec[2]].astype(str) == t.source][spec[3]].astype(str)
         if ids & set(mine):
             out.append(t)
@@ -337,15 +339,17 @@ def polymorphic_relations(tables: Sequence[GpkgTable]) -> ET.Element:
         if child not in present:
             continue
         parents = _parents(tables, child)
-        if not parents:
-            continue
-        rel = ET.SubElement(el, "relation", {
-            "id": rel_id, "name": title, "referencingLayer": layer_id(child),
-            "referencedLayerField": layer_col,
-            "referencedLayerExpression": layer_name_expression(parents),
-            "referencedLayerIds": ",".join(layer_id(t.table) for t in parents),
-            "relationStrength": "Association"})
-        ET.SubElement(rel, "fieldRef", {"referencingField": id_col, "referencedField": "id"})
+        by_key: dict[str, list[GpkgTable]] = {}
+        for t in parents:
+            by_key.setdefault(key_of(t.source), []).append(t)
+        for key, group in by_key.items():  # one relation per referenced key column
+            rel = ET.SubElement(el, "relation", {
+                "id": rel_id if key == "id" else f"{rel_id}_by_{key}", "name": title,
+                "referencingLayer": layer_id(child), "referencedLayerField": layer_col,
+                "referencedLayerExpression": layer_name_expression(group),
+                "referencedLayerIds": ",".join(layer_id(t.table) for t in group),
+                "relationStrength": "Association"})
+            ET.SubElement(rel, "fieldRef", {"referencingField": id_col, "referencedField": key})
     return el
 
 
