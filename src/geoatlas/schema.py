@@ -635,7 +635,7 @@ def _check_row(table: Table, path: str, line: int, row: dict[str, str]) -> Itera
 FIELD_LABELS = {
     "alt_names": "also known as",
     "coord_source": "coordinates from",
-    "source_ids": "source IDs",
+    "source_ids": "sources",
     "location_quality": "location",
     "iso3": "country",
     "company_country": "company country",
@@ -646,6 +646,7 @@ FIELD_LABELS = {
     "contract_ids": "contracts",
     "primary_commodity": "main commodity",
     "date_precision": "date precision",
+    "half_width_km": "half-width (km)",
     "subject_layer": "about (layer)",
     "subject_id": "about",
     "as_printed": "as printed",
@@ -655,7 +656,7 @@ FIELD_LABELS = {
 _UNIT_SUFFIXES = (("_usd", " (USD)"), ("_km", " (km)"), ("_mt", " (Mt)"))
 
 
-def field_label(table: str | None, field: str) -> str:
+def field_label(field: str, table: str | None = None) -> str:
     """The label people read for a column: ``contract_value_usd`` -> ``contract value (USD)``.
 
     The column spec's ``label`` wins, then :data:`FIELD_LABELS`, then a rule: a unit
@@ -663,9 +664,9 @@ def field_label(table: str | None, field: str) -> str:
 
     Examples
     --------
-    >>> field_label("deposits", "contract_value_usd"), field_label("rail", "length_km")
+    >>> field_label("contract_value_usd"), field_label("length_km")
     ('contract value (USD)', 'length (km)')
-    >>> field_label("places", "alt_names"), field_label(None, "status")
+    >>> field_label("alt_names", "places"), field_label("status")
     ('also known as', 'status')
     """
     if table in TABLES:

@@ -224,7 +224,7 @@ def _field(sections: _Sections, name: str, series: pd.Series, link_fields,
     from ..schema import field_label
 
     key = f"f:{name}"
-    meta = {"name": name, "label": field_label(layer, name), "link": name in link_fields}
+    meta = {"name": name, "label": field_label(name, layer), "link": name in link_fields}
     numeric = (pd.api.types.is_numeric_dtype(series.dtype)
                and not pd.api.types.is_bool_dtype(series.dtype) and name not in link_fields)
     if numeric:

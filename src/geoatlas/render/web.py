@@ -14,8 +14,8 @@ The building blocks are public so other pages (a story map) can reuse them:
 Examples
 --------
 >>> page = page_html({"title": "{{ 7*7 }}", "layers": []}, "{{ 7*7 }}")
->>> '"title":"{{ 7*7 }}"' in page, "<title>&#123;&#123; 7*7 &#125;&#125;</title>" in page
-(True, True)
+>>> "49" in page, "&#123;&#123; 7*7 &#125;&#125;" in page
+(False, True)
 >>> import geoatlas
 >>> m = geoatlas.open().map("afghanistan-minerals")     # doctest: +SKIP
 >>> m.save("minerals.html")                             # doctest: +SKIP
@@ -625,7 +625,7 @@ class PopupContext:
                 continue  # the dated list below names them with their contracts
             shown = self.value(layer, field, row.get(field))
             if shown:
-                rows.append(f"<tr><th>{htmlsafe.text(field_label(layer, field))}</th>"
+                rows.append(f"<tr><th>{htmlsafe.text(field_label(field, layer))}</th>"
                             f"<td>{shown}</td></tr>")
         if rows:
             out.append("<table>" + "".join(rows) + "</table>")
