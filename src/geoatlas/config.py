@@ -31,14 +31,13 @@ Examples
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import tomllib
 
-from .errors import Problem
+from .errors import Problem, did_you_mean
 
 __all__ = ["CONFIG_FILE", "WorkspaceConfig", "parse", "read_config"]
 
@@ -101,8 +100,7 @@ def read_config(root: str | Path) -> tuple[WorkspaceConfig, list[Problem]]:
 def _unknown(data: dict, allowed, where: str, problems: list[Problem]) -> None:
     for key in data:
         if key not in allowed:
-            close = difflib.get_close_matches(str(key), list(allowed), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(str(key), allowed, n=1, quote=True)
             problems.append(Problem(CONFIG_FILE, f"{where}unknown key '{key}'{hint}; "
                                                  f"allowed: {', '.join(allowed)}"))
 
