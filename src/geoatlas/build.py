@@ -46,7 +46,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .errors import GeoatlasError, OutputError, RecipeError
@@ -110,14 +110,19 @@ def build(
     out: str | Path = "out",
     outputs: Sequence[str] | None = None,
     wait: bool = False,
+    progress: Callable[..., None] | None = None,
     **options,
 ) -> list[Path]:
     """Build recipes ``names`` (default: all) into ``out``; return the written paths.
 
     ``outputs`` picks renderers (default: every available one); ``wait`` waits for
     another build holding the output folder instead of failing; ``options`` go to the
-    renderers that accept them (e.g. ``formats=("png",)``, ``dpi=300``).
+    renderers that accept them (e.g. ``formats=("png",)``, ``dpi=300``). ``progress``,
+    when given, is called as ``progress("step", recipe=, output=, done=, total=)`` before
+    each renderer runs and ``progress("written", path=)`` for each output it wrote (into
+    staging; everything moves into ``out`` when all succeeded).
     """
+    report = progress or (lambda event, **info: None)
     known = recipe_names(atlas.root)
     names = list(names) if names else known
     for name in names:
@@ -135,6 +140,7 @@ def build(
         staging = Path(_os_call(tempfile.mkdtemp, folder, prefix=STAGING_PREFIX, dir=folder))
         try:
             moves: list[tuple[Path, Path]] = []
+            step, total = 0, len(recipes) * len(outputs)
             for recipe in recipes:
                 started = time.perf_counter()
                 layers = prepare(atlas, recipe)
@@ -142,8 +148,11 @@ def build(
                 _os_call(here.mkdir, here)
                 produced: list[Path] = []
                 for kind in outputs:
+                    report("step", recipe=recipe.name, output=kind, done=step, total=total)
+                    step += 1
                     try:
-                        produced += _writer(kind, recipe)(atlas, recipe, layers, here, **options)
+                        made = _writer(kind, recipe)(atlas, recipe, layers, here, **options)
+                        produced += made
                     except Exception as exc:
                         err = _as_output_error(exc, here)
                         if err is exc:
@@ -151,6 +160,9 @@ def build(
                                 exc.add_note(f"while building maps/{recipe.name}.toml ({kind})")
                             raise
                         raise err from exc
+                    for path in made:
+                        report("written", path=_target(folder, here, Path(path)),
+                               staged=Path(path))
                 for path in produced:  # what `geoatlas import` needs to bring QGIS edits back
                     if Path(path).suffix == ".gpkg":
                         write_origin(atlas, recipe, layers, Path(path))

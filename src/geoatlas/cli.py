@@ -28,7 +28,10 @@ log = logging.getLogger("geoatlas")
 
 def _verbosity(ctx: click.Context, verbose: int, quiet: int) -> None:
     level = logging.WARNING - 10 * verbose + 10 * quiet
-    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s: %(message)s")
+    # other libraries (fontTools subsetting, matplotlib, GDAL) stay at WARNING unless -vvv
+    others = logging.WARNING + 10 * quiet - 10 * max(0, verbose - 2)
+    logging.basicConfig(level=max(others, logging.DEBUG), format="%(levelname)s: %(message)s")
+    logging.getLogger("geoatlas").setLevel(max(level, logging.DEBUG))
     ctx.obj = {"verbosity": verbose - quiet}
 
 
@@ -132,7 +135,13 @@ def check(workspace: str | None) -> None:
         n = len(problems)
         click.echo(f"\n{n} problem{'s' if n != 1 else ''} found; nothing was built.", err=True)
         sys.exit(1)
-    click.echo(Atlas(catalog).summary())
+    checked = Atlas(catalog)
+    click.echo(checked.summary())
+    missing = checked.missing_documents()
+    if missing:
+        click.echo(f"\nnote: {len(missing)} cited document file(s) are not on this machine "
+                   f"(looked in {root.parent / 'shared' / 'sources'} and {root / 'sources'}); "
+                   "maps cite them by title, publisher and date.")
     click.echo("\nOK: no problems found.")
 
 
@@ -156,29 +165,64 @@ def build(workspace, maps, out, outputs, formats, dpi, wait) -> None:
     from .build import build as build_maps
 
     atlas = open_atlas(workspace)
-    out = Path(out) if out else atlas.root / "out"
+    out = Path(out) if out else atlas.root / (atlas.catalog.config.out or "out")
     options = {k: v for k, v in {"formats": formats or None, "dpi": dpi}.items() if v}
-    paths = build_maps(atlas, maps or None, out, outputs or None, wait=wait, **options)
-    for path in paths:
-        click.echo(f"{_size(path):>9}  {path}")
+    paths = build_maps(atlas, maps or None, out, outputs or None, wait=wait,
+                       progress=_BuildProgress(sys.stderr.isatty()), **options)
     click.echo(f"built {len(paths)} file(s) in {out}")
+
+
+class _BuildProgress:
+    """Each output as it lands (stdout); a progress bar on stderr when it is a terminal."""
+
+    def __init__(self, tty: bool, width: int = 24):
+        self.tty, self.width, self.shown = tty, width, False
+
+    def __call__(self, event: str, **info) -> None:
+        if event == "step" and self.tty:
+            filled = self.width * info["done"] // max(info["total"], 1)
+            bar = "#" * filled + "-" * (self.width - filled)
+            click.echo(f"\r[{bar}] {info['done']}/{info['total']} {info['recipe']}: "
+                       f"{info['output']}...\033[K", nl=False, err=True)
+            self.shown = True
+        elif event == "written":
+            if self.shown:  # clear the bar line before printing the file
+                click.echo("\r\033[K", nl=False, err=True)
+                self.shown = False
+            click.echo(f"{_size(info.get('staged', info['path'])):>9}  {info['path']}")
 
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--bbox", default=None, metavar="W,S,E,N",
+              help="The region in degrees, e.g. -81,-56,-66,-17.")
+@click.option("--countries", default=None, metavar="ISO3,...",
+              help="The region as countries, e.g. CHL,PER.")
 @click.option("--basemap", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="GeoPackage with countries and provinces layers to copy into geo/.")
-def init(directory, basemap) -> None:
-    """Create an empty workspace in DIRECTORY (geo/, layers/, maps/ with headers)."""
-    from .workspace import BASEMAP, create_workspace
+              help="A GeoPackage with countries and provinces layers to use (checked first).")
+@click.option("--provinces", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Provinces file (any OGR format, a 'name' column) instead of Natural "
+                   "Earth admin-1.")
+@click.option("--name", default=None, help="The workspace's name (default: the folder name).")
+def init(directory, bbox, countries, basemap, provinces, name) -> None:
+    """Create a working workspace for a region in DIRECTORY.
 
-    root = create_workspace(directory, basemap)
+    The basemap covers the world (detailed in the region), provinces come from Natural
+    Earth admin-1 when it is on this machine (or --provinces), the gazetteer starts with
+    the region's cities; an example recipe, geoatlas.toml and a README come with it.
+    `geoatlas check DIRECTORY` and `geoatlas build DIRECTORY` pass at once.
+    """
+    from .scaffold import init_workspace
+
+    try:
+        root = init_workspace(directory, bbox=bbox, countries=countries, basemap=basemap,
+                              provinces=provinces, name=name)
+    except ValueError as exc:
+        if isinstance(exc, GeoatlasError):
+            raise
+        raise click.UsageError(str(exc)) from None
     click.echo(f"created workspace {root}")
-    if not (root / BASEMAP).exists():
-        click.echo(f"next: add {BASEMAP} (python scripts/build_basemap.py --out "
-                   f"{root / BASEMAP}), then `geoatlas check {root}`")
-    else:
-        click.echo(f"next: add rows to {root / 'layers'}/*.csv, then `geoatlas check {root}`")
+    click.echo(f"next: geoatlas check {root} && geoatlas build {root}  (see {root}/README.md)")
 
 
 def _size(path: Path) -> str:

@@ -127,6 +127,14 @@ class Route:
             f"{self.connector_km:,.1f} km)",
         ])
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the summary, then one row per leg (without geometry)."""
+        from .htmlsafe import text
+
+        lines = "".join(f"<li>{text(line)}</li>" for line in self.summary().splitlines())
+        legs = self.legs.drop(columns="geometry", errors="ignore")
+        return f"<div><ul>{lines}</ul>{legs.to_html(index=False, escape=True)}</div>"
+
     def to_frame(self) -> gpd.GeoDataFrame:
         """The whole path as one feature with the summary attributes (for maps)."""
         return gpd.GeoDataFrame(

@@ -21,7 +21,7 @@ A recipe looks like::
 Examples
 --------
 >>> sorted(RECIPE_KEYS)[:3]
-['as_of', 'basemaps', 'controls']
+['as_of', 'basemaps', 'chapters']
 """
 
 from __future__ import annotations
@@ -391,6 +391,8 @@ def parse_recipe(data: dict, name: str, path: Path, atlas, text: str | None = No
     if not isinstance(static_data, dict):
         errs.add(("static",), "[static] must be a table")
         static_data = {}
+    if "crs" not in static_data and _workspace_config(atlas).static_crs:
+        static_data = {**static_data, "crs": _workspace_config(atlas).static_crs}  # toml
     static = _static_spec(static_data, atlas, errs)
     overlays_data = data.get("overlays") or []
     if not isinstance(overlays_data, list):
@@ -542,9 +544,12 @@ def _layer_spec(entry: dict, path: tuple, label: str, atlas, errs: _Problems
     geom = _geometry_kind(gdf)
     layer_style = None
     if ok:
+        style_spec = {k: v for k, v in style.items() if k in STYLE_KEYS}
+        declared = _workspace_config(atlas).palette(style_spec.get("color_by"))
+        if declared:  # geoatlas.toml colours, under the recipe's own palette
+            style_spec["palette"] = {**declared, **dict(style_spec.get("palette") or {})}
         try:
-            layer_style = LayerStyle.from_dict(name, geom, {k: v for k, v in style.items()
-                                                            if k in STYLE_KEYS})
+            layer_style = LayerStyle.from_dict(name, geom, style_spec)
         except (TypeError, ValueError) as exc:
             errs.add(spath, f"{label}: bad style: {exc}")
     has_status = "status" in gdf.columns and name in ("rail", "corridors", "deposits")
@@ -737,6 +742,13 @@ def _check_crs(code) -> str | None:
     if not crs.is_projected:
         return f"{code} is not a projected CRS; static maps are never drawn in degrees"
     return None
+
+
+def _workspace_config(atlas):
+    """The atlas's ``geoatlas.toml`` settings (empty ones for a bare catalog)."""
+    from .config import WorkspaceConfig
+
+    return getattr(getattr(atlas, "catalog", None), "config", None) or WorkspaceConfig()
 
 
 def _geometry_kind(gdf) -> str:

@@ -19,7 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from . import vocab
@@ -561,13 +563,14 @@ def _check_cell(col: Column, text: str) -> str | None:
             parse_date(text)
         except ValueError as exc:
             return f"'{name}': {exc}"
-    if kind == "enum" and text not in col.choices:
-        return f"'{name}' = '{text}' is not one of: {', '.join(col.choices)}"
-    if kind == "list" and col.choices:
-        bad = [v for v in split_list(text) if v not in col.choices]
+    choices = choices_of(col)
+    if kind == "enum" and text not in choices:
+        return f"'{name}' = '{text}' is not one of: {', '.join(choices)}"
+    if kind == "list" and choices:
+        bad = [v for v in split_list(text) if v not in choices]
         if bad:
             return (f"'{name}' has unknown value(s) {', '.join(bad)}; "
-                    f"allowed: {', '.join(col.choices)}")
+                    f"allowed: {', '.join(choices)}")
     if kind == "ids":
         bad = [v for v in split_list(text) if not ID_RE.match(v)]
         if bad:
@@ -679,3 +682,44 @@ def field_label(field: str, table: str | None = None) -> str:
         if field.endswith(suffix) and len(field) > len(suffix):
             return field[: -len(suffix)].replace("_", " ") + unit
     return field.replace("_", " ")
+
+
+# -- vocabularies a workspace may extend (geoatlas.toml) -------------------------------
+_WORKSPACE_VOCABULARIES: ContextVar[Mapping[str, tuple[str, ...]] | None] = ContextVar(
+    "geoatlas_workspace_vocabularies", default=None)
+
+
+def vocabulary(name: str) -> tuple[str, ...]:
+    """The words of vocabulary ``name`` (``commodities`` or ``statuses``) in force.
+
+    The packaged words, then those the workspace being loaded declares in its
+    ``geoatlas.toml`` (see :func:`workspace_vocabularies`). Every check calls this.
+
+    >>> "scandium" in vocabulary("commodities")
+    False
+    >>> with workspace_vocabularies({"commodities": ("scandium",)}):
+    ...     vocabulary("commodities")[-1]
+    'scandium'
+    """
+    base = {"commodities": COMMODITIES, "statuses": STATUSES}[name]
+    extra = (_WORKSPACE_VOCABULARIES.get() or {}).get(name, ())
+    return base + tuple(w for w in extra if w not in base)
+
+
+@contextmanager
+def workspace_vocabularies(extra: Mapping[str, Iterable[str]]) -> Iterator[None]:
+    """Within the block, :func:`vocabulary` includes a workspace's extra words."""
+    token = _WORKSPACE_VOCABULARIES.set({k: tuple(v) for k, v in extra.items()})
+    try:
+        yield
+    finally:
+        _WORKSPACE_VOCABULARIES.reset(token)
+
+
+def choices_of(col: Column) -> tuple[str, ...]:
+    """The allowed values of a column: its vocabulary in force, else its fixed choices."""
+    if col.choices == COMMODITIES:
+        return vocabulary("commodities")
+    if col.choices == STATUSES:
+        return vocabulary("statuses")
+    return col.choices

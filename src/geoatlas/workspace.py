@@ -27,6 +27,7 @@ import pandas as pd
 import shapely
 
 from . import citations, geometry, joins, schema, timeline
+from .config import WorkspaceConfig, read_config
 from .errors import Problem, ValidationError, WorkspaceError
 from .readers import read_csv
 from .textcheck import BAD_TEXT_RE, bad_characters, first_bad_line
@@ -66,6 +67,10 @@ class Catalog:
     ``country_labels``, ``cities``, ...), for renderers; see :mod:`geoatlas.basemap`."""
     basemap_info: dict[str, str] = field(default_factory=dict)
     """The basemap's ``basemap_info`` table (source, scale, licence, bbox, credit)."""
+    config: WorkspaceConfig = field(default_factory=WorkspaceConfig)
+    """What the workspace's ``geoatlas.toml`` declares (vocabularies, defaults, name)."""
+    added: dict[str, dict] = field(default_factory=dict)
+    """Layers added from Python (:meth:`Atlas.with_layer`): name -> recipe layer entry."""
 
 
 def is_workspace(path: Path) -> bool:
@@ -135,8 +140,8 @@ def create_workspace(path: str | Path, basemap: str | Path | None = None) -> Pat
 
     >>> import tempfile
     >>> root = create_workspace(tempfile.mkdtemp() + "/ws", basemap=False)
-    >>> sorted(p.name for p in (root / "layers").iterdir())[:3]
-    ['belts.csv', 'citations.csv', 'contracts.csv']
+    >>> {"deposits.csv", "sources.csv"} <= {p.name for p in (root / "layers").iterdir()}
+    True
     """
     import shutil
 
@@ -210,6 +215,12 @@ class _Loader:
 
     # -- orchestration -----------------------------------------------------------------
     def run(self) -> tuple[Catalog | None, list[Problem]]:
+        self.config, problems = read_config(self.root)
+        self.problems.extend(problems)
+        with schema.workspace_vocabularies(self.config.vocabularies()):
+            return self._run()
+
+    def _run(self) -> tuple[Catalog | None, list[Problem]]:
         basemap = self._read_basemap()
         for table in schema.TABLES.values():
             self._read_table(table)
@@ -234,7 +245,7 @@ class _Loader:
         joins.attach(layers, tables, hist)
         catalog = Catalog(self.root, layers, tables, hist, self.lines,
                           basemap={**self.basemap_extras, **basemap},
-                          basemap_info=self.basemap_info)
+                          basemap_info=self.basemap_info, config=self.config)
         return catalog, sorted(self.problems, key=_problem_order)
 
     def problem(self, table: str, message: str, ident: str | None = None) -> None:
@@ -313,7 +324,13 @@ class _Loader:
         self.lines[table.name] = lines
 
     def _extra_layers(self) -> dict[str, gpd.GeoDataFrame]:
-        """Any OGR-readable file an analyst dropped into ``layers/``, validated lightly."""
+        """Any OGR-readable file an analyst dropped into ``layers/``, validated lightly.
+
+        A file with one layer is the layer named after the file's stem; every layer of a
+        multi-layer GeoPackage is a layer named ``file.gpkg:layer``. Each must cite its
+        sources, like the CSVs: a ``source_ids`` column, or a sidecar
+        ``layers/<file>.sources`` listing the source ids that cover the whole file.
+        """
         out = {}
         for file in sorted((self.root / "layers").iterdir()):
             if file.suffix.lower() not in VECTOR_SUFFIXES or file.stem in out:
@@ -324,26 +341,114 @@ class _Loader:
                     Problem(shown, f"name clashes with built-in layer '{file.stem}'; rename it")
                 )
                 continue
-            try:
-                gdf = read_vector(file)
-            except Exception as exc:  # any reader failure is a data problem here
-                self.problems.append(Problem(shown, f"cannot read: {exc}"))
-                continue
-            if gdf.crs is None:
-                self.problems.append(Problem(shown, "has no CRS; save it with one (EPSG:4326)"))
-                continue
-            gdf = gdf.to_crs(4326)
-            self.problems.extend(_scan_frame(gdf, shown))
-            for i in np.flatnonzero(~gdf.geometry.is_valid.to_numpy()):
-                ident = str(gdf["id"].iloc[i]) if "id" in gdf else str(i)
-                reason = shapely.is_valid_reason(gdf.geometry.iloc[i])
-                self.problems.append(Problem(shown, f"invalid geometry: {reason}", feature=ident))
-            if "id" in gdf:
-                for ident in gdf["id"][gdf["id"].duplicated()].astype(str).unique():
-                    self.problems.append(Problem(shown, f"duplicate id '{ident}'", feature=ident))
-                gdf = gdf.set_index("id", drop=False).rename_axis(None)
-            out[file.stem] = gdf
+            sidecar = self._sidecar_sources(file)
+            for name, layer in self._file_layers(file, shown):
+                where = shown if layer is None else f"{shown}:{layer}"
+                try:
+                    gdf = read_vector(file, layer=layer)
+                except Exception as exc:  # any reader failure is a data problem here
+                    self.problems.append(Problem(where, f"cannot read: {exc}"))
+                    continue
+                if gdf.crs is None:
+                    self.problems.append(Problem(where, "has no CRS; save it with one "
+                                                        "(EPSG:4326)"))
+                    continue
+                gdf = gdf.to_crs(4326)
+                self.problems.extend(_scan_frame(gdf, where))
+                for i in np.flatnonzero(~gdf.geometry.is_valid.to_numpy()):
+                    ident = str(gdf["id"].iloc[i]) if "id" in gdf else str(i)
+                    reason = shapely.is_valid_reason(gdf.geometry.iloc[i])
+                    self.problems.append(Problem(where, f"invalid geometry: {reason}",
+                                                 feature=ident))
+                if "id" in gdf:
+                    for ident in gdf["id"][gdf["id"].duplicated()].astype(str).unique():
+                        self.problems.append(Problem(where, f"duplicate id '{ident}'",
+                                                     feature=ident))
+                gdf = self._check_citations(where, file, gdf, sidecar)
+                if "id" in gdf:
+                    gdf = gdf.set_index("id", drop=False).rename_axis(None)
+                out[name] = gdf
         return out
+
+    def _file_layers(self, file: Path, shown: str) -> list[tuple[str, str | None]]:
+        """``(layer name, OGR layer)`` pairs of a dropped-in file (spatial layers only)."""
+        if file.suffix.lower() != ".gpkg":
+            return [(file.stem, None)]
+        import pyogrio
+
+        try:
+            listed = pyogrio.list_layers(file)
+        except Exception as exc:  # reported like any unreadable file
+            self.problems.append(Problem(shown, f"cannot read: {exc}"))
+            return []
+        spatial = [str(name) for name, geom in listed if geom is not None]
+        if len(spatial) <= 1:
+            return [(file.stem, spatial[0] if spatial else None)]
+        return [(f"{file.name}:{name}", name) for name in spatial]
+
+    def _sidecar_sources(self, file: Path) -> list[str] | None:
+        """Source ids of ``layers/<file>.sources`` (None when there is no sidecar)."""
+        side = file.with_name(file.name + ".sources")
+        if not side.is_file():
+            return None
+        shown = f"layers/{side.name}"
+        try:
+            text = side.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.problems.append(Problem(shown, f"cannot read: {exc}"))
+            return []
+        ids = []
+        for line in text.splitlines():
+            line = line.split("#", 1)[0]
+            ids += [w for w in re.split(r"[;,\s]+", line) if w]
+        known = set(self.frames["sources"]["id"])
+        bad = [i for i in ids if i not in known]
+        if bad:
+            self.problems.append(Problem(shown, f"unknown source id(s) {', '.join(bad)}"
+                                                f"{_hint(bad[0], known)}; ids are the 'id' "
+                                                "column of layers/sources.csv"))
+        if not ids:
+            self.problems.append(Problem(shown, "cites no source id; list the ids of "
+                                                "layers/sources.csv that cover the file"))
+        return [i for i in ids if i in known]
+
+    def _check_citations(self, where: str, file: Path, gdf: gpd.GeoDataFrame,
+                         sidecar: list[str] | None) -> gpd.GeoDataFrame:
+        """Every feature must cite sources: its ``source_ids`` cell, or the sidecar."""
+        known = set(self.frames["sources"]["id"])
+        idents = (gdf["id"].astype(str).tolist() if "id" in gdf
+                  else [str(i) for i in range(len(gdf))])
+        cells = (gdf["source_ids"].fillna("").astype(str).tolist() if "source_ids" in gdf
+                 else [""] * len(gdf))
+        uncited, unknown = [], []
+        for ident, cell in zip(idents, cells, strict=True):
+            ids = schema.split_list(cell)
+            if not ids and not sidecar:
+                uncited.append(ident)
+            bad = [i for i in ids if i not in known]
+            if bad:
+                unknown.append((ident, bad))
+        side = f"layers/{file.name}.sources"
+        shown_max = 10
+        for ident in uncited[:shown_max]:
+            self.problems.append(Problem(where, "cites no source: add a 'source_ids' column "
+                                                "(ids from layers/sources.csv) or a sidecar "
+                                                f"{side} citing the whole file", feature=ident))
+        if len(uncited) > shown_max:
+            self.problems.append(Problem(where, f"and {len(uncited) - shown_max} more "
+                                                "features cite no source"))
+        for ident, bad in unknown[:shown_max]:
+            self.problems.append(Problem(where, f"'source_ids' refers to unknown source id(s) "
+                                                f"{', '.join(bad)}{_hint(bad[0], known)}",
+                                         feature=ident))
+        if len(unknown) > shown_max:
+            self.problems.append(Problem(where, f"and {len(unknown) - shown_max} more "
+                                                "features cite unknown source ids"))
+        if sidecar:  # the sidecar covers every feature that cites nothing itself
+            gdf = gdf.copy()
+            whole = ";".join(sidecar)
+            gdf["source_ids"] = [c if schema.split_list(c) else whole for c in cells]
+        return gdf
 
     # -- references --------------------------------------------------------------------
     def _check_references(self) -> None:

@@ -220,17 +220,13 @@ def figure(atlas, recipe, layers=None):
         _draw_graticule(ax, view, edge_labels=True,
                         strong=variation > NORTH_TOLERANCE_DEG)
         points = _draw_layers(ax, shown, view, tolerance=tol)
-        marks = _place_marks(atlas, recipe, layers, view)
         placed = [*_draw_scale_bar(ax, view, layout.scale_corner),
                   *_draw_north(ax, view, layout.north_corner, variation)]
         _draw_inset(layout.inset_axes(), atlas, view)
         renderer = fig.canvas.get_renderer()
         blockers = [b for b in placed] + [layout.inset_bbox_display()]
-        capitals = [_Point(q.x, q.y, q.radius_pt, "places", q.ident) for q in marks
-                    if q.capital]
-        n, dropped = _draw_labels(ax, atlas, recipe, layers, view, points + capitals,
-                                  blockers, renderer, marks={q.ident: q for q in marks})
-        _draw_places(ax, [q for q in marks if q.capital or q.ident in ax.placed_places])
+        n, dropped = _label_and_mark_places(ax, atlas, recipe, layers, view, points, blockers,
+                                            renderer)
         log.info("%s: %d labels placed, %d dropped to avoid overlaps", recipe.name, n, dropped)
         layout.title()
         layout.legends(shown)
@@ -256,6 +252,16 @@ def literal_text(fig):
         t.set_parse_math(False)
         t.set_usetex(False)
     return fig
+
+
+def _label_and_mark_places(ax, atlas, recipe, layers, view, points, blockers, renderer):
+    """Place every label, then mark the capitals and the places that were named."""
+    marks = _place_marks(atlas, recipe, layers, view)
+    capitals = [_Point(q.x, q.y, q.radius_pt, "places", q.ident) for q in marks if q.capital]
+    counts = _draw_labels(ax, atlas, recipe, layers, view, points + capitals, blockers,
+                          renderer, marks={q.ident: q for q in marks})
+    _draw_places(ax, [q for q in marks if q.capital or q.ident in ax.placed_places])
+    return counts
 
 
 def _focus(atlas, shown) -> set[str]:
@@ -305,10 +311,11 @@ def map_image(atlas, recipe, layers=None, dpi: int | None = None, width_in: floa
         ax.set_aspect("auto")
         ax.axis("off")
         tol = _tolerance(frame, width_px / dpi)
-        _draw_basemap(ax, atlas, frame, tolerance=tol)
+        _draw_basemap(ax, atlas, frame, tolerance=tol, focus=_focus(atlas, shown))
         _draw_graticule(ax, frame, edge_labels=False)
         points = _draw_layers(ax, shown, frame, tolerance=tol)
-        _draw_labels(ax, atlas, recipe, layers, frame, points, [], canvas.get_renderer())
+        _label_and_mark_places(ax, atlas, recipe, layers, frame, points, [],
+                               canvas.get_renderer())
         literal_text(fig)
         canvas.draw()
         rgba = np.asarray(canvas.buffer_rgba()).copy()
@@ -427,16 +434,54 @@ def _project(gdf, frame: MapFrame, pad: float = 0.03, tolerance: float = 0.0):
     ``tolerance`` (map units) simplifies lines and polygons: a fraction of a printed
     point, invisible on paper, keeps SVG and PDF files small.
     """
-    geoms = gdf.geometry.to_crs(frame.crs).to_numpy()
     xmin, ymin, xmax, ymax = frame.bounds
     dx, dy = (xmax - xmin) * pad, (ymax - ymin) * pad
     box = (xmin - dx, ymin - dy, xmax + dx, ymax + dy)
+    lonlat = gdf.geometry
+    window = _lonlat_window(frame, box)
+    if window is not None:  # a world basemap: the far side of the globe never projects
+        is_point = (shapely.get_type_id(lonlat.to_numpy()) == 0)
+        w, s, e, n = window
+        cut = ((_central_meridian(frame) + 360.0) % 360.0) - 180.0  # behind the map
+        pieces = [shapely.clip_by_rect(lonlat.to_numpy(), *b)
+                  for b in ((w, s, min(e, cut - 1e-6), n), (max(w, cut + 1e-6), s, e, n))
+                  if b[0] < b[2]]
+        clipped = pieces[0] if len(pieces) == 1 else shapely.union(*pieces)
+        clipped = shapely.segmentize(clipped, 1.0)
+        lonlat = lonlat.where(is_point, type(lonlat)(clipped, index=lonlat.index,
+                                                     crs=lonlat.crs))  # long edges curve
+    geoms = lonlat.to_crs(frame.crs).to_numpy()
     points = shapely.get_type_id(geoms) == 0
     clipped = np.where(points, geoms, shapely.clip_by_rect(geoms, *box))
     if tolerance > 0:
         clipped = np.where(points, clipped,
                            shapely.simplify(clipped, tolerance, preserve_topology=True))
     return clipped
+
+
+def _central_meridian(frame: MapFrame) -> float:
+    """The projection's central meridian (its cut is opposite), else the map's centre."""
+    op = frame.crs.coordinate_operation
+    for param in getattr(op, "params", None) or []:
+        name = param.name.lower()
+        if "longitude" in name and param.unit_name in ("degree", "Degree"):
+            return float(param.value)
+    return frame.centre[0]
+
+
+def _lonlat_window(frame: MapFrame, box, margin: float = 10.0):
+    """Lon/lat bounds of a projected ``box``, grown by ``margin`` degrees (None: no clip)."""
+    try:
+        w, s, e, n = transformer(frame.crs, WGS84).transform_bounds(*box, densify_pts=21)
+    except Exception:  # pyproj cannot invert every box (e.g. beyond an ortho's limb)
+        return None
+    if not np.isfinite([w, s, e, n]).all():
+        return None
+    if w > e or e - w > 300:  # across the antimeridian or around a pole: all longitudes
+        w, e = -180.0, 180.0
+    else:
+        w, e = max(-180.0, w - margin), min(180.0, e + margin)
+    return (w, max(-90.0, s - margin), e, min(90.0, n + margin))
 
 
 def _tolerance(frame: MapFrame, width_in: float) -> float:

@@ -358,7 +358,8 @@ def layer_spec(key: str, prepared: PreparedLayer, ctx: PopupContext, atlas) -> d
         return compact.layer_spec(key, prepared, ctx.recipe, atlas, legend_html)
     hist = ctx.histories_of(spec.layer, frame) if spec.timeline else {}
     statuses_in_history = sorted({t[1] for h in hist.values() for t in h},
-                                 key=lambda s: STATUSES.index(s) if s in STATUSES else 99)
+                                 key=lambda s: (STATUSES.index(s) if s in STATUSES
+                                                else len(STATUSES), s))  # + workspace ones
     by_status = {}
     if hist and "status" in frame:
         for status in statuses_in_history:
