@@ -390,9 +390,9 @@ def test_dropped_in_layer_text_and_field_names_are_scanned(mini_copy):
     result = run_cli("check", str(mini_copy))
     assert result.exit_code == 1
     out = result.output
-    assert "layers/extra.gpkg: feature b: 'label' contains control character U+001B" in out
-    assert r"layers/extra.gpkg: field name 'x\u202eevil' contains bidi control" in out
-    assert "layers/extra.gpkg: feature b: 'size' is infinite" in out
+    assert "layers/extra.gpkg:extra: feature b: 'label' contains control character U+001B" in out
+    assert r"layers/extra.gpkg:extra: field name 'x\u202eevil' contains bidi control" in out
+    assert "layers/extra.gpkg:extra: feature b: 'size' is infinite" in out
 
 
 # -- item 11: one staging folder, a commit that survives SIGKILL, a lock ------------------
