@@ -558,7 +558,8 @@ def countries_near(atlas, frame: MapFrame, pad_deg: float = 10.0):
     lon1, lat1 = np.nanmax(ring, axis=0) + pad_deg
     countries = atlas["countries"]
     box = (max(lon0, -180.0), max(lat0, -89.9), min(lon1, 180.0), min(lat1, 89.9))
-    hit = countries.sindex.query(shapely.box(*box), predicate="intersects")
+    tree = shapely.STRtree(countries.geometry.to_numpy())
+    hit = tree.query(shapely.box(*box), predicate="intersects")
     near = countries.iloc[np.sort(hit)].copy()
     near["geometry"] = shapely.make_valid(shapely.clip_by_rect(near.geometry.to_numpy(), *box))
     return near[~near.geometry.is_empty]
