@@ -540,6 +540,14 @@ def test_check_measures_only_the_points_outside_their_areas(mini_copy, monkeypat
     assert len(calls) <= 3  # the old per-row check measured every point (2001+ calls)
 
 
+def test_row_line_numbers_are_not_deep_copied_by_every_frame_operation(mini):
+    import copy
+
+    lines = mini["contracts"].attrs["lines"]
+    assert list(lines) == [2, 3]
+    assert copy.deepcopy(lines) is lines  # pandas deep-copies attrs after each operation
+
+
 def test_bench_check_prints_the_target_line(tmp_path):
     bench = Path(__file__).resolve().parents[1] / "bench" / "bench_check.py"
     results = tmp_path / "results.jsonl"
