@@ -303,7 +303,7 @@ def _layer_spec(entry: dict, where: str, atlas, errors: list[str]) -> LayerSpec 
             gdf.query(entry["where"])
         except Exception as exc:  # pandas raises many kinds for a bad expression
             errors.append(f"{where} ({name}): 'where' = {entry['where']!r} does not parse: {exc}")
-    has_status = "status" in gdf.columns and name in ("rail", "corridors", "deposits")
+    has_status = "status" in gdf.columns and name in ("rail", "corridors", "deposits", "pipelines")
     compact = entry.get("compact")
     if compact is not None and not isinstance(compact, bool):
         errors.append(f"{where} ({name}): 'compact' must be true or false, not {compact!r}")
