@@ -28,7 +28,7 @@ def test_atlas_mapping_and_repr(mini):
     assert mini.layers == ["countries", "provinces", "places", "deposits", "belts", "rail",
                            "corridors", "pipelines"]
     assert mini.tables == ["contracts", "events", "trade", "sources", "citations"]
-    assert repr(mini) == ("<Atlas 'mini': countries=69, provinces=1188, places=5, deposits=2, "
+    assert repr(mini) == ("<Atlas 'mini': countries=249, provinces=1188, places=5, deposits=2, "
                           "belts=1, rail=3, corridors=1, pipelines=0>")
     assert mini["rail"] is mini.rail
     with pytest.raises(KeyError, match="no layer or table 'mines'; available: countries"):

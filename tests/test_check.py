@@ -186,3 +186,89 @@ def test_init_creates_a_valid_empty_workspace(tmp_path):
     assert validate(target)[1] == []
     header = (target / "layers" / "deposits.csv").read_text().splitlines()
     assert header[0].startswith("id,name,alt_names,commodities,province,country,lat,lon")
+
+
+# -- recipes (issue 11): checked before anything is built, each problem at its line ------
+BAD_RECIPE = """\
+title = "t"
+colour = "red"
+
+[[layers]]
+layer = "rail"
+where = "status == 'operational'"
+popup = ["name",
+  "nmae"]
+[layers.style]
+color = "#12345g"
+palette = { operating = "rde" }
+
+[[layers]]
+layer = "deposits"
+where = "name.__class__ == 0"
+description = '''
+layer = "x"
+'''
+
+[static]
+crs = 4326
+"""
+
+
+def test_check_reports_recipe_problems_at_their_lines(mini_copy):
+    (mini_copy / "maps" / "bad.toml").write_text(BAD_RECIPE, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(mini_copy)])
+    assert result.exit_code == 1
+    located = [ln for ln in result.stdout.splitlines() if ln.startswith("maps/")]
+    assert [ln.split(": ")[0] for ln in located] == [
+        "maps/bad.toml:2", "maps/bad.toml:6", "maps/bad.toml:7", "maps/bad.toml:10",
+        "maps/bad.toml:11", "maps/bad.toml:15", "maps/bad.toml:16", "maps/bad.toml:21"]
+    text = "\n".join(located)
+    assert "maps/bad.toml:2: unknown key 'colour'; allowed: title, subtitle" in text
+    assert ("maps/bad.toml:6: [[layers]] #1 (rail): 'where' = \"status == 'operational'\": "
+            "where expression at column 11 failed: no feature has status 'operational' "
+            "(did you mean 'operating'?); values of status: operating, planned:") in text
+    assert ("maps/bad.toml:7: [[layers]] #1 (rail): unknown field 'nmae' in 'popup' "
+            "(did you mean 'name'?)") in text
+    assert ("maps/bad.toml:10: [[layers]] #1 (rail): style.color: '#12345g' is not a colour: "
+            "use #rrggbb or a CSS colour name") in text
+    assert ("maps/bad.toml:11: [[layers]] #1 (rail): style.palette.operating: 'rde' is not a "
+            "colour (did you mean 'red'?)") in text
+    assert "maps/bad.toml:15: [[layers]] #2 (deposits): 'where' = " in text
+    assert "maps/bad.toml:16: [[layers]] #2: unknown key 'description'" in text
+    assert "maps/bad.toml:21: [static] crs: 4326 is not a projected CRS" in text
+    assert "8 problems found; nothing was built." in result.output
+    assert [str(p).split(": ")[0] for p in geoatlas.open(mini_copy).check()] == [
+        ln.split(": ")[0] for ln in located]
+
+
+def test_check_reports_toml_syntax_at_its_line(mini_copy):
+    (mini_copy / "maps" / "bad.toml").write_text('title = "t"\n\n[[layers]]\nlayer = rail\n')
+    result = CliRunner().invoke(cli, ["check", str(mini_copy)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0].startswith("maps/bad.toml:4: not valid TOML: ")
+
+
+def test_recipe_syntax_is_checked_even_when_the_data_is_broken(mini_copy):
+    edit(mini_copy / "layers" / "rail.csv", "planned,,,,schematic", "plannned,,,,schematic")
+    edit(mini_copy / "maps" / "mini.toml", "where = \"iso3 == 'AFG'\"",
+         "where = \"iso3 == 'AFG' and @x\"")
+    result = CliRunner().invoke(cli, ["check", str(mini_copy)])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert any(ln.startswith("layers/rail.csv:4: 'status' = 'plannned'") for ln in lines)
+    assert ("maps/mini.toml:6: [[layers]] #1: 'where' = \"iso3 == 'AFG' and @x\": where "
+            "expression does not parse at column 19 ('@' is not part of the where language "
+            "(no variables)):") in lines
+
+
+def test_bad_recipe_colour_fails_before_a_web_only_build(mini_copy, tmp_path):
+    edit(mini_copy / "maps" / "mini.toml", 'dash_by = "status"\n',
+         'dash_by = "status"\ncolor = "reddish"\n')
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(mini_copy), "--only", "web",
+                                      "--out", str(out)])
+    assert result.exit_code == 1
+    assert "maps/mini.toml:15: [[layers]] #2 (rail): style.color: 'reddish' is not a colour" \
+        in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists() or not list(out.glob("*.html"))

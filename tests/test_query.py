@@ -281,7 +281,10 @@ def test_bad_where_says_where_it_fails():
     )
     with pytest.raises(geoatlas.QueryError, match="failed: "):
         query.apply_where(df, "status > 3")
-    assert len(query.apply_where(df, "`km` > 0 and status.str.startswith('op')")) == 1
+    assert len(query.apply_where(df, "`km` > 0 and status in ['operating']")) == 1
+    # pandas' method calls were accepted before the where language; now nothing runs
+    with pytest.raises(geoatlas.QueryError, match=r"column 20 \('\.' is not part of the where"):
+        query.apply_where(df, "`km` > 0 and status.str.startswith('op')")
 
 
 # -- command line ------------------------------------------------------------------------
@@ -462,3 +465,28 @@ def test_cli_errors(tiny):
                                "copper-hill?); valid ids (places, deposits): copper-hill, ")
     r = run(tiny, "near", "deposits", "--to", "rail", "--km", "5", "--columns", "id,nope")
     assert r.output.startswith("error: unknown column(s) nope; columns: id, name,")
+
+
+# -- unknown values are reported like unknown fields (issue 15) ---------------------------
+def test_unknown_value_names_the_values_that_exist(atlas, tiny):
+    with pytest.raises(geoatlas.WhereError) as info:
+        atlas.near("deposits", "rail", km=50, where="status == 'operational'")
+    msg = str(info.value)
+    assert msg.startswith("where expression at column 11 failed: no feature has status "
+                          "'operational' (did you mean 'operating'?); values of status: ")
+    listed = msg.split("values of status: ")[1].split(":\n")[0].split(", ")
+    assert listed == sorted(atlas.rail["status"].dropna().unique())
+    r = run(tiny, "nearest", "deposits", "--to", "places", "--where", "kind == 'border_crosing'")
+    assert r.exit_code == 1
+    assert r.output == (
+        "error: where expression at column 9 failed: no feature has kind 'border_crosing' "
+        "(did you mean 'border_crossing'?); values of kind: border_crossing, capital, city:\n"
+        "  kind == 'border_crosing'\n"
+        "          ^\n")
+
+
+def test_a_vocabulary_value_no_feature_holds_yet_is_not_an_error(atlas):
+    from geoatlas.schema import STATUSES
+
+    absent = next(s for s in STATUSES if s not in set(atlas.rail["status"]))
+    assert atlas.near("deposits", "rail", km=100, where=f"status == '{absent}'").empty

@@ -1,12 +1,17 @@
 """Raster products: GeoTIFFs that read back with the promised CRS, transform and nodata,
-geodesically right distances, densities that integrate to the count, a georeferenced map.
+geodesically right distances, densities that integrate to the count, a georeferenced map;
+every product a valid Cloud-Optimized GeoTIFF (rio-cogeo), with the mode the umask gives
+and a QGIS style beside it from the style spec.
 
-The GeoTIFFs are kept in ``out/raster/``.
+The GeoTIFFs are written to a temporary folder.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
+import stat
+import struct
 
 import numpy as np
 import pytest
@@ -25,10 +30,8 @@ RES_KM = 5.0
 
 
 @pytest.fixture(scope="module")
-def raster_dir(out_dir):
-    folder = out_dir / "raster"
-    folder.mkdir(exist_ok=True)
-    return folder
+def raster_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("raster")
 
 
 @pytest.fixture(scope="module")
@@ -194,3 +197,91 @@ def test_cli_raster_products(mini_copy, tmp_path):
 
 def load_recipe_name(root) -> str:
     return sorted(p.stem for p in (root / "maps").glob("*.toml"))[0]
+
+
+@pytest.fixture(scope="module")
+def products(atlas, tmp_path_factory):
+    """Every product, written under umask 022 (restored afterwards)."""
+    folder = tmp_path_factory.mktemp("cog")
+    extent, crs = raster.map_extent(atlas, "afghanistan-minerals")
+    made = {
+        # 2 km cells: a grid wider than two tiles, so overviews are required
+        "distance": raster.distance_surface(atlas, "rail", resolution_km=2.0, extent=extent,
+                                            crs=crs),
+        "density": raster.density_surface(atlas, "deposits", bandwidth_km=50,
+                                          resolution_km=10),
+        "map": raster.map_geotiff(atlas, "afghanistan-minerals", dpi=80),
+    }
+    old = os.umask(0o022)
+    try:
+        paths = {k: r.write(folder / f"{k}.tif") for k, r in made.items()}
+    finally:
+        os.umask(old)
+    return made, paths
+
+
+def _ifd_offset(path) -> int:
+    head = path.read_bytes()[:16]
+    order = "<" if head[:2] == b"II" else ">"
+    magic = struct.unpack(order + "H", head[2:4])[0]
+    if magic == 43:  # BigTIFF
+        return struct.unpack(order + "Q", head[8:16])[0]
+    return struct.unpack(order + "I", head[4:8])[0]
+
+
+@pytest.mark.parametrize("kind", ["distance", "density", "map"])
+def test_every_product_is_a_valid_cog(products, kind):
+    from rio_cogeo.cogeo import cog_validate
+
+    made, paths = products
+    path = paths[kind]
+    valid, errors, warnings = cog_validate(str(path), strict=True)
+    assert valid and errors == [] and warnings == [], (errors, warnings)
+    with rasterio.open(path) as src:
+        assert src.block_shapes[0] == (256, 256)  # internal tiling
+        if max(src.width, src.height) > 256:
+            assert src.overviews(1), "a raster wider than a tile needs overviews"
+        assert src.tags()["product"] == kind  # metadata survives the COG copy
+    assert _ifd_offset(path) < 1024, "the first image directory must lead the file"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_distance_grid_has_overviews(products):
+    _, paths = products
+    with rasterio.open(paths["distance"]) as src:
+        assert src.width > 512
+        assert src.overviews(1)[0] == 2
+
+
+def test_file_mode_follows_the_umask(atlas, tmp_path):
+    surface = raster.density_surface(atlas, "deposits", bandwidth_km=80, resolution_km=40)
+    old = os.umask(0o027)
+    try:
+        path = surface.write(tmp_path / "k.tif")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert stat.S_IMODE(path.with_suffix(".qml").stat().st_mode) == 0o640
+
+
+@pytest.mark.parametrize("kind", ["distance", "density"])
+def test_qml_beside_each_product_uses_the_style_spec_ramp(products, kind):
+    from xml.etree import ElementTree as ET
+
+    from geoatlas.style import RASTER_RAMPS
+
+    made, paths = products
+    qml = paths[kind].with_suffix(".qml")
+    assert stat.S_IMODE(qml.stat().st_mode) == 0o644
+    root = ET.parse(qml).getroot()
+    renderer = root.find("pipe/rasterrenderer")
+    assert renderer.get("type") == "singlebandpseudocolor" and renderer.get("band") == "1"
+    items = root.findall(".//colorrampshader/item")
+    want = ["#{:02x}{:02x}{:02x}".format(*c) for c in RASTER_RAMPS[kind]]
+    assert [i.get("color") for i in items] == want
+    band = made[kind].data[0]
+    valid = band[band != raster.NODATA]
+    values = [float(i.get("value")) for i in items]
+    assert values[0] == pytest.approx(float(valid.min()), rel=1e-5, abs=1e-9)
+    assert values[-1] == pytest.approx(float(valid.max()), rel=1e-5)
+    assert not paths["map"].with_suffix(".qml").exists()  # RGBA needs no style

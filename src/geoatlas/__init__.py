@@ -27,6 +27,7 @@ from .errors import (
     QueryError,
     RecipeError,
     ValidationError,
+    WhereError,
     WorkspaceError,
 )
 
@@ -63,6 +64,7 @@ __all__ = [
     "QueryError",
     "RecipeError",
     "ValidationError",
+    "WhereError",
     "WorkspaceError",
     "__version__",
     "open",

@@ -74,6 +74,23 @@ class Atlas(Mapping):
         return list(self._catalog.tables)
 
     @property
+    def basemap(self) -> dict[str, gpd.GeoDataFrame]:
+        """Every layer of ``geo/basemap.gpkg``: countries, provinces, label points, cities."""
+        return self._catalog.basemap
+
+    @property
+    def basemap_info(self) -> dict[str, str]:
+        """The basemap's provenance (``basemap_info`` table): source, scale, licence, bbox."""
+        return self._catalog.basemap_info
+
+    @property
+    def basemap_credit(self) -> str:
+        """The credit line of the workspace's basemap, for every renderer."""
+        from .basemap import credit
+
+        return credit(self._catalog.basemap_info)
+
+    @property
     def catalog(self) -> Catalog:
         """The underlying :class:`~geoatlas.workspace.Catalog`."""
         return self._catalog
@@ -129,8 +146,15 @@ class Atlas(Mapping):
 
     # -- operations ----------------------------------------------------------------------
     def check(self) -> list[Problem]:
-        """Re-read the workspace from disk and return every problem (empty: all good)."""
-        return validate(self.root)[1]
+        """Re-read the workspace from disk and return every problem (empty: all good).
+
+        Recipes (``maps/*.toml``) are checked too, against the data as read.
+        """
+        from .recipe import check_recipes
+
+        catalog, problems = validate(self.root)
+        atlas = Atlas(catalog) if catalog and not problems else None
+        return [*problems, *check_recipes(self.root, atlas)]
 
     def as_of(self, date: str | dt.date) -> Atlas:
         """The world as of ``date``: statuses from the events, not-yet subjects dropped.

@@ -72,9 +72,14 @@ def check(workspace: str | None) -> None:
     when there is any.
     """
     from .atlas import Atlas
+    from .recipe import check_recipes
     from .workspace import find_workspace, validate
 
-    catalog, problems = validate(find_workspace(workspace))
+    root = find_workspace(workspace)
+    catalog, problems = validate(root)
+    # recipes too: against the data when it is valid, else their syntax alone
+    atlas = Atlas(catalog) if catalog and not problems else None
+    problems = [*problems, *check_recipes(root, atlas)]
     if problems:
         for p in problems:
             click.echo(str(p))

@@ -85,9 +85,9 @@ def _atlas(workspace: str | None, as_of: str | None):
               help="Counterpart layer (rail, corridors, places:kabul, ...).")
 @click.option("--km", type=click.FloatRange(min=0), required=True, help="Distance in km.")
 @click.option("--where", default=None, metavar="EXPR",
-              help="Pandas query selecting the counterparts, e.g. \"status == 'operating'\".")
+              help="Where filter on the counterparts, e.g. \"status == 'operating'\".")
 @click.option("--filter", "filter_", default=None, metavar="EXPR",
-              help="Pandas query selecting the features of LAYER asked about.")
+              help="Where filter on the features of LAYER asked about.")
 @_options
 def near(layer, to, km, where, filter_, **out) -> None:
     """Features of LAYER within --km of any feature of --to, nearest first."""
@@ -107,9 +107,9 @@ def near(layer, to, km, where, filter_, **out) -> None:
 @click.option("--max-km", type=click.FloatRange(min=0), default=None,
               help="Ignore counterparts farther than this.")
 @click.option("--where", default=None, metavar="EXPR",
-              help="Pandas query selecting the counterparts, e.g. \"kind == 'sea_port'\".")
+              help="Where filter on the counterparts, e.g. \"kind == 'sea_port'\".")
 @click.option("--filter", "filter_", default=None, metavar="EXPR",
-              help="Pandas query selecting the features of LAYER asked about.")
+              help="Where filter on the features of LAYER asked about.")
 @_options
 def nearest(layer, to, k, max_km, where, filter_, **out) -> None:
     """The -k nearest features of --to for every feature of LAYER."""
@@ -128,7 +128,7 @@ def _area_command(name: str, verb: str):
                   help="Polygon layer, LAYER:ID, or an id or name in belts, countries or "
                        "provinces (central-mineral-belt, AFG, Logar).")
     @click.option("--where", default=None, metavar="EXPR",
-                  help="Pandas query selecting the features of LAYER.")
+                  help="Where filter on the features of LAYER.")
     @_options
     def command(layer, area, where, **out) -> None:
         atlas = _atlas(out["workspace"], out["as_of"])
@@ -151,9 +151,9 @@ intersects = _area_command("intersects", "touching")
               help="count, or sum|mean|min|max|list:FIELD (repeatable; default: count, "
                    "sum:contract_value_usd, list:name).")
 @click.option("--where", default=None, metavar="EXPR",
-              help="Pandas query selecting the features of LAYER.")
+              help="Where filter on the features of LAYER.")
 @click.option("--by-where", default=None, metavar="EXPR",
-              help="Pandas query selecting the areas, e.g. \"iso3 == 'AFG'\".")
+              help="Where filter on the areas, e.g. \"iso3 == 'AFG'\".")
 @click.option("--skip-empty", is_flag=True,
               help="Leave out areas holding no feature (needs the count statistic).")
 @_options
@@ -162,7 +162,8 @@ def summarize(layer, by, stats, where, by_where, skip_empty, **out) -> None:
     from .query import apply_where, area_frame
 
     atlas = _atlas(out["workspace"], out["as_of"])
-    areas = apply_where(area_frame(by, atlas), by_where, "--by-where")
+    areas = apply_where(area_frame(by, atlas), by_where, "--by-where",
+                        layer=by if by in atlas.layers else None)
     frame = atlas.summarize(layer, areas, list(stats) or None, where=where)
     if skip_empty:
         frame = frame[frame["count"] > 0] if "count" in frame else frame
@@ -177,7 +178,7 @@ def summarize(layer, by, stats, where, by_where, skip_empty, **out) -> None:
 @click.option("--via", multiple=True, metavar="ID",
               help="Place to pass on the way (repeatable, in order).")
 @click.option("--where", default=None, metavar="EXPR",
-              help="Pandas query selecting the rail links and corridors used.")
+              help="Where filter on the rail links and corridors used.")
 @click.option("--as-line", is_flag=True,
               help="Output the whole path as one feature instead of one row per leg.")
 @_options

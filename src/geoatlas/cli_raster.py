@@ -73,7 +73,7 @@ _extent = click.option("--extent", nargs=4, type=float, default=None,
 _map_extent = click.option("--map", "map_name", default=None, metavar="NAME",
                            help="Cover the extent of maps/NAME.toml, in its CRS.")
 _where = click.option("--where", default=None, metavar="EXPR",
-                      help="Pandas query selecting features, e.g. \"status == 'operating'\".")
+                      help="Where filter on features, e.g. \"status == 'operating'\".")
 
 
 @click.group(cls=_WorkspaceGroup, subcommand_metavar="[WORKSPACE] PRODUCT [ARGS]...",

@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -29,7 +30,9 @@ __all__ = [
     "QueryError",
     "RecipeError",
     "ValidationError",
+    "WhereError",
     "WorkspaceError",
+    "did_you_mean",
 ]
 
 
@@ -94,12 +97,62 @@ class ValidationError(DataError):
 
 
 class RecipeError(GeoatlasError, ValueError):
-    """A map recipe (``maps/*.toml``) is wrong: unknown key, layer or field."""
+    """A map recipe (``maps/*.toml``) is wrong: unknown key, layer or field.
+
+    ``problems`` lists them as :class:`Problem` records (``maps/NAME.toml:LINE: ...``).
+    """
+
+    def __init__(self, message: str, problems: Iterable[Problem] = ()):
+        super().__init__(message)
+        self.problems: list[Problem] = list(problems)
 
 
 class QueryError(GeoatlasError, ValueError):
     """A spatial query names an unknown layer, field or id, or cannot be parsed."""
 
 
+class WhereError(QueryError):
+    """A ``where`` expression is not in the language, or names unknown fields or values.
+
+    ``expression`` is its text and ``column`` the 1-based column the message points at
+    (``None`` when the problem is the whole expression).
+    """
+
+    def __init__(self, message: str, expression: str = "", column: int | None = None):
+        super().__init__(message)
+        self.expression = expression
+        self.column = column
+
+
 class OutputError(GeoatlasError, OSError):
     """An output could not be written (it is left untouched, never half-written)."""
+
+
+def did_you_mean(value: str, choices: Iterable[str], *, n: int = 3, quote: bool = False) -> str:
+    """A ``" (did you mean ...?)"`` hint naming the choices closest to ``value``, or ``""``.
+
+    The one spelling suggester of the package (difflib's ratio, cut-off 0.6).
+
+    Parameters
+    ----------
+    value : str
+        What the user wrote.
+    choices : iterable of str
+        What exists.
+    n : int
+        At most this many suggestions.
+    quote : bool
+        Quote each suggestion (``'name'``), as messages that quote the wrong value do.
+
+    Examples
+    --------
+    >>> did_you_mean("rial", ["rail", "roads", "places"])
+    ' (did you mean rail?)'
+    >>> did_you_mean("operational", ["operating", "proposed"], quote=True)
+    " (did you mean 'operating'?)"
+    >>> did_you_mean("zzz", ["rail"])
+    ''
+    """
+    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=n)
+    shown = [f"'{c}'" if quote else c for c in close]
+    return f" (did you mean {', '.join(shown)}?)" if shown else ""

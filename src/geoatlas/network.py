@@ -39,8 +39,8 @@ import pandas as pd
 import shapely
 
 from . import geometry, schema
-from .errors import QueryError
-from .query import _did_you_mean, _listing, apply_where, nearest
+from .errors import QueryError, did_you_mean
+from .query import _listing, apply_where, nearest
 
 if TYPE_CHECKING:  # pragma: no cover
     from .atlas import Atlas
@@ -160,7 +160,7 @@ def build_graph(atlas: Atlas, where: str | None = None) -> nx.Graph:
     atlas : Atlas
         A loaded workspace (use ``atlas.as_of(date)`` for the network at a date).
     where : str, optional
-        pandas query string selecting the links of every link layer
+        where expression (:mod:`geoatlas.where`) selecting the links of every link layer
         (``"status == 'operating'"``).
 
     Returns
@@ -177,7 +177,7 @@ def build_graph(atlas: Atlas, where: str | None = None) -> nx.Graph:
     for layer in LINK_LAYERS:
         if layer not in atlas.layers:
             continue
-        links = apply_where(atlas[layer], where, f"where (on {layer})")
+        links = apply_where(atlas[layer], where, f"where (on {layer})", layer=layer)
         for ident, nodes, status, quality in zip(
             links.index.astype(str), links["nodes"], links["status"], links["location_quality"]
         ):
@@ -250,7 +250,7 @@ def _resolve(points: gpd.GeoDataFrame, ident: str) -> str:
         return hits[0]
     ids = sorted(map(str, points.index))
     raise QueryError(
-        f"unknown place or deposit '{ident}'{_did_you_mean(ident, ids)}; "
+        f"unknown place or deposit '{ident}'{did_you_mean(ident, ids)}; "
         f"valid ids ({', '.join(ENDPOINT_LAYERS)}): {_listing(ids, 200)}"
     )
 
@@ -273,7 +273,8 @@ def route(
     via : str or list of str, optional
         Places the route must pass, in order (a string may list them with ``;``).
     where : str, optional
-        pandas query string selecting the links used (``"status == 'operating'"``).
+        where expression (:mod:`geoatlas.where`) selecting the links used
+        (``"status == 'operating'"``).
 
     Returns
     -------

@@ -42,10 +42,8 @@ mes-aynak      kabul         35.0
 
 from __future__ import annotations
 
-import ast
-import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -55,7 +53,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from .errors import QueryError
+from .errors import QueryError, did_you_mean
 from .geometry import GEOD
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -462,21 +460,22 @@ def _fields(gdf: pd.DataFrame) -> list[str]:
     return [str(c) for c in gdf.columns if c != geom]
 
 
-def _did_you_mean(value: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(value, list(choices), n=3)
-    return f" (did you mean {', '.join(close)}?)" if close else ""
-
-
 def _listing(values: Sequence[str], limit: int = 80) -> str:
     shown = ", ".join(values[:limit])
     return shown + (f", ... ({len(values) - limit} more)" if len(values) > limit else "")
 
 
-def apply_where(gdf: pd.DataFrame, where: str | None, what: str = "where") -> pd.DataFrame:
-    """Rows of ``gdf`` matching the pandas query string ``where`` (``None``: all rows).
+def apply_where(gdf: pd.DataFrame, where: str | None, what: str = "where",
+                layer: str | None = None, values: bool = True) -> pd.DataFrame:
+    """Rows of ``gdf`` matching the :mod:`geoatlas.where` expression ``where``.
 
-    Raises :class:`~geoatlas.errors.QueryError` pointing at the column where the
-    expression does not parse, or naming the unknown fields and listing the valid ones.
+    ``None`` or a blank string selects every row. ``layer`` names the atlas layer the
+    frame is (its vocabularies count as known values); ``values=False`` skips the
+    unknown-value check (for one partition of a larger frame).
+
+    Raises :class:`~geoatlas.errors.WhereError` (a :class:`~geoatlas.errors.QueryError`)
+    pointing at the column where the expression does not parse, or naming unknown
+    fields or values and listing the valid ones.
 
     Examples
     --------
@@ -486,48 +485,14 @@ def apply_where(gdf: pd.DataFrame, where: str | None, what: str = "where") -> pd
     >>> apply_where(df, "status == ")
     Traceback (most recent call last):
     ...
-    geoatlas.errors.QueryError: where expression does not parse at column 10 (invalid syntax):
+    geoatlas.errors.WhereError: where expression does not parse at column 10 (invalid syntax):
       status ==
                ^
     """
-    if where is None or not str(where).strip():
-        return gdf
-    expr = str(where)
-    lead = len(expr) - len(expr.lstrip())
-    quoted: dict[str, str] = {}  # `quoted names` -> identifiers of the same length
+    from . import where as where_language
 
-    def mask(m: re.Match) -> str:
-        key = f"_q{len(quoted)}".ljust(len(m.group()), "_")
-        quoted[key] = m.group()[1:-1]
-        return key
-
-    masked = re.sub(r"`[^`]*`", mask, expr.strip())
-    fields = _fields(gdf)
-    try:
-        tree = ast.parse(masked, mode="eval")
-    except SyntaxError as exc:
-        col = lead + (exc.offset if exc.offset else len(masked) + 1)
-        shown = expr.rstrip()
-        raise QueryError(
-            f"{what} expression does not parse at column {col} ({exc.msg}):\n"
-            f"  {shown}\n  {' ' * (col - 1)}^"
-        ) from None
-    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
-    names = {quoted.get(n.id, n.id) for n in ast.walk(tree)
-             if isinstance(n, ast.Name) and id(n) not in called}
-    unknown = sorted(names - set(fields) - {"index"})
-    if unknown:
-        hint = _did_you_mean(unknown[0], fields)
-        raise QueryError(
-            f"{what} expression {expr!r} names unknown field(s) {', '.join(unknown)}{hint} "
-            f"(quote text values: status == 'operating'); fields: {', '.join(fields)}"
-        )
-    try:
-        return gdf.query(expr, engine="python")
-    except Exception as exc:  # pandas raises many types; all mean the same to the caller
-        raise QueryError(
-            f"{what} expression {expr!r} failed: {type(exc).__name__}: {exc}"
-        ) from None
+    vocab = where_language.vocabulary(layer) if layer else None
+    return where_language.select(gdf, where, what, vocab=vocab, values=values)
 
 
 def _split_spec(spec: str) -> tuple[str, str | None]:
@@ -561,7 +526,7 @@ def layer_frame(spec, atlas: Atlas | None = None, role: str = "layer") -> gpd.Ge
     if name not in atlas.layers:
         raise QueryError(
             f"unknown {'' if role == 'layer' else role + ' '}layer '{name}'"
-            f"{_did_you_mean(name, atlas.layers)}; "
+            f"{did_you_mean(name, atlas.layers)}; "
             f"layers: {', '.join(atlas.layers)}"
         )
     gdf = atlas[name]
@@ -583,7 +548,7 @@ def _feature_id(gdf: gpd.GeoDataFrame, layer: str, ident: str) -> Any:
         if len(by_name):
             return by_name[0]
     raise QueryError(
-        f"unknown {layer} id '{ident}'{_did_you_mean(ident, ids)}; "
+        f"unknown {layer} id '{ident}'{did_you_mean(ident, ids)}; "
         f"{layer} ids: {_listing(sorted(ids))}"
     )
 
@@ -616,14 +581,15 @@ def area_frame(spec, atlas: Atlas | None = None) -> gpd.GeoDataFrame:
     known = {layer: sorted(map(str, atlas[layer].index)) for layer in polygon_layers}
     every = [i for ids in known.values() for i in ids]
     raise QueryError(
-        f"unknown area '{spec}'{_did_you_mean(spec, every)}: not a layer, nor an id or name in "
+        f"unknown area '{spec}'{did_you_mean(spec, every)}: not a layer, nor an id or name in "
         + "; ".join(f"{layer} ({_listing(ids, 40)})" for layer, ids in known.items())
     )
 
 
 def _prepared(layer, atlas, where, role, label="where") -> gpd.GeoDataFrame:
     gdf = layer_frame(layer, atlas, role)
-    return _in_4326(apply_where(gdf, where, label))
+    name = _split_spec(layer)[0] if isinstance(layer, str) else None
+    return _in_4326(apply_where(gdf, where, label, layer=name))
 
 
 def _in_4326(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -911,7 +877,7 @@ def _parse_stats(stats, fields: list[str]) -> list[tuple[str, str | None, str]]:
         if not sep or col not in fields:
             shown = col or "(none)"
             raise QueryError(f"statistic '{spec}' needs a field: unknown field '{shown}'"
-                             f"{_did_you_mean(col, fields)}; fields: {', '.join(fields)}")
+                             f"{did_you_mean(col, fields)}; fields: {', '.join(fields)}")
         out.append((func, col, f"{func}_{col}"))
     return out
 

@@ -27,12 +27,14 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-import difflib
+import math
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import RecipeError
+from . import where as where_language
+from .errors import Problem, RecipeError, WhereError, did_you_mean
 from .style import ALLOWED_KEYS as STYLE_KEYS
 from .style import LayerStyle
 from .timeline import to_date
@@ -61,7 +63,7 @@ LAYER_KEYS = {
     "layer": "layer name (required)",
     "title": "name in the layer control and legend",
     "group": "layer-control group",
-    "where": "pandas query selecting features, e.g. \"iso3 == 'AFG'\"",
+    "where": "where expression selecting features, e.g. \"iso3 == 'AFG'\"",
     "visible": "shown when the map opens (default true)",
     "tooltip": "fields shown on hover",
     "popup": "fields shown on click",
@@ -77,7 +79,7 @@ OVERLAY_KEYS = {
     "layer": "the layer measured to (distance) or counted (density)",
     "title": "name in the layer control and legend",
     "group": "layer-control group",
-    "where": "pandas query selecting the layer's features",
+    "where": "where expression selecting the layer's features",
     "weight": "density: numeric field weighting each feature",
     "bandwidth_km": "density: kernel bandwidth (default 50)",
     "resolution_km": "cell size (default 5)",
@@ -170,70 +172,228 @@ def recipe_names(root: Path) -> list[str]:
 
 
 def load_recipe(atlas, name: str) -> Recipe:
-    """Read and validate ``maps/<name>.toml`` against ``atlas``'s layers and fields."""
+    """Read and validate ``maps/<name>.toml`` against ``atlas``'s layers and fields.
+
+    Raises :class:`RecipeError` listing every problem as ``maps/NAME.toml:LINE: ...``.
+    """
     root = atlas.root
     path = root / "maps" / f"{name}.toml"
     if not path.exists():
         names = recipe_names(root)
         known = ", ".join(names) or "none"
         raise RecipeError(f"maps/{name}.toml: no such recipe; recipes: {known}")
+    text, data = _read(path)
+    return parse_recipe(data, name, path, atlas, text=text)
+
+
+def check_recipes(root: Path, atlas=None) -> list[Problem]:
+    """Every problem of every recipe in ``root/maps``, none raised.
+
+    With ``atlas=None`` (the data did not load) only what needs no data is checked:
+    TOML syntax, keys and the syntax of ``where`` expressions.
+    """
+    return _check_folder(Path(root), atlas)
+
+
+def _check_folder(root: Path, atlas) -> list[Problem]:
+    problems: list[Problem] = []
+    for name in recipe_names(root):
+        path = root / "maps" / f"{name}.toml"
+        try:
+            text, data = _read(path)
+            if atlas is not None:
+                parse_recipe(data, name, path, atlas, text=text)
+            else:
+                problems += sorted(_syntax_only(data, path, text), key=lambda p: p.line or 0)
+        except RecipeError as exc:
+            problems += exc.problems or [Problem(f"maps/{path.name}", str(exc))]
+    return problems
+
+
+def _read(path: Path) -> tuple[str, dict]:
     shown = f"maps/{path.name}"
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise RecipeError(f"{shown}: not valid TOML: {exc}") from None
-    return parse_recipe(data, name, path, atlas)
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise _error([Problem(shown, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+                     ) from None
+    except OSError as exc:
+        raise _error([Problem(shown, f"cannot be read: {exc.strerror or exc}")]) from None
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        line = int(m.group(1)) if m else None
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        col = f" (column {m.group(2)})" if m else ""
+        raise _error([Problem(shown, f"not valid TOML: {msg}{col}", line=line)]) from None
 
 
-def parse_recipe(data: dict, name: str, path: Path, atlas) -> Recipe:
-    """Validate a recipe's TOML data; raise :class:`RecipeError` listing every problem."""
-    shown = f"maps/{path.name}"
-    errors: list[str] = []
-    _unknown(data, RECIPE_KEYS, shown, errors)
+def _error(problems: list[Problem]) -> RecipeError:
+    return RecipeError("\n".join(str(p) for p in problems), problems)
+
+
+# -- where each key is written -------------------------------------------------------------
+_KEY = r'(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|\'[^\']*\')'
+_KEY_LINE = re.compile(rf"^\s*({_KEY}(?:\s*\.\s*{_KEY})*)\s*=")
+_HEADER = re.compile(rf"^\s*(\[\[?)\s*({_KEY}(?:\s*\.\s*{_KEY})*)\s*\]\]?")
+
+
+def _key_parts(dotted: str) -> list[str]:
+    return [p.strip().strip("\"'") for p in re.findall(_KEY, dotted)]
+
+
+def key_lines(text: str) -> dict[tuple, int]:
+    r"""Line of every key and table header of a TOML text, by its path in the data.
+
+    Arrays of tables count from 0: the ``where`` of the second ``[[layers]]`` is
+    ``("layers", 1, "where")``. Lines inside multi-line strings and arrays are skipped.
+
+    >>> lines = key_lines("title = 't'\n[[layers]]\nlayer = 'a'\n[[layers]]\n"
+    ...                   "where = '''x\ny = 1'''\n[layers.style]\ncolor = 'red'\n")
+    >>> lines[("title",)], lines[("layers", 1, "where")], lines[("layers", 1, "style", "color")]
+    (1, 5, 8)
+    >>> ("y",) in lines
+    False
+    """
+    out: dict[tuple, int] = {}
+    counts: dict[tuple, int] = {}
+    table: tuple = ()
+    in_string: str | None = None
+    depth = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if in_string is not None:
+            if in_string in line:
+                in_string = None
+            continue
+        if depth == 0:
+            m = _HEADER.match(line)
+            if m:
+                names = _key_parts(m.group(2))
+                path: list = []
+                for i, part in enumerate(names):
+                    path.append(part)
+                    key = tuple(p for p in path if isinstance(p, str))
+                    last = i == len(names) - 1
+                    if last and m.group(1) == "[[":
+                        counts[key] = counts.get(key, 0) + 1
+                        path.append(counts[key] - 1)
+                    elif key in counts:
+                        path.append(counts[key] - 1)
+                table = tuple(path)
+                out.setdefault(table, number)
+                continue
+            m = _KEY_LINE.match(line)
+            if m:
+                out.setdefault((*table, *_key_parts(m.group(1))), number)
+        rest = _strip_strings(line)
+        for quote in ('"""', "\'\'\'"):
+            if rest.count(quote) % 2:
+                in_string = quote
+        depth = max(0, depth + rest.count("[") + rest.count("{")
+                    - rest.count("]") - rest.count("}"))
+    return out
+
+
+def _strip_strings(line: str) -> str:
+    """``line`` without one-line strings and comments (multi-line quotes kept)."""
+    line = re.sub(r'"""|\'\'\'', lambda m: "\0" * 3 if m.group() == '"""' else "\1" * 3, line)
+    line = re.sub(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'', "", line)
+    line = line.split("#", 1)[0]
+    return line.replace("\0" * 3, '"""').replace("\1" * 3, "\'\'\'")
+
+
+class _Problems:
+    """Problems of one recipe, each at the line of the key it is about."""
+
+    def __init__(self, shown: str, text: str | None):
+        self.shown = shown
+        self.lines = key_lines(text) if text else {}
+        self.items: list[Problem] = []
+
+    def add(self, path: tuple, message: str) -> None:
+        line = None
+        for n in range(len(path), 0, -1):  # the key, else the nearest table above it
+            line = self.lines.get(tuple(path[:n]))
+            if line is not None:
+                break
+        self.items.append(Problem(self.shown, message, line=line))
+
+    def raise_any(self) -> None:
+        self.items.sort(key=lambda p: p.line or 0)  # in file order (stable)
+        if self.items:
+            raise _error(self.items)
+
+
+# -- validation ----------------------------------------------------------------------------
+def parse_recipe(data: dict, name: str, path: Path, atlas, text: str | None = None) -> Recipe:
+    """Validate a recipe's TOML data; raise :class:`RecipeError` listing every problem.
+
+    ``text`` (the TOML source) lets each problem name its line.
+    """
+    errs = _Problems(f"maps/{path.name}", text)
+    _unknown(data, RECIPE_KEYS, (), "", errs)
+    for key in ("title", "subtitle", "description", "credits"):
+        if key in data and not isinstance(data[key], str):
+            errs.add((key,), f"'{key}' must be text, not {data[key]!r}")
     if not isinstance(data.get("layers"), list) or not data["layers"]:
-        errors.append(f"{shown}: 'layers' must be a non-empty array of [[layers]] tables")
+        errs.add(("layers",), "'layers' must be a non-empty array of [[layers]] tables")
     specs = []
     for i, entry in enumerate(data.get("layers") or [], start=1):
-        where = f"{shown}: [[layers]] #{i}"
         if not isinstance(entry, dict):
-            errors.append(f"{where}: must be a table")
+            errs.add(("layers", i - 1), f"[[layers]] #{i}: must be a table")
             continue
-        spec = _layer_spec(entry, where, atlas, errors)
+        spec = _layer_spec(entry, ("layers", i - 1), f"[[layers]] #{i}", atlas, errs)
         if spec is not None:
             specs.append(spec)
-    controls = tuple(data.get("controls", CONTROLS))
+    controls = _strings(data, "controls", CONTROLS, errs)
     for c in controls:
         if c not in CONTROLS:
-            errors.append(f"{shown}: unknown control '{c}'; allowed: {', '.join(CONTROLS)}")
-    basemaps = tuple(data.get("basemaps", ()))
+            hint = did_you_mean(c, CONTROLS, n=1, quote=True)
+            errs.add(("controls",), f"unknown control '{c}'{hint}; "
+                                    f"allowed: {', '.join(CONTROLS)}")
+    basemaps = _strings(data, "basemaps", (), errs)
     for b in basemaps:
         if b not in BASEMAPS:
-            errors.append(f"{shown}: unknown basemap '{b}'; allowed: {', '.join(BASEMAPS)}")
+            errs.add(("basemaps",), f"unknown basemap '{b}'; allowed: {', '.join(BASEMAPS)}")
+    link_fields = _strings(data, "link_fields", (), errs)
     extent = data.get("extent", "fit")
     if extent == "fit":
         extent = None
     elif not (isinstance(extent, list) and len(extent) == 4
-              and all(isinstance(v, (int, float)) for v in extent)):
-        errors.append(f"{shown}: 'extent' must be \"fit\" or [min_lon, min_lat, max_lon, max_lat]")
+              and all(_is_number(v) for v in extent)):
+        errs.add(("extent",), "'extent' must be \"fit\" or [min_lon, min_lat, max_lon, max_lat]")
         extent = None
     else:
         extent = tuple(float(v) for v in extent)
+        if not (-180 <= extent[0] < extent[2] <= 180 and -90 <= extent[1] < extent[3] <= 90):
+            errs.add(("extent",), f"'extent' {list(extent)} is not [min_lon, min_lat, max_lon, "
+                                  "max_lat] with min < max, lon in -180..180, lat in -90..90")
+            extent = None
     as_of = None
     if data.get("as_of"):
         try:
             as_of = to_date(str(data["as_of"]))
         except ValueError as exc:
-            errors.append(f"{shown}: 'as_of': {exc}")
-    static = _static_spec(data.get("static", {}), shown, atlas, errors)
-    overlays = tuple(o for i, entry in enumerate(data.get("overlays") or [], start=1)
-                     if (o := _overlay_spec(entry, f"{shown}: [[overlays]] #{i}", atlas, errors)))
+            errs.add(("as_of",), f"'as_of': {exc}")
+    static_data = data.get("static", {})
+    if not isinstance(static_data, dict):
+        errs.add(("static",), "[static] must be a table")
+        static_data = {}
+    static = _static_spec(static_data, atlas, errs)
+    overlays_data = data.get("overlays") or []
+    if not isinstance(overlays_data, list):
+        errs.add(("overlays",), "'overlays' must be an array of [[overlays]] tables")
+        overlays_data = []
+    overlays = tuple(o for i, entry in enumerate(overlays_data, start=1)
+                     if (o := _overlay_spec(entry, ("overlays", i - 1), f"[[overlays]] #{i}",
+                                            atlas, errs)))
     max_mb = data.get("max_html_mb")
-    if max_mb is not None and (isinstance(max_mb, bool) or not isinstance(max_mb, (int, float))
-                               or max_mb <= 0):
-        errors.append(f"{shown}: 'max_html_mb' must be a number of megabytes > 0, not {max_mb!r}")
+    if max_mb is not None and (not _is_number(max_mb) or max_mb <= 0):
+        errs.add(("max_html_mb",), f"'max_html_mb' must be a number of megabytes > 0, "
+                                   f"not {max_mb!r}")
         max_mb = None
-    if errors:
-        raise RecipeError("\n".join(errors))
+    errs.raise_any()
     return Recipe(
         name=name,
         path=path,
@@ -245,7 +405,7 @@ def parse_recipe(data: dict, name: str, path: Path, atlas) -> Recipe:
         extent=extent,
         basemaps=basemaps,
         controls=controls,
-        link_fields=tuple(data.get("link_fields", ())),
+        link_fields=link_fields,
         layers=tuple(specs),
         static=static,
         overlays=overlays,
@@ -253,70 +413,135 @@ def parse_recipe(data: dict, name: str, path: Path, atlas) -> Recipe:
     )
 
 
-def _unknown(data: dict, allowed: dict, where: str, errors: list[str]) -> None:
+def _is_number(value) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _strings(data: dict, key: str, default, errs: _Problems, path: tuple = ()) -> tuple:
+    value = data.get(key, default)
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    errs.add((*path, key), f"'{key}' must be an array of text values, not {value!r}")
+    return ()
+
+
+def _unknown(data: dict, allowed: dict, path: tuple, label: str, errs: _Problems) -> None:
+    head = f"{label}: " if label else ""
     for key in data:
         if key not in allowed:
-            close = difflib.get_close_matches(key, list(allowed), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            errors.append(f"{where}: unknown key '{key}'{hint}; allowed: {', '.join(allowed)}")
+            errs.add((*path, key), f"{head}unknown key '{key}'"
+                                   f"{did_you_mean(key, allowed, n=1, quote=True)}; "
+                                   f"allowed: {', '.join(allowed)}")
 
 
-def _layer_spec(entry: dict, where: str, atlas, errors: list[str]) -> LayerSpec | None:
-    _unknown(entry, LAYER_KEYS, where, errors)
+def _check_where(text, frame, path: tuple, label: str, layer: str, errs: _Problems) -> None:
+    if text is None:
+        return
+    if not isinstance(text, str):
+        errs.add(path, f"{label}: 'where' must be text, not {text!r}")
+        return
+    if not text.strip():
+        return
+    try:
+        expr = where_language.parse(text)
+        if frame is not None:
+            where_language.mask(expr, frame, text, vocab=where_language.vocabulary(layer))
+    except WhereError as exc:
+        errs.add(path, f"{label}: 'where' = {text!r}: {exc}")
+
+
+def _syntax_only(data: dict, path: Path, text: str) -> list[Problem]:
+    errs = _Problems(f"maps/{path.name}", text)
+    _unknown(data, RECIPE_KEYS, (), "", errs)
+    for kind, keys in (("layers", LAYER_KEYS), ("overlays", OVERLAY_KEYS)):
+        entries = data.get(kind)
+        for i, entry in enumerate(entries if isinstance(entries, list) else [], start=1):
+            if isinstance(entry, dict):
+                label = f"[[{kind}]] #{i}"
+                _unknown(entry, keys, (kind, i - 1), label, errs)
+                _check_where(entry.get("where"), None, (kind, i - 1, "where"), label, "", errs)
+    return errs.items
+
+
+def _layer_spec(entry: dict, path: tuple, label: str, atlas, errs: _Problems
+                ) -> LayerSpec | None:
+    _unknown(entry, LAYER_KEYS, path, label, errs)
     name = entry.get("layer")
     if not name:
-        errors.append(f"{where}: 'layer' is required")
+        errs.add(path, f"{label}: 'layer' is required")
         return None
-    if name not in atlas.layers:
-        errors.append(f"{where}: unknown layer '{name}'; layers: {', '.join(atlas.layers)}")
+    if not isinstance(name, str) or name not in atlas.layers:
+        errs.add((*path, "layer"), f"{label}: unknown layer '{name}'"
+                                   f"{did_you_mean(str(name), atlas.layers, n=1, quote=True)}; "
+                                   f"layers: {', '.join(atlas.layers)}")
         return None
     gdf = atlas[name]
     fields = [c for c in gdf.columns if c != "geometry"]
+    label = f"{label} ({name})"
 
-    def check_field(value, key):
+    def check_field(value, key, where=None):
         if value is not None and value not in fields:
-            close = difflib.get_close_matches(str(value), fields, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            errors.append(f"{where} ({name}): unknown field '{value}' in '{key}'{hint}; "
-                          f"fields: {', '.join(fields)}")
+            errs.add(where or (*path, key), f"{label}: unknown field '{value}' in '{key}'"
+                                            f"{did_you_mean(str(value), fields, n=1, quote=True)}; "
+                                            f"fields: {', '.join(fields)}")
 
     for key in ("tooltip", "popup"):
-        for f in entry.get(key, []):
+        for f in _strings(entry, key, [], errs, path):
             check_field(f, key)
-    check_field(entry.get("label"), "label")
-    style = dict(entry.get("style", {}))
+    if entry.get("label") is not None and not isinstance(entry["label"], str):
+        errs.add((*path, "label"), f"{label}: 'label' must be a field name")
+    else:
+        check_field(entry.get("label"), "label")
+    style = entry.get("style", {})
+    if not isinstance(style, dict):
+        errs.add((*path, "style"), f"{label}: 'style' must be a table")
+        style = {}
+    style = dict(style)
+    spath = (*path, "style")
     for key in style:
         if key not in STYLE_KEYS:
-            errors.append(f"{where} ({name}): unknown style key '{key}'; "
-                          f"allowed: {', '.join(STYLE_KEYS)}")
+            errs.add((*spath, key), f"{label}: unknown style key '{key}'; "
+                                    f"allowed: {', '.join(STYLE_KEYS)}")
     for key in ("color_by", "size_by", "dash_by", "label"):
-        check_field(style.get(key), f"style.{key}")
+        if style.get(key) is not None and not isinstance(style[key], str):
+            errs.add((*spath, key), f"{label}: style.{key} must be a field name")
+            style.pop(key)
+        else:
+            check_field(style.get(key), f"style.{key}", (*spath, key))
+    ok = _check_style(style, spath, label, errs)
+    _check_where(entry.get("where"), gdf, (*path, "where"), label, name, errs)
     geom = _geometry_kind(gdf)
-    try:
-        layer_style = LayerStyle.from_dict(name, geom, {k: v for k, v in style.items()
-                                                        if k in STYLE_KEYS})
-    except TypeError as exc:
-        errors.append(f"{where} ({name}): bad style: {exc}")
-        return None
-    if entry.get("where"):
+    layer_style = None
+    if ok:
         try:
-            gdf.query(entry["where"])
-        except Exception as exc:  # pandas raises many kinds for a bad expression
-            errors.append(f"{where} ({name}): 'where' = {entry['where']!r} does not parse: {exc}")
+            layer_style = LayerStyle.from_dict(name, geom, {k: v for k, v in style.items()
+                                                            if k in STYLE_KEYS})
+        except (TypeError, ValueError) as exc:
+            errs.add(spath, f"{label}: bad style: {exc}")
     has_status = "status" in gdf.columns and name in ("rail", "corridors", "deposits", "pipelines")
     compact = entry.get("compact")
     if compact is not None and not isinstance(compact, bool):
-        errors.append(f"{where} ({name}): 'compact' must be true or false, not {compact!r}")
+        errs.add((*path, "compact"), f"{label}: 'compact' must be true or false, "
+                                     f"not {compact!r}")
     simplify = entry.get("simplify")
-    if simplify is not None and (isinstance(simplify, bool)
-                                 or not isinstance(simplify, (int, float)) or simplify < 0):
-        errors.append(f"{where} ({name}): 'simplify' must be a distance in metres >= 0, "
-                      f"not {simplify!r}")
+    if simplify is not None and (not _is_number(simplify) or simplify < 0):
+        errs.add((*path, "simplify"), f"{label}: 'simplify' must be a distance in metres >= 0, "
+                                      f"not {simplify!r}")
+    for key in ("visible", "contracts", "timeline"):
+        if key in entry and not isinstance(entry[key], bool):
+            errs.add((*path, key), f"{label}: '{key}' must be true or false, "
+                                   f"not {entry[key]!r}")
+    for key in ("title", "group"):
+        if key in entry and not isinstance(entry[key], str):
+            errs.add((*path, key), f"{label}: '{key}' must be text, not {entry[key]!r}")
+    if layer_style is None:
+        return None
     return LayerSpec(
         layer=name,
         title=str(entry.get("title", name.replace("_", " ").capitalize())),
         group=str(entry.get("group", "Layers")),
-        where=entry.get("where"),
+        where=entry.get("where") or None,
         visible=bool(entry.get("visible", True)),
         tooltip=tuple(entry.get("tooltip", ["name"] if "name" in fields else [])),
         popup=tuple(entry.get("popup", [])),
@@ -325,55 +550,149 @@ def _layer_spec(entry: dict, where: str, atlas, errors: list[str]) -> LayerSpec 
         timeline=bool(entry.get("timeline", has_status)),
         style=layer_style,
         compact=compact if isinstance(compact, bool) else None,
-        simplify=float(simplify) if isinstance(simplify, (int, float)) else None,
+        simplify=float(simplify) if _is_number(simplify) else None,
     )
 
 
-def _overlay_spec(entry, where: str, atlas, errors: list[str]) -> OverlaySpec | None:
-    if not isinstance(entry, dict):
-        errors.append(f"{where}: must be a table")
+# -- colours and style values --------------------------------------------------------------
+_HEX = re.compile(r"#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
+
+
+def check_color(value) -> str | None:
+    """Why ``value`` is not a colour every renderer draws the same, or ``None`` if it is.
+
+    Colours are ``#rgb``, ``#rrggbb`` (with an optional alpha digit pair) or a CSS
+    colour name, which the browser, matplotlib and QGIS all know.
+
+    >>> check_color("#b87333") is None, check_color("steelblue") is None
+    (True, True)
+    >>> check_color("#12345g")
+    "'#12345g' is not a colour: use #rrggbb or a CSS colour name"
+    """
+    if isinstance(value, str) and _HEX.fullmatch(value):
         return None
-    _unknown(entry, OVERLAY_KEYS, where, errors)
+    if isinstance(value, str) and value.isascii() and value.isalpha():
+        from matplotlib.colors import CSS4_COLORS  # the CSS names; only for a named colour
+
+        if value.lower() in CSS4_COLORS:
+            return None
+        hint = did_you_mean(value.lower(), CSS4_COLORS, n=1, quote=True)
+        return f"'{value}' is not a colour{hint}: use #rrggbb or a CSS colour name"
+    return f"{value!r} is not a colour: use #rrggbb or a CSS colour name"
+
+
+_NUMBERS = {"weight": (0, 100), "opacity": (0, 1), "fill_opacity": (0, 1), "radius": (0, 200)}
+
+
+def _check_style(style: dict, path: tuple, label: str, errs: _Problems) -> bool:
+    """Check the values of a style table; ``False`` if it cannot be used."""
+    before = len(errs.items)
+    for key in ("color", "fill"):
+        if key in style and (why := check_color(style[key])):
+            errs.add((*path, key), f"{label}: style.{key}: {why}")
+    palette = style.get("palette", {})
+    if not isinstance(palette, dict):
+        errs.add((*path, "palette"), f"{label}: style.palette must be a table of "
+                                     "value = colour")
+    else:
+        for value, colour in palette.items():
+            if why := check_color(colour):
+                errs.add((*path, "palette", value), f"{label}: style.palette.{value}: {why}")
+    for key, (low, high) in _NUMBERS.items():
+        if key in style and not (_is_number(style[key]) and low <= style[key] <= high):
+            errs.add((*path, key), f"{label}: style.{key} must be a number from {low} to "
+                                   f"{high}, not {style[key]!r}")
+    for key in ("size_classes", "sizes"):
+        if key in style and not (isinstance(style[key], list)
+                                 and all(_is_number(v) for v in style[key])):
+            errs.add((*path, key), f"{label}: style.{key} must be an array of numbers, "
+                                   f"not {style[key]!r}")
+    if "size_labels" in style and not (isinstance(style["size_labels"], list) and all(
+            isinstance(v, str) for v in style["size_labels"])):
+        errs.add((*path, "size_labels"), f"{label}: style.size_labels must be an array of text")
+    if "mark_quality" in style and not isinstance(style["mark_quality"], bool):
+        errs.add((*path, "mark_quality"), f"{label}: style.mark_quality must be true or false")
+    return len(errs.items) == before
+
+
+def _overlay_spec(entry, path: tuple, label: str, atlas, errs: _Problems
+                  ) -> OverlaySpec | None:
+    if not isinstance(entry, dict):
+        errs.add(path, f"{label}: must be a table")
+        return None
+    _unknown(entry, OVERLAY_KEYS, path, label, errs)
     product, layer = entry.get("product"), entry.get("layer")
     if product not in ("distance", "density"):
-        errors.append(f"{where}: 'product' must be distance or density, not {product!r}")
+        errs.add((*path, "product"), f"{label}: 'product' must be distance or density, "
+                                     f"not {product!r}")
         return None
-    if layer not in atlas.layers:
-        errors.append(f"{where}: unknown layer {layer!r}; layers: {', '.join(atlas.layers)}")
+    if not isinstance(layer, str) or layer not in atlas.layers:
+        errs.add((*path, "layer"), f"{label}: unknown layer {layer!r}; "
+                                   f"layers: {', '.join(atlas.layers)}")
         return None
     weight = entry.get("weight")
     if weight is not None and weight not in atlas[layer].columns:
-        errors.append(f"{where}: unknown field {weight!r} in 'weight'")
+        errs.add((*path, "weight"), f"{label}: unknown field {weight!r} in 'weight'")
         return None
     numbers = {k: entry[k] for k in ("bandwidth_km", "resolution_km", "max_value", "opacity")
                if k in entry}
     for key, value in numbers.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            errors.append(f"{where}: {key!r} must be a number > 0, not {value!r}")
+        if not _is_number(value) or value <= 0:
+            errs.add((*path, key), f"{label}: {key!r} must be a number > 0, not {value!r}")
             return None
+    _check_where(entry.get("where"), atlas[layer], (*path, "where"), label, layer, errs)
     default_title = (f"Distance to {layer} (km)" if product == "distance"
                      else f"Density of {layer}")
     return OverlaySpec(
         product=product, layer=layer, title=str(entry.get("title", default_title)),
-        group=str(entry.get("group", "Analysis")), where=entry.get("where"), weight=weight,
-        visible=bool(entry.get("visible", False)),
+        group=str(entry.get("group", "Analysis")), where=entry.get("where") or None,
+        weight=weight, visible=bool(entry.get("visible", False)),
         **{k: float(v) for k, v in numbers.items()},
     )
 
 
-def _static_spec(data: dict, shown: str, atlas, errors: list[str]) -> StaticSpec:
-    _unknown(data, STATIC_KEYS, f"{shown}: [static]", errors)
-    formats = tuple(data.get("formats", ("png", "svg", "pdf")))
+def _static_spec(data: dict, atlas, errs: _Problems) -> StaticSpec:
+    path = ("static",)
+    _unknown(data, STATIC_KEYS, path, "[static]", errs)
+    formats = _strings(data, "formats", ("png", "svg", "pdf"), errs, path)
     for f in formats:
         if f not in ("png", "svg", "pdf"):
-            errors.append(f"{shown}: [static] unknown format '{f}'; allowed: png, svg, pdf")
-    labels = tuple(data.get("labels", ()))
+            errs.add((*path, "formats"), f"[static] unknown format '{f}'; "
+                                         "allowed: png, svg, pdf")
+    labels = _strings(data, "labels", (), errs, path)
     for name in labels:
         if name not in atlas.layers:
-            errors.append(f"{shown}: [static] labels: unknown layer '{name}'")
-    size = tuple(data.get("size", (11.69, 8.27)))
-    return StaticSpec(formats=formats, dpi=int(data.get("dpi", 200)), crs=data.get("crs"),
-                      size=size, labels=labels)
+            errs.add((*path, "labels"), f"[static] labels: unknown layer '{name}'")
+    size = data.get("size", (11.69, 8.27))
+    if not (isinstance(size, (list, tuple)) and len(size) == 2
+            and all(_is_number(v) and 0 < v <= 200 for v in size)):
+        errs.add((*path, "size"), f"[static] size must be [width, height] in inches, "
+                                  f"not {size!r}")
+        size = (11.69, 8.27)
+    dpi = data.get("dpi", 200)
+    if not (isinstance(dpi, int) and not isinstance(dpi, bool) and 50 <= dpi <= 1200):
+        errs.add((*path, "dpi"), f"[static] dpi must be a whole number from 50 to 1200, "
+                                 f"not {dpi!r}")
+        dpi = 200
+    crs = data.get("crs")
+    if crs is not None and (why := _check_crs(crs)):
+        errs.add((*path, "crs"), f"[static] crs: {why}")
+    return StaticSpec(formats=formats, dpi=int(dpi), crs=crs, size=tuple(size), labels=labels)
+
+
+def _check_crs(code) -> str | None:
+    if isinstance(code, bool) or not isinstance(code, (int, str)):
+        return f"{code!r} is not an EPSG code"
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        crs = CRS.from_user_input(int(code) if str(code).isdigit() else str(code))
+    except CRSError:
+        return f"{code!r} is not a known CRS (use an EPSG code such as 32642)"
+    if not crs.is_projected:
+        return f"{code} is not a projected CRS; static maps are never drawn in degrees"
+    return None
 
 
 def _geometry_kind(gdf) -> str:

@@ -17,7 +17,7 @@ Examples
 >>> frame = pd.DataFrame({"primary_commodity": ["copper", "gold"],
 ...                       "location_quality": ["exact", "approximate"]})
 >>> [sym.fill for sym in s.symbols(frame)]
-['#b87333', '#d4a017']
+['#b87333', '#dfb000']
 >>> s.symbols(frame)[0].dash, s.symbols(frame)[1].dash
 (None, (2, 1.5))
 """
@@ -31,39 +31,56 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-# Default colours per commodity (colour-blind-aware where it matters: copper/iron/lithium
-# and the hydrocarbons are far apart in hue and lightness).
+# Default colours per commodity. Chosen by scripts/palette.py from colours that mean
+# something (copper, gold, near-black oil, deep-blue lapis lazuli ...): every pair differs
+# by CIEDE2000 >= 10 for normal vision and stays apart for deuteranopes and protanopes
+# (tests/test_style.py measures both), and every colour reads on the basemap's land.
 COMMODITY_COLORS = {
-    "copper": "#b87333",
-    "iron": "#7f3b08",
-    "lithium": "#1b9e77",
-    "oil": "#252525",
-    "gas": "#6a51a3",
-    "coal": "#636363",
-    "gold": "#d4a017",
-    "chromite": "#2c7fb8",
-    "lapis_lazuli": "#253494",
-    "uranium": "#b2df8a",
-    "rare_earths": "#e7298a",
-    "talc": "#bdbdbd",
-    "marble": "#d9d9d9",
-    "gemstones": "#cb181d",
-    "cobalt": "#0868ac",
+    "copper": "#bb793a",
+    "iron": "#7e3b07",
+    "lithium": "#2b9e77",
+    "oil": "#363637",
+    "gas": "#795bcb",
+    "coal": "#5a5a5a",
+    "gold": "#dfb000",
+    "chromite": "#00778b",
+    "lapis_lazuli": "#1d2f8f",
+    "uranium": "#a9dd5f",
+    "rare_earths": "#f43273",
+    "talc": "#b5b2ad",
+    "marble": "#d4dab8",
+    "gemstones": "#cb3e1a",
+    "cobalt": "#21699f",
+    "silver": "#a3b6c8",
+    "zinc": "#6f8fa0",
+    "lead": "#4a4a6a",
+    "molybdenum": "#597615",
+    "tungsten": "#8774a8",
+    "antimony": "#c2a5e0",
+    "tin": "#6da9aa",
+    "nickel": "#2b6d41",
 }
+COMMODITY_LABELS = {"lapis_lazuli": "lapis lazuli", "rare_earths": "rare earths"}
+"""Legend wording of commodities, where replacing ``_`` by a space is not enough."""
+
 STATUS_COLORS = {
     "operating": "#1a9641",
-    "under_construction": "#fdae61",
-    "signed": "#2b83ba",
-    "agreed": "#2b83ba",
-    "planned": "#8073ac",
-    "announced": "#8073ac",
-    "proposed": "#b2abd2",
-    "rumored": "#d8daeb",
+    "under_construction": "#f08c00",
+    "signed": "#1f5fa8",
+    "agreed": "#56a0d3",
+    "planned": "#7b3294",
+    "announced": "#c27fd6",
+    "proposed": "#9e9ac8",
+    "rumored": "#d4c7e6",
     "suspended": "#d7191c",
-    "terminated": "#d7191c",
+    "terminated": "#8c0d0d",
     "cancelled": "#969696",
-    "unknown": "#737373",
+    "superseded": "#a6761d",
+    "unknown": "#4d4d4d",
 }
+"""One colour per status: green runs, orange is being built, blues are committed on
+paper, purples are intentions (darker = firmer), reds stopped, grey cancelled, brown
+superseded by another plan."""
 STATUS_DASHES: dict[str, tuple[float, ...] | None] = {
     "operating": None,
     "under_construction": (4, 2),
@@ -76,26 +93,100 @@ STATUS_DASHES: dict[str, tuple[float, ...] | None] = {
     "suspended": (6, 2, 1, 2),
     "terminated": (6, 2, 1, 2),
     "cancelled": (6, 2, 1, 2),
+    "superseded": (6, 2, 1, 2),
     "unknown": (2, 2),
 }
 """Solid = running; dashed = being built; dotted = on paper; dash-dot = stopped."""
+STATUS_LABELS = {
+    "under_construction": "under construction",
+    "unknown": "status unknown",
+    "superseded": "superseded (replaced by another plan)",
+}
+"""Legend wording of statuses where replacing ``_`` by a space is not enough."""
 STATUS_GROUP_LABELS = {
     None: "operating (solid)",
     (4, 2): "under construction (dashed)",
     (1, 2): "signed, agreed, planned, announced or proposed (dotted)",
     (1, 3): "rumored (sparse dots)",
-    (6, 2, 1, 2): "suspended, terminated or cancelled (dash-dot)",
+    (6, 2, 1, 2): "suspended, terminated, cancelled or superseded (dash-dot)",
     (2, 2): "status unknown",
 }
 FALLBACK_PALETTE = (
     "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
 )
+NO_VALUE_COLOR = "#9e9e9e"
+"""Fill of a feature whose ``color_by`` value is empty."""
 QUALITY_NOTES = {
     "exact": "exact location",
     "approximate": "approximate location (dashed outline)",
     "admin_area": "only the province is known (pale, dotted outline)",
     "schematic": "schematic: straight between known places (faded)",
 }
+
+BASEMAP = {
+    "sea": "#dce8f1",
+    "land": "#ece9e2",
+    "focus": "#fbfaf6",
+    "neighbour": "#ece9e2",
+    "lakes": "#cfe0ee",
+    "rivers": "#8fb3d0",
+    "border": "#9a948a",
+    "province": "#c9c3b4",
+    "label": "#5c5750",
+    "country_label": "#8d877a",
+    "halo": "#ffffff",
+    "graticule": "#9bb3c7",
+    "ink": "#1f1f1f",
+    "muted": "#5c5c5c",
+}
+"""THE basemap palette, read by the web map, the static map and the QGIS project.
+
+``focus`` fills the map's own countries (the ones its layers are about), ``neighbour``
+every other country (``land`` is the same colour, for renderers with one land fill);
+``border`` national borders, ``province`` first-level boundaries; ``label`` and
+``country_label`` place and country names, drawn over a ``halo``; ``ink`` and ``muted``
+the map furniture (title, legend, scale bar; notes and credits).
+"""
+RASTER_RAMPS = {
+    # near = bright; far = dark (viridis anchors, reversed)
+    "distance": ((253, 231, 37), (94, 201, 98), (33, 145, 140), (59, 82, 139), (68, 1, 84)),
+    # low = pale; high = deep red (YlOrRd anchors)
+    "density": ((255, 255, 204), (254, 217, 118), (253, 141, 60), (227, 26, 28), (128, 0, 38)),
+}
+"""Colour ramps of the raster products (RGB anchors, low to high), for every renderer."""
+BASEMAP_WIDTHS = {"border": 0.9, "province": 0.5, "rivers": 0.6, "graticule": 0.35}
+"""Line widths of the basemap in CSS pixels (print renderers scale them by 0.75)."""
+
+
+def human_label(value: str, kind: str | None = None) -> str:
+    """The legend wording of a category value: never a raw id or snake_case word.
+
+    Parameters
+    ----------
+    value : str
+        The value (``"rare_earths"``, ``"under_construction"``, ``"lapis-lazuli"``).
+    kind : str, optional
+        ``"status"`` or ``"commodity"`` to use that vocabulary's wording.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> human_label("rare_earths"), human_label("under_construction", "status")
+    ('rare earths', 'under construction')
+    >>> human_label("cpec-afghanistan-extension")
+    'cpec afghanistan extension'
+    """
+    value = str(value)
+    words = STATUS_LABELS if kind == "status" else COMMODITY_LABELS if kind else {}
+    if value in words:
+        return words[value]
+    if value in COMMODITY_LABELS:
+        return COMMODITY_LABELS[value]
+    return " ".join(value.replace("_", " ").replace("-", " ").split())
+
 
 ALLOWED_KEYS = (
     "color", "fill", "weight", "opacity", "fill_opacity", "radius",
@@ -172,7 +263,7 @@ class LayerStyle:
     def category_color(self, value) -> str:
         """Colour of a ``color_by`` value (recipe palette, then defaults, then fallback)."""
         if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
-            return "#9e9e9e"
+            return NO_VALUE_COLOR
         value = str(value)
         if value in self.palette:
             return self.palette[value]
@@ -215,7 +306,7 @@ class LayerStyle:
         sizes = self.sizes or tuple(self.radius + 3 * i for i in range(len(self.size_classes)))
         labels = self.size_labels or tuple(f"≥ {compact_number(b)}" for b in self.size_classes)
         out = list(zip(labels, map(float, sizes)))
-        out.insert(0, (f"no {self.size_by.replace('_', ' ')}", self.radius * 0.75))
+        out.insert(0, (f"no {field_words(self.size_by)} given", self.radius * 0.75))
         return out
 
     # -- symbols -----------------------------------------------------------------------
@@ -257,7 +348,7 @@ class LayerStyle:
         >>> codes, table = s.symbol_table(pd.DataFrame({"primary_commodity":
         ...                                             ["gold", "copper", "gold"]}))
         >>> codes.tolist(), [t.fill for t in table]
-        ([0, 1, 0], ['#d4a017', '#b87333'])
+        ([0, 1, 0], ['#dfb000', '#bb793a'])
         """
         n = len(frame)
         if n == 0:
@@ -310,20 +401,61 @@ class LayerStyle:
             out.append(sym)
         return out
 
+    def category_label(self, value, frame: pd.DataFrame | None = None) -> str:
+        """The legend wording of a ``color_by`` value: a name, never a raw id.
+
+        Ids (``color_by = "id"``, or any ``*_id`` field) are shown as the ``name`` of
+        their row in ``frame`` when it has one; statuses and commodities use their
+        vocabulary's wording (:func:`human_label`).
+
+        Examples
+        --------
+        >>> s = LayerStyle.from_dict("corridors", "line", {"color_by": "id"})
+        >>> s.category_label("cpec", pd.DataFrame({"id": ["cpec"],
+        ...                                        "name": ["China-Pakistan Corridor"]}))
+        'China-Pakistan Corridor'
+        """
+        col = self.color_by or ""
+        if frame is not None and "name" in frame and (col == "id" or col.endswith("_id")):
+            ids = frame[col] if col in frame else pd.Series(frame.index, index=frame.index)
+            names = frame.loc[ids.astype(str) == str(value), "name"].dropna()
+            if len(names) and str(names.iloc[0]).strip():
+                return str(names.iloc[0])
+        kind = ("status" if col == "status" else
+                "commodity" if col in ("primary_commodity", "commodity") else None)
+        return human_label(value, kind)
+
     def legend(self, frame: pd.DataFrame) -> list[LegendEntry]:
-        """Legend entries for the features in ``frame``: categories, sizes, dashes, quality."""
+        """Legend entries for the features in ``frame``: one entry per visual encoding.
+
+        Categories (colour), then sizes, then dashes, then the marking of imprecise
+        geometry. When colour and dash show the same field (rail by status), each
+        category entry carries its dash too and no separate dash entries are added, so
+        no encoding is explained twice.
+
+        Examples
+        --------
+        >>> s = LayerStyle.from_dict("rail", "line", {"color_by": "status",
+        ...                                           "dash_by": "status"})
+        >>> f = pd.DataFrame({"status": ["operating", "under_construction"]})
+        >>> [(e.label, e.symbol.dash) for e in s.legend(f)]
+        [('operating', None), ('under construction', (4, 2))]
+        """
         base = self.base_symbol()
         kind = self.geometry
         entries: list[LegendEntry] = []
+        same = bool(self.dash_by) and self.dash_by == self.color_by
         for value, color in self.categories(frame):
             sym = replace(base, color=color) if kind == "line" else replace(base, fill=color)
-            entries.append(LegendEntry(_label(value), kind, sym))
+            if same:
+                sym = replace(sym, dash=STATUS_DASHES.get(value, (2, 2)))
+            entries.append(LegendEntry(self.category_label(value, frame), kind, sym))
         if not entries and not self.dash_by:
             entries.append(LegendEntry("", kind, base))
         for label, radius in self.size_legend():
             entries.append(LegendEntry(label, "point", replace(base, radius=radius,
                                                                fill="#ffffff")))
-        if self.dash_by and self.dash_by in frame:
+        if self.dash_by and self.dash_by in frame and not same:
             present = {STATUS_DASHES.get(s, (2, 2)) for s in frame[self.dash_by].dropna()}
             for dash, label in STATUS_GROUP_LABELS.items():
                 if dash in present:
@@ -351,8 +483,16 @@ def _mark_quality(sym: Symbol, geometry: str) -> Symbol:
     return sym
 
 
-def _label(value: str) -> str:
-    return value.replace("_", " ")
+def field_words(name: str) -> str:
+    """A field name as words for running text: no underscores, no unit suffix.
+
+    >>> field_words("contract_value_usd"), field_words("length_km")
+    ('contract value', 'length')
+    """
+    words = str(name).split("_")
+    if len(words) > 1 and words[-1] in ("usd", "km", "km2", "pct", "t", "m"):
+        words = words[:-1]
+    return " ".join(w for w in words if w)
 
 
 def compact_number(x: float) -> str:

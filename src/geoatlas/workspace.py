@@ -54,6 +54,11 @@ class Catalog:
     tables: dict[str, pd.DataFrame]
     histories: dict[str, dict[str, list[timeline.Transition]]] = field(default_factory=dict)
     lines: dict[str, dict[str, int]] = field(default_factory=dict)
+    basemap: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    """Every layer of ``geo/basemap.gpkg`` (``countries``, ``provinces``,
+    ``country_labels``, ``cities``, ...), for renderers; see :mod:`geoatlas.basemap`."""
+    basemap_info: dict[str, str] = field(default_factory=dict)
+    """The basemap's ``basemap_info`` table (source, scale, licence, bbox, credit)."""
 
 
 def is_workspace(path: Path) -> bool:
@@ -193,6 +198,8 @@ class _Loader:
         self.problems: list[Problem] = []
         self.frames: dict[str, pd.DataFrame] = {}
         self.lines: dict[str, dict[str, int]] = {}
+        self.basemap_extras: dict[str, gpd.GeoDataFrame] = {}
+        self.basemap_info: dict[str, str] = {}
 
     # -- orchestration -----------------------------------------------------------------
     def run(self) -> tuple[Catalog | None, list[Problem]]:
@@ -217,7 +224,9 @@ class _Loader:
         citations.mark_unquoted({**layers, **tables}, self.frames["citations"])
         hist = self._histories(layers, tables)
         joins.attach(layers, tables, hist)
-        catalog = Catalog(self.root, layers, tables, hist, self.lines)
+        catalog = Catalog(self.root, layers, tables, hist, self.lines,
+                          basemap={**self.basemap_extras, **basemap},
+                          basemap_info=self.basemap_info)
         return catalog, sorted(self.problems, key=_problem_order)
 
     def problem(self, table: str, message: str, ident: str | None = None) -> None:
@@ -247,7 +256,23 @@ class _Loader:
             if gdf.crs is None or gdf.crs.to_epsg() != 4326:
                 gdf = gdf.to_crs(4326) if gdf.crs is not None else gdf.set_crs(4326)
             out[name] = gdf.set_index(key, drop=False).rename_axis(None)
+        self._read_basemap_extras(file)
         return out
+
+    def _read_basemap_extras(self, file: Path) -> None:
+        """Label points, cities, lakes, rivers and the info table, when the basemap has them."""
+        from . import basemap
+
+        self.basemap_info = basemap.read_info(file)
+        for name in basemap.EXTRA_LAYERS:
+            try:
+                gdf = read_vector(file, layer=name)
+            except Exception:  # older basemaps lack these optional layers
+                continue
+            key = "id" if "id" in gdf else "iso3" if "iso3" in gdf else None
+            if key is not None:
+                gdf = gdf.set_index(key, drop=False).rename_axis(None)
+            self.basemap_extras[name] = gdf
 
     def _read_table(self, table: schema.Table) -> None:
         file = self.root / table.path
@@ -481,7 +506,6 @@ def _problem_order(p: Problem):
 
 
 def _hint(value: str, known: set[str]) -> str:
-    import difflib
+    from .errors import did_you_mean
 
-    close = difflib.get_close_matches(value, sorted(known), n=3)
-    return f" (did you mean {', '.join(close)}?)" if close else ""
+    return did_you_mean(value, sorted(known))

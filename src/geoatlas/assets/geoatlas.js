@@ -42,18 +42,20 @@
   GeoAtlas.prototype.build = function () {
     var self = this, map = this.map, spec = this.spec;
     map.createPane("basemap").style.zIndex = 200;
+    var pal = spec.palette;  // THE basemap palette of the style spec (style.BASEMAP)
+    map.getContainer().style.background = pal.sea;
     // offline basemap: country fills always; province outlines once zoomed in enough
     this.basemap = L.geoJSON(spec.basemap, {
       pane: "basemap", interactive: false,
       filter: function (f) { return f.properties.k !== "p"; },
       style: function () {
-        return { color: "#9a9a9a", weight: 0.7, fillColor: "#f7f5ef", fillOpacity: 1 };
+        return { color: pal.border, weight: pal.widths.border, fillColor: pal.land, fillOpacity: 1 };
       }
     }).addTo(map);
     this.provinceLines = L.geoJSON(spec.basemap, {
       pane: "basemap", interactive: false,
       filter: function (f) { return f.properties.k === "p"; },
-      style: function () { return { color: "#c9c3b4", weight: 0.5, fill: false }; }
+      style: function () { return { color: pal.province, weight: pal.widths.province, fill: false }; }
     });
     var lines = this.provinceLines;
     function provincesByZoom() {

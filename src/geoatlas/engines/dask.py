@@ -192,7 +192,7 @@ def _near_targets(part, target, km: float | None):
 def _run_near(part, number, target, km, filter, out):
     from .. import pointjoin, query
 
-    part = query.apply_where(_with_pos(part, number), filter, "filter")
+    part = query.apply_where(_with_pos(part, number), filter, "filter", values=False)
     with pointjoin.threads(1):
         res = query.near(part, _near_targets(part, target, km), km=km)
     return _finish(res, number, out)
@@ -201,7 +201,7 @@ def _run_near(part, number, target, km, filter, out):
 def _run_nearest(part, number, target, k, max_km, filter, out):
     from .. import pointjoin, query
 
-    part = query.apply_where(_with_pos(part, number), filter, "filter")
+    part = query.apply_where(_with_pos(part, number), filter, "filter", values=False)
     with pointjoin.threads(1):
         res = query.nearest(part, _near_targets(part, target, max_km), k=k, max_km=max_km)
     return _finish(res, number, out)
@@ -218,7 +218,7 @@ def _finish(res, number, out):
 def _run_summarize(part, number, areas, stats, where):
     from .. import query
 
-    part = query.apply_where(part, where, "where")
+    part = query.apply_where(part, where, "where", values=False)
     extra = {}
     for func, col in stats:
         if func == "mean":
@@ -275,17 +275,22 @@ def _prepare_out(out) -> Path | None:
 
 
 def query_check(ddf, expression: str | None, what: str) -> None:
-    """Raise the :class:`QueryError` a bad filter would raise, before any work is sent."""
+    """Raise the :class:`QueryError` a bad filter would raise, before any work is sent.
+
+    Syntax, fields and kinds are checked on the frame's empty ``_meta``; values are not
+    (no partition holds them all), so a filter on a value no row has selects nothing.
+    """
     from .. import query
 
-    query.apply_where(ddf._meta, expression, what)
+    query.apply_where(ddf._meta, expression, what, values=False)
 
 
 def _target(to, atlas, where):
     from .. import query
 
     target = query.layer_frame(to, atlas, "to")
-    target = query.apply_where(target, where, "where")
+    name = to.partition(":")[0].strip() if isinstance(to, str) else None
+    target = query.apply_where(target, where, "where", layer=name)
     if target.crs is not None and target.crs.to_epsg() != 4326:
         target = target.to_crs(4326)
     return target

@@ -20,13 +20,10 @@ import io
 import numpy as np
 
 from .. import htmlsafe
+from ..style import RASTER_RAMPS
 
-RAMPS = {
-    # near = bright; far = dark (viridis anchors, reversed)
-    "distance": ((253, 231, 37), (94, 201, 98), (33, 145, 140), (59, 82, 139), (68, 1, 84)),
-    # low = pale; high = deep red (YlOrRd anchors)
-    "density": ((255, 255, 204), (254, 217, 118), (253, 141, 60), (227, 26, 28), (128, 0, 38)),
-}
+RAMPS = RASTER_RAMPS
+"""The style spec's raster ramps (one definition, in :mod:`geoatlas.style`)."""
 
 
 def ramp_colors(values: np.ndarray, anchors) -> np.ndarray:

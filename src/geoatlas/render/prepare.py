@@ -18,6 +18,7 @@ import geopandas as gpd
 
 from ..recipe import LayerSpec, Recipe
 from ..style import LegendEntry, Symbol
+from ..where import select
 
 
 @dataclass
@@ -41,8 +42,8 @@ def prepare(atlas, recipe: Recipe) -> list[PreparedLayer]:
     out = []
     for spec in recipe.layers:
         frame = world[spec.layer]
-        if spec.where:
-            frame = frame.query(spec.where)
+        if spec.where:  # checked with its values by the recipe; here maybe as of a date
+            frame = select(frame, spec.where, "where", values=False)
         frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
         out.append(PreparedLayer(spec, frame, spec.style.symbols(frame), spec.style.legend(frame)))
     return out

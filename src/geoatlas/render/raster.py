@@ -92,8 +92,16 @@ class Raster:
         ys = (t.f, t.f + t.e * rows)
         return min(xs), min(ys), max(xs), max(ys)
 
-    def write(self, path: str | Path, overwrite: bool = True) -> Path:
-        """Write a tiled, deflate-compressed GeoTIFF atomically; return its path.
+    def write(self, path: str | Path, overwrite: bool = True, style: bool = True) -> Path:
+        """Write a Cloud-Optimized GeoTIFF atomically, with its QGIS style beside it.
+
+        The array is first written to an in-memory tiled GeoTIFF, then copied by GDAL's
+        COG driver (256 px tiles, deflate, overviews down to one tile, the image
+        directory first, so a reader fetches the header with one range request). The
+        file takes the mode the umask allows (0644 under umask 022), like any file a
+        user creates. Unless ``style`` is false, ``<name>.qml`` is written beside it
+        with the colour ramp of the style spec (:data:`geoatlas.style.RASTER_RAMPS`),
+        which QGIS loads by itself when the GeoTIFF is opened.
 
         Parameters
         ----------
@@ -101,6 +109,8 @@ class Raster:
             Destination ``.tif``.
         overwrite : bool
             Replace an existing file (otherwise raise :class:`OutputError`).
+        style : bool
+            Also write the ``.qml`` sidecar (not for the RGBA map image, which needs none).
 
         Returns
         -------
@@ -108,7 +118,9 @@ class Raster:
             ``path``.
         """
         import rasterio
+        import rasterio.shutil
         from rasterio.enums import ColorInterp
+        from rasterio.io import MemoryFile
 
         path = Path(path)
         if path.exists() and not overwrite:
@@ -119,7 +131,6 @@ class Raster:
         except OSError as exc:
             raise OutputError(f"cannot create folder {folder}: {exc}") from exc
         bands, rows, cols = self.data.shape
-        floating = np.issubdtype(self.data.dtype, np.floating)
         profile = {
             "driver": "GTiff",
             "width": cols,
@@ -132,33 +143,142 @@ class Raster:
             "tiled": True,
             "blockxsize": 256,
             "blockysize": 256,
-            "compress": "deflate",
-            "predictor": 3 if floating else 2,
-            "zlevel": 6,
             "interleave": "pixel" if self.rgba else "band",
         }
         if self.rgba:
             profile["photometric"] = "RGB"
             profile["alpha"] = "YES"
+        cog = {
+            "driver": "COG",
+            "compress": "DEFLATE",
+            "level": 6,
+            "predictor": "YES",
+            "blocksize": 256,
+            "overviews": "AUTO",
+            "overview_resampling": "AVERAGE",
+            "bigtiff": "IF_SAFER",
+        }
+        mode = file_mode()
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
         os.close(fd)
         try:
-            with rasterio.open(tmp, "w", **profile) as dst:
-                dst.write(self.data)
-                for i, desc in enumerate(self.descriptions, start=1):
-                    dst.set_band_description(i, desc)
-                for i, unit in enumerate(self.units, start=1):
-                    if unit:
-                        dst.set_band_unit(i, unit)
-                if self.rgba:
-                    dst.colorinterp = [ColorInterp.red, ColorInterp.green, ColorInterp.blue,
-                                       ColorInterp.alpha]
-                dst.update_tags(**{k: str(v) for k, v in sorted(self.tags.items())})
+            with MemoryFile() as mem:
+                with mem.open(**profile) as src:
+                    src.write(self.data)
+                    for i, desc in enumerate(self.descriptions, start=1):
+                        src.set_band_description(i, desc)
+                    for i, unit in enumerate(self.units, start=1):
+                        if unit:
+                            src.set_band_unit(i, unit)
+                    if self.rgba:
+                        src.colorinterp = [ColorInterp.red, ColorInterp.green,
+                                           ColorInterp.blue, ColorInterp.alpha]
+                    src.update_tags(**{k: str(v) for k, v in sorted(self.tags.items())})
+                with mem.open() as src:
+                    rasterio.shutil.copy(src, tmp, **cog)
+            os.chmod(tmp, mode)
+            if style and not self.rgba:
+                _write_text(path.with_suffix(".qml"), raster_qml(self), mode)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
         return path
+
+
+def file_mode() -> int:
+    """The mode a new file gets under the current umask (0644 under umask 022).
+
+    >>> old = os.umask(0o022); mode = file_mode(); _ = os.umask(old); oct(mode)
+    '0o644'
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _write_text(path: Path, text: str, mode: int) -> None:
+    """Write ``text`` to ``path`` atomically (temporary file, chmod, rename)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def ramp_stops(raster: Raster) -> list[tuple[float, str]]:
+    """``(value, #rrggbb)`` stops of a product's colour ramp over its valid values.
+
+    The ramp is the style spec's :data:`~geoatlas.style.RASTER_RAMPS` entry for the
+    product (``distance``, ``density``; others use ``distance``), stretched from the
+    smallest to the largest valid value.
+
+    Examples
+    --------
+    >>> from affine import Affine
+    >>> r = Raster(np.array([[[0.0, 400.0]]], dtype="float32"), Affine.identity(),
+    ...            CRS.from_epsg(3857), NODATA, ("km",), tags={"product": "distance"})
+    >>> ramp_stops(r)[0], ramp_stops(r)[-1]
+    ((0.0, '#fde725'), (400.0, '#440154'))
+    """
+    from ..style import RASTER_RAMPS
+
+    anchors = RASTER_RAMPS.get(raster.tags.get("product", ""), RASTER_RAMPS["distance"])
+    band = raster.data[0]
+    valid = band[(band != raster.nodata) & np.isfinite(band)] if raster.nodata is not None \
+        else band[np.isfinite(band)]
+    lo, hi = (float(valid.min()), float(valid.max())) if valid.size else (0.0, 1.0)
+    if hi <= lo:
+        hi = lo + 1.0
+    n = len(anchors)
+    return [(lo + (hi - lo) * i / (n - 1), "#{:02x}{:02x}{:02x}".format(*c))
+            for i, c in enumerate(anchors)]
+
+
+def raster_qml(raster: Raster) -> str:
+    """A QGIS style (QML) for band 1 of a product: the style spec's ramp, interpolated.
+
+    Labels are numbers with the band's unit; every text goes through XML escaping.
+
+    Examples
+    --------
+    >>> from affine import Affine
+    >>> r = Raster(np.array([[[0.0, 400.0]]], dtype="float32"), Affine.identity(),
+    ...            CRS.from_epsg(3857), NODATA, ("distance",), ("km",), {"product": "distance"})
+    >>> 'label="400 km"' in raster_qml(r)
+    True
+    """
+    from xml.sax.saxutils import quoteattr
+
+    stops = ramp_stops(raster)
+    unit = raster.units[0] if raster.units else ""
+    lo, hi = stops[0][0], stops[-1][0]
+    items = "\n".join(
+        f"          <item alpha=\"255\" value=\"{v:.6g}\" color=\"{c}\" "
+        f"label={quoteattr(f'{v:,.4g} {unit}'.strip())}/>" for v, c in stops)
+    return f"""<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
+<qgis version="3.22.0" styleCategories="AllStyleCategories">
+  <pipe>
+    <rasterrenderer type="singlebandpseudocolor" band="1" opacity="1" alphaBand="-1" \
+classificationMin="{lo:.6g}" classificationMax="{hi:.6g}" nodataColor="">
+      <rastershader>
+        <colorrampshader colorRampType="INTERPOLATED" classificationMode="1" clip="0" \
+minimumValue="{lo:.6g}" maximumValue="{hi:.6g}" labelPrecision="4">
+{items}
+        </colorrampshader>
+      </rastershader>
+    </rasterrenderer>
+    <brightnesscontrast brightness="0" contrast="0" gamma="1"/>
+    <huesaturation saturation="0" grayscaleMode="0" colorizeOn="0"/>
+    <rasterresampler maxOversample="2"/>
+  </pipe>
+  <blendMode>0</blendMode>
+</qgis>
+"""
 
 
 # -- grids -------------------------------------------------------------------------------
@@ -288,9 +408,9 @@ def map_extent(atlas, recipe_name) -> tuple[tuple[float, float, float, float], C
 def _select(atlas, layer: str, where: str | None):
     if layer not in atlas.layers:
         raise QueryError(f"unknown layer '{layer}'; layers: {', '.join(atlas.layers)}")
-    from ..query import apply_where  # one parser: errors point at the failing column
+    from ..where import select, vocabulary  # one parser: errors point at the column
 
-    frame = apply_where(atlas[layer], where, "--where")
+    frame = select(atlas[layer], where, "where", vocab=vocabulary(layer))
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
     if frame.empty:
         sel = f" where {where}" if where else ""
@@ -323,7 +443,7 @@ def distance_surface(
     layer : str
         Layer to measure to (e.g. ``"rail"``, ``"corridors"``).
     where : str, optional
-        A pandas query selecting features, e.g. ``"status == 'operating'"``.
+        A :mod:`geoatlas.where` expression selecting features, e.g. ``"status == 'operating'"``.
     resolution_km : float
         Cell size in km.
     extent : sequence of float, optional
@@ -429,7 +549,7 @@ def density_surface(
         Lon/lat bounds (default: the features' bounds padded by four bandwidths, so no
         kernel mass is lost).
     where : str, optional
-        A pandas query selecting features.
+        A :mod:`geoatlas.where` expression selecting features.
     crs : pyproj.CRS, optional
         Grid CRS (default: a Lambert conformal conic fitted to the extent).
 

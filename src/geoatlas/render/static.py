@@ -40,7 +40,7 @@ import shapely
 from pyproj import CRS
 
 from ..geometry import GEOD, WGS84, conformal_crs_for, transformer
-from ..style import LegendEntry, Symbol
+from ..style import BASEMAP, LegendEntry, Symbol
 from .prepare import PreparedLayer, prepare
 from .prepare import extent as recipe_extent
 
@@ -50,12 +50,11 @@ PT_PER_PX = 0.75
 """Style sizes are CSS pixels (1/96 in); print uses points (1/72 in)."""
 FONT = "DejaVu Sans"
 """Ships with matplotlib, so the output is the same on every machine; covers ≥, –, é."""
-BASEMAP_CREDIT = "Basemap: Natural Earth 1:10m v4.1 (public domain)."
-INK = "#1f1f1f"
-MUTED = "#5c5c5c"
-SEA = "#dce8f1"
-LAND = "#f6f4ef"
-BORDER = "#a39e93"
+INK = BASEMAP["ink"]
+MUTED = BASEMAP["muted"]
+SEA = BASEMAP["sea"]
+LAND = BASEMAP["land"]
+BORDER = BASEMAP["border"]
 LABEL_PT = 7.0
 LEGEND_PT = 7.0
 SIZE_IN = (11.69, 8.27)
@@ -1249,8 +1248,9 @@ class _Layout:
 
     def _attribution_lines(self) -> list[str]:
         credits = self.recipe.credits.strip()
-        if "natural earth" not in credits.lower():
-            credits = f"{BASEMAP_CREDIT} {credits}".strip()
+        source = self.atlas.basemap_info.get("source_short") or "basemap"
+        if source.lower() not in credits.lower():  # the workspace's own basemap credit
+            credits = f"{self.atlas.basemap_credit} {credits}".strip()
         crs = describe_crs(self.frame.crs)
         first = f"{credits} Projection: {crs}."
         cited = cited_sources(self.atlas, self.shown)

@@ -28,7 +28,7 @@ from jinja2 import Template
 
 from .. import htmlsafe
 from ..schema import STATUSES, split_list
-from ..style import LegendEntry, Symbol, compact_number, dash_css
+from ..style import BASEMAP, BASEMAP_WIDTHS, LegendEntry, Symbol, compact_number, dash_css
 from . import compact
 from .offline import inline_head
 from .prepare import PreparedLayer, extent, prepare
@@ -139,10 +139,11 @@ def map_spec(atlas, recipe, layers: list[PreparedLayer]) -> dict:
     return {
         "title": recipe.title,
         "header_html": _header_html(recipe),
-        "credits_html": htmlsafe.text(recipe.credits or "Basemap: Natural Earth")
+        "credits_html": htmlsafe.text(recipe.credits or atlas.basemap_credit)
         + " | Leaflet",
         "controls": list(recipe.controls),
         "basemap": _basemap(atlas, extent(layers, recipe)),
+        "palette": {**BASEMAP, "widths": BASEMAP_WIDTHS},  # the style spec's basemap colours
         "tiles": [{"name": b, "url": TILES[b][0], "attribution": TILES[b][1]}
                   for b in recipe.basemaps],
         "layers": spec_layers,
@@ -186,19 +187,19 @@ def _basemap(atlas, bounds) -> dict:
     Simplified for the screen (0.01° ≈ 1 km, topology kept per feature) and rounded to
     3 decimals: it is a backdrop; the recipe's own layers carry full precision.
     """
-    countries = atlas["countries"]
+    from ..basemap import for_screen
+
+    provinces = atlas["provinces"] if "provinces" in atlas.layers else None
+    countries, near = for_screen(atlas["countries"],
+                                 provinces if provinces is not None
+                                 else atlas["countries"].iloc[:0], bounds)
     features = [
         {"type": "Feature", "properties": {"n": str(name), "k": "c"}, "geometry": _geojson(g, 3)}
-        for name, g in zip(countries["name"],
-                           shapely.simplify(countries.geometry.to_numpy(), 0.01,
-                                            preserve_topology=True))
+        for name, g in zip(countries["name"], countries.geometry)
     ]
-    if "provinces" in atlas.layers:
-        view = shapely.box(*bounds)
-        in_view = countries[countries.intersects(view)]["iso3"]
-        provinces = atlas["provinces"]
-        provinces = provinces[provinces["iso3"].isin(set(in_view))]
-        outlines = shapely.simplify(provinces.geometry.boundary.to_numpy(), 0.01)
+    if provinces is not None:
+        provinces = near
+        outlines = provinces.geometry.boundary.to_numpy()
         features += [
             {"type": "Feature", "properties": {"n": str(name), "k": "p"},
              "geometry": _geojson(g, 3)}
