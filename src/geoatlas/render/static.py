@@ -928,7 +928,7 @@ def _label_candidates(atlas, recipe, layers, frame: MapFrame) -> list[_Candidate
         for name, geom in zip(countries["name"], geoms):
             if geom is None or geom.is_empty or not isinstance(name, str):
                 continue
-            part = shapely.make_valid(geom.intersection(view))
+            part = shapely.make_valid(shapely.make_valid(geom).intersection(view))
             if part.is_empty or part.area < area * 0.015:
                 continue
             pt = part.representative_point()
