@@ -129,7 +129,7 @@ def create_workspace(path: str | Path, basemap: str | Path | None = None) -> Pat
     >>> import tempfile
     >>> root = create_workspace(tempfile.mkdtemp() + "/ws", basemap=False)
     >>> sorted(p.name for p in (root / "layers").iterdir())[:3]
-    ['belts.csv', 'contracts.csv', 'corridors.csv']
+    ['belts.csv', 'citations.csv', 'contracts.csv']
     """
     import shutil
 
