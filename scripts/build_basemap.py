@@ -152,7 +152,7 @@ def build_asset(src: Path, cities: Path, out: Path, version: str, digest: str) -
 # --------------------------------------------------------------------------
 def check(path: Path) -> None:
     """Read the written file back and fail loudly if anything is off."""
-    problems = list(bm.check_basemap(path))
+    problems = [f"{path}: {m}" for m in bm.check_basemap(path)]
     c = gpd.read_file(path, layer="countries")
     p = gpd.read_file(path, layer="provinces")
     for name, gdf in (("countries", c), ("provinces", p)):

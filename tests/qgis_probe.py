@@ -4,13 +4,19 @@ Runs on the system interpreter that has PyQGIS (Debian ``python3-qgis``), not in
 venv::
 
     QT_QPA_PLATFORM=offscreen /usr/bin/python3 tests/qgis_probe.py out/x.qgz \\
-        --png out/qgis/x.png
+        --gpkg out/x.gpkg --tables deposits,rail --layout-pdf /tmp/x.pdf \\
+        --layout-png /tmp/x.png --dates 2010-01-01,2025-01-01 \\
+        --form geoatlas_deposits:mes-aynak
 
 It prints one JSON document: the project (title, CRS, layer tree, custom order,
 relations), every project layer (validity, feature count, renderer, categories and, per
 feature, the symbol values QGIS evaluates: static properties overridden by the
 data-defined expressions), the GeoPackage's layers opened directly (which must come up
-with their default style), and the PNG rendered from a print layout of the project.
+with their default style) and the relations GDAL reads from it, the project's print
+layouts (items, texts, legend labels; exported to PDF/PNG), map themes, bookmarks, layer
+metadata, the time slider's feature counts at given dates, and one feature's attribute
+form opened as the desktop opens it (log messages, widgets, related records). With
+``--tips CASES.json`` it instead fills map-tip templates for the hypothesis test.
 The test (tests/test_qgis.py) compares all of it with the style spec; this script only
 observes. Kept free of geoatlas imports: the system Python does not have them.
 """
@@ -19,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import tempfile
@@ -30,6 +35,8 @@ os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="qgis-runtime-"
 from qgis.core import (
     Qgis,
     QgsApplication,
+    QgsDateTimeRange,
+    QgsExpression,
     QgsExpressionContext,
     QgsExpressionContextUtils,
     QgsFeatureRequest,
@@ -38,20 +45,15 @@ from qgis.core import (
     QgsLayoutExporter,
     QgsLayoutItemLabel,
     QgsLayoutItemLegend,
-    QgsLayoutItemMap,
-    QgsLayoutItemScaleBar,
-    QgsLayoutPoint,
-    QgsLayoutSize,
-    QgsPrintLayout,
     QgsProject,
-    QgsRectangle,
     QgsRenderContext,
     QgsSymbolLayer,
     QgsSymbolLayerUtils,
     QgsUnitTypes,
     QgsVectorLayer,
+    QgsVectorLayerTemporalContext,
 )
-from qgis.PyQt.QtGui import QFont
+from qgis.PyQt.QtCore import QDate, QDateTime, QTime
 
 DD = {
     "size": QgsSymbolLayer.PropertySize,
@@ -177,6 +179,14 @@ def describe_layer(layer: QgsVectorLayer, features: bool) -> dict:
     out["spatial"] = layer.isSpatial()
     out["crs"] = layer.crs().authid()
     out["labels"] = bool(layer.labelsEnabled() and layer.labeling() is not None)
+    out["halo"] = False
+    if out["labels"]:
+        labeling = layer.labeling()  # keep each object: temporaries crash PyQGIS 3.22
+        if labeling.type() == "simple":
+            settings = labeling.settings()
+            text_format = settings.format()
+            buffer = text_format.buffer()
+            out["halo"] = bool(buffer.enabled())
     if layer.isSpatial():
         out.update(describe_renderer(layer))
         if features:
@@ -210,93 +220,209 @@ def describe_tree(project: QgsProject) -> dict:
     }
 
 
-def nice_km(km: float) -> float:
-    """The largest 1, 2 or 5 times a power of ten not above ``km``."""
-    step = 10 ** math.floor(math.log10(max(km, 1e-9)))
-    return max(m * step for m in (1, 2, 5) if m * step <= km)
+def describe_cartography(project: QgsProject) -> dict:
+    """Layouts (items, PDF/PNG export), themes, bookmarks, metadata, legend labels."""
+    out: dict = {"themes": project.mapThemeCollection().mapThemes(),
+                 "bookmarks": [b.name() for b in project.bookmarkManager().bookmarks()]}
+    layouts = []
+    for layout in project.layoutManager().printLayouts():
+        kinds: dict = {}
+        for item in layout.items():
+            name = type(item).__name__
+            kinds[name] = kinds.get(name, 0) + 1
+        texts = [i.currentText() for i in layout.items() if isinstance(i, QgsLayoutItemLabel)]
+        legend_labels = []
+        for item in layout.items():
+            if isinstance(item, QgsLayoutItemLegend):
+                model = item.model()
+                for node in model.rootGroup().findLayers():
+                    legend_labels.append(node.name())
+                    for lnode in model.layerLegendNodes(node):
+                        legend_labels.append(str(lnode.data(0) or ""))
+        layouts.append({"name": layout.name(), "items": kinds, "texts": texts,
+                        "legend_labels": legend_labels})
+    out["layouts"] = layouts
+    meta = {}
+    for lyr in project.mapLayers().values():
+        m = lyr.metadata()
+        meta[lyr.id()] = {"title": m.title(), "abstract": m.abstract(),
+                          "attribution": lyr.attribution(), "links": len(m.links()),
+                          "type": lyr.type(), "provider": lyr.providerType(),
+                          "valid": lyr.isValid(),
+                          "raster_renderer": (lyr.renderer().type() if lyr.type() == 1
+                                              and lyr.renderer() is not None else None),
+                          "visible": project.layerTreeRoot().findLayer(lyr.id())
+                          .itemVisibilityChecked()}
+    out["metadata"] = meta
+    return out
 
 
-def render_layout(project: QgsProject, png: str, dpi: int) -> dict:
-    """Render the project through a print layout (title, map, legend, scale bar) to PNG."""
-    layout = QgsPrintLayout(project)
-    layout.initializeDefaults()
-    page = layout.pageCollection().page(0)
-    page.setPageSize(QgsLayoutSize(297, 210))
+def export_layout(project: QgsProject, pdf: str | None, png: str | None) -> dict:
+    """Export the first print layout to PDF and PNG as the user would."""
+    layouts = project.layoutManager().printLayouts()
+    if not layouts:
+        return {"ok": False}
+    exporter = QgsLayoutExporter(layouts[0])
+    out = {"ok": True}
+    if pdf:
+        result = exporter.exportToPdf(pdf, QgsLayoutExporter.PdfExportSettings())
+        out["pdf"] = {"path": pdf, "ok": result == QgsLayoutExporter.Success}
+    if png:
+        settings = QgsLayoutExporter.ImageExportSettings()
+        settings.dpi = 110
+        result = exporter.exportToImage(png, settings)
+        out["png"] = {"path": png, "ok": result == QgsLayoutExporter.Success}
+    return out
 
-    title = QgsLayoutItemLabel(layout)
-    title.setText(project.title())
-    title.setFont(QFont("DejaVu Sans", 16))
-    title.attemptMove(QgsLayoutPoint(6, 4))
-    title.attemptResize(QgsLayoutSize(285, 12))
-    layout.addLayoutItem(title)
 
-    extent = project.viewSettings().defaultViewExtent()  # in the project CRS
-    width = 205.0
-    height = min(172.0, max(60.0, width * extent.height() / max(extent.width(), 1.0)))
-    if height == 172.0:
-        width = min(205.0, height * extent.width() / max(extent.height(), 1.0))
-    map_item = QgsLayoutItemMap(layout)
-    map_item.attemptMove(QgsLayoutPoint(6, 18))
-    map_item.attemptResize(QgsLayoutSize(width, height))
-    map_item.setCrs(project.crs())
-    map_item.setFrameEnabled(True)
-    layout.addLayoutItem(map_item)
-    map_item.setExtent(QgsRectangle(extent))  # zoomToExtent() gives NaN here in 3.22
-
-    legend = QgsLayoutItemLegend(layout)
-    legend.setLinkedMap(map_item)
-    legend.setAutoUpdateModel(False)
-    legend.setTitle("Legend")
-    root = legend.model().rootGroup()
-    for group in list(root.children()):
-        if not isinstance(group, QgsLayerTreeGroup):
+def temporal_counts(project: QgsProject, dates: list[str]) -> dict:
+    """Features each temporal layer shows on each date (the time slider's filter)."""
+    out = {}
+    for lyr in project.mapLayers().values():
+        if not isinstance(lyr, QgsVectorLayer):
             continue
-        for node in list(group.children()):
-            if isinstance(node, QgsLayerTreeLayer):
-                lyr = node.layer()
-                if lyr is None or not lyr.isSpatial() or not node.itemVisibilityChecked():
-                    group.removeChildNode(node)
-        if not group.children():
-            root.removeChildNode(group)
-    legend.attemptMove(QgsLayoutPoint(215, 18))
-    legend.setResizeToContents(True)
-    layout.addLayoutItem(legend)
-    legend.adjustBoxSize()
+        props = lyr.temporalProperties()
+        if not props.isActive():
+            continue
+        counts = {}
+        for day in dates:
+            y, m, d = (int(v) for v in day.split("-"))
+            start = QDateTime(QDate(y, m, d), QTime(0, 0))
+            rng = QgsDateTimeRange(start, start.addSecs(86399))
+            ctx = QgsVectorLayerTemporalContext()
+            ctx.setLayer(lyr)
+            expr = props.createFilterString(ctx, rng)
+            request = QgsFeatureRequest().setFilterExpression(expr) if expr else QgsFeatureRequest()
+            counts[day] = sum(1 for _ in lyr.getFeatures(request))
+        out[lyr.id()] = {"counts": counts, "start": props.startField(), "end": props.endField()}
+    return out
 
-    bar = QgsLayoutItemScaleBar(layout)
-    bar.setLinkedMap(map_item)
-    bar.setStyle("Single Box")
-    bar.setUnits(QgsUnitTypes.DistanceKilometers)
-    bar.setUnitLabel("km")
-    bar.setNumberOfSegments(3)
-    bar.setNumberOfSegmentsLeft(0)
-    bar.setUnitsPerSegment(nice_km(map_item.extent().width() / 1000 / 8))
-    bar.attemptMove(QgsLayoutPoint(8, 18 + height + 3))
-    layout.addLayoutItem(bar)
 
-    exporter = QgsLayoutExporter(layout)
-    settings = QgsLayoutExporter.ImageExportSettings()
-    settings.dpi = dpi
-    result = exporter.exportToImage(png, settings)
-    return {"path": png, "result": int(result), "ok": result == QgsLayoutExporter.Success,
-            "map_extent": [extent.xMinimum(), extent.yMinimum(), extent.xMaximum(),
-                           extent.yMaximum()]}
+def describe_form(project: QgsProject, layer_id: str, feature_id: str) -> dict:
+    """Open a feature's attribute form as the desktop does; log messages and children."""
+    from qgis.gui import QgsAttributeEditorContext, QgsAttributeForm, QgsGui
+    from qgis.PyQt.QtWidgets import QLabel
+
+    layer = project.mapLayer(layer_id)
+    if layer is None:
+        return {"found": False}
+    feature = next(layer.getFeatures(QgsFeatureRequest().setFilterExpression(
+        f"\"id\" = '{feature_id}'")), None)
+    if feature is None:
+        return {"found": False}
+    QgsGui.editorWidgetRegistry().initEditors()  # as the desktop does at start
+    messages = []
+
+    def record(message, tag, level):
+        messages.append({"message": message, "tag": tag, "level": int(level)})
+
+    QgsApplication.messageLog().messageReceived.connect(record)
+    context = QgsAttributeEditorContext()
+    form = QgsAttributeForm(layer, feature, context)
+    form.show()
+    QgsApplication.processEvents()
+    labels = [w.text() for w in form.findChildren(QLabel)]
+    form.hide()
+    QgsApplication.processEvents()
+    QgsApplication.messageLog().messageReceived.disconnect(record)
+
+    def related(parent_layer, parent):
+        rows = []
+        for rel in project.relationManager().referencedRelations(parent_layer):
+            child = rel.referencingLayer()
+            ctx = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(child))
+            display = QgsExpression(child.displayExpression())
+            for f in rel.getRelatedFeatures(parent):
+                ctx.setFeature(f)
+                rows.append({"relation": rel.id(), "child": child.id(),
+                             "id": f["id"] if "id" in f.fields().names() else None,
+                             "display": str(display.evaluate(ctx)), "feature": f})
+        return rows
+
+    children = related(layer, feature)
+    grandchildren = []
+    for row in children:
+        if row["child"].endswith("contracts"):
+            grandchildren += related(project.mapLayer(row["child"]), row["feature"])
+    clean = [{k: v for k, v in r.items() if k != "feature"} for r in children + grandchildren]
+    return {"found": True, "messages": messages, "labels": labels, "related": clean,
+            "display": str(QgsExpression(layer.displayExpression()).evaluate(
+                _feature_context(layer, feature)))}
+
+
+def _feature_context(layer, feature):
+    ctx = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(layer))
+    ctx.setFeature(feature)
+    return ctx
+
+
+def map_tip(project: QgsProject, layer_id: str, feature_id: str) -> str | None:
+    """A feature's map tip as QGIS fills it in (View > Show Map Tips)."""
+    layer = project.mapLayer(layer_id)
+    for feature in layer.getFeatures():
+        if feature["id"] == feature_id:
+            return QgsExpression.replaceExpressionText(layer.mapTipTemplate(),
+                                                       _feature_context(layer, feature))
+    return None
+
+
+def gdal_relationships(gpkg: str) -> dict:
+    """What GDAL reads from the GeoPackage alone: its relationships."""
+    from osgeo import gdal
+
+    ds = gdal.OpenEx(gpkg, gdal.OF_VECTOR)
+    names = list(ds.GetRelationshipNames() or [])
+    out = {}
+    for name in names:
+        rel = ds.GetRelationship(name)
+        out[name] = {"left": rel.GetLeftTableName(), "right": rel.GetRightTableName(),
+                     "mapping": rel.GetMappingTableName()}
+    return {"gdal": gdal.__version__, "relationships": out}
+
+
+def evaluate_tips(path: str) -> list[str]:
+    """Each case's map tip, as QGIS fills it in for a feature with the case's values."""
+    from qgis.core import QgsFeature, QgsField
+    from qgis.PyQt.QtCore import QVariant
+
+    with open(path, encoding="utf-8") as fh:
+        cases = json.load(fh)
+    out = []
+    for case in cases:
+        layer = QgsVectorLayer("None", "tips", "memory")
+        layer.dataProvider().addAttributes([QgsField(n, QVariant.String)
+                                            for n in case["names"]])
+        layer.updateFields()
+        feature = QgsFeature(layer.fields())
+        feature.setAttributes(case["values"])
+        ctx = _feature_context(layer, feature)
+        out.append(QgsExpression.replaceExpressionText(case["tip"], ctx))
+    return out
 
 
 def main(argv: list[str]) -> int:
     """Probe a project (and its GeoPackage) and print the JSON report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("project")
-    parser.add_argument("--png", help="render the project to this PNG")
-    parser.add_argument("--dpi", type=int, default=110)
+    parser.add_argument("project", nargs="?")
+    parser.add_argument("--tips", help="JSON cases: evaluate map tips on memory layers")
     parser.add_argument("--gpkg", help="GeoPackage whose layers to open directly")
     parser.add_argument("--tables", default="", help="comma-separated tables of --gpkg")
+    parser.add_argument("--layout-pdf", help="export the project's print layout to this PDF")
+    parser.add_argument("--layout-png", help="export the project's print layout to this PNG")
+    parser.add_argument("--dates", default="", help="comma-separated dates for time counts")
+    parser.add_argument("--form", default="", help="LAYER_ID:FEATURE_ID form to open")
+    parser.add_argument("--tip", default="", help="LAYER_ID:FEATURE_ID map tip to fill in")
     args = parser.parse_args(argv)
 
-    app = QgsApplication([], False)
+    app = QgsApplication([], True)  # GUI: forms are widgets
     QgsApplication.setPrefixPath("/usr", True)
     app.initQgis()
     report: dict = {"qgis_version": Qgis.QGIS_VERSION}
+    if args.tips:
+        report["tips"] = evaluate_tips(args.tips)
+        json.dump(report, sys.stdout)
+        sys.stdout.flush()
+        os._exit(0)
     try:
         project = QgsProject.instance()
         report["read"] = bool(project.read(args.project))
@@ -318,14 +444,20 @@ def main(argv: list[str]) -> int:
             "referencing": r.referencingLayerId(), "referenced": r.referencedLayerId(),
             "pairs": [list(p) for p in field_pairs(r)],
         } for r in rels]
-        if args.png:
-            report["png"] = render_layout(project, args.png, args.dpi)
+        report["cartography"] = describe_cartography(project)
+        report["layout_export"] = export_layout(project, args.layout_pdf, args.layout_png)
+        report["temporal"] = temporal_counts(project, [d for d in args.dates.split(",") if d])
+        if args.form:
+            report["form"] = describe_form(project, *args.form.split(":", 1))
+        if args.tip:
+            report["tip"] = map_tip(project, *args.tip.split(":", 1))
         if args.gpkg:
             direct = []
             for table in [t for t in args.tables.split(",") if t]:
                 lyr = QgsVectorLayer(f"{args.gpkg}|layername={table}", table, "ogr")
                 direct.append(describe_layer(lyr, features=False))
             report["gpkg_layers"] = direct
+            report["gdal"] = gdal_relationships(args.gpkg)
         project.clear()
     finally:
         json.dump(report, sys.stdout, indent=1, sort_keys=True, default=str)

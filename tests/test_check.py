@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import geoatlas
 from geoatlas.cli import cli
+from geoatlas.errors import RecipeError
+from geoatlas.recipe import parse_recipe
 from geoatlas.workspace import validate
 
 
@@ -192,6 +197,7 @@ def test_init_creates_a_valid_empty_workspace(tmp_path):
 BAD_RECIPE = """\
 title = "t"
 colour = "red"
+link_fields = ["url"]
 
 [[layers]]
 layer = "rail"
@@ -220,23 +226,26 @@ def test_check_reports_recipe_problems_at_their_lines(mini_copy):
     assert result.exit_code == 1
     located = [ln for ln in result.stdout.splitlines() if ln.startswith("maps/")]
     assert [ln.split(": ")[0] for ln in located] == [
-        "maps/bad.toml:2", "maps/bad.toml:6", "maps/bad.toml:7", "maps/bad.toml:10",
-        "maps/bad.toml:11", "maps/bad.toml:15", "maps/bad.toml:16", "maps/bad.toml:21"]
+        "maps/bad.toml:2", "maps/bad.toml:3", "maps/bad.toml:7", "maps/bad.toml:8",
+        "maps/bad.toml:11", "maps/bad.toml:12", "maps/bad.toml:16", "maps/bad.toml:17",
+        "maps/bad.toml:22"]
     text = "\n".join(located)
     assert "maps/bad.toml:2: unknown key 'colour'; allowed: title, subtitle" in text
-    assert ("maps/bad.toml:6: [[layers]] #1 (rail): 'where' = \"status == 'operational'\": "
+    assert ("maps/bad.toml:7: [[layers]] #1 (rail): 'where' = \"status == 'operational'\": "
             "where expression at column 11 failed: no feature has status 'operational' "
             "(did you mean 'operating'?); values of status: operating, planned:") in text
-    assert ("maps/bad.toml:7: [[layers]] #1 (rail): unknown field 'nmae' in 'popup' "
+    assert ("maps/bad.toml:8: [[layers]] #1 (rail): unknown field 'nmae' in 'popup' "
             "(did you mean 'name'?)") in text
-    assert ("maps/bad.toml:10: [[layers]] #1 (rail): style.color: '#12345g' is not a colour: "
+    assert ("maps/bad.toml:11: [[layers]] #1 (rail): style.color: '#12345g' is not a colour: "
             "use #rrggbb or a CSS colour name") in text
-    assert ("maps/bad.toml:11: [[layers]] #1 (rail): style.palette.operating: 'rde' is not a "
+    assert ("maps/bad.toml:12: [[layers]] #1 (rail): style.palette.operating: 'rde' is not a "
             "colour (did you mean 'red'?)") in text
-    assert "maps/bad.toml:15: [[layers]] #2 (deposits): 'where' = " in text
-    assert "maps/bad.toml:16: [[layers]] #2: unknown key 'description'" in text
-    assert "maps/bad.toml:21: [static] crs: 4326 is not a projected CRS" in text
-    assert "8 problems found; nothing was built." in result.output
+    assert "maps/bad.toml:16: [[layers]] #2 (deposits): 'where' = " in text
+    assert "maps/bad.toml:17: [[layers]] #2: unknown key 'description'" in text
+    assert "maps/bad.toml:22: [static] crs: 4326 is not a projected CRS" in text
+    assert ("maps/bad.toml:3: link_fields: no layer of this map has a field 'url'"
+            in text)
+    assert "9 problems found; nothing was built." in result.output
     assert [str(p).split(": ")[0] for p in geoatlas.open(mini_copy).check()] == [
         ln.split(": ")[0] for ln in located]
 
@@ -272,3 +281,36 @@ def test_bad_recipe_colour_fails_before_a_web_only_build(mini_copy, tmp_path):
         in result.output
     assert "Traceback" not in result.output
     assert not out.exists() or not list(out.glob("*.html"))
+
+
+# random recipe data: every problem is a RecipeError (a message), never a traceback
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**12),
+                     st.floats(allow_nan=True), st.text(max_size=12),
+                     st.sampled_from(["rail", "deposits", "status", "name", "#fff", "red",
+                                      "status == 'operating'", "png", "fit", "layers"]))
+_KEYS = st.sampled_from(["layer", "where", "style", "popup", "tooltip", "label", "color",
+                         "palette", "size_classes", "visible", "title", "controls", "extent",
+                         "static", "formats", "dpi", "crs", "size", "labels", "overlays",
+                         "product", "weight", "layers", "compact", "simplify", "link_fields"])
+_VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(_KEYS, inner, max_size=4)), max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(_KEYS, _VALUES, max_size=6))
+def test_random_recipes_raise_only_recipe_errors(mini, data):
+    try:
+        parse_recipe(data, "x", Path("maps/x.toml"), mini, text=None)
+    except RecipeError as exc:
+        assert exc.problems and all(p.path == "maps/x.toml" for p in exc.problems)
+
+
+def test_size_classes_and_their_sizes_are_checked_together(mini_copy):
+    edit(mini_copy / "maps" / "mini.toml", "size_classes = [0, 1e9]",
+         "size_classes = [1e9, 0]\nsizes = [4, 6, 8]")
+    result = CliRunner().invoke(cli, ["check", str(mini_copy)])
+    assert result.exit_code == 1
+    assert "maps/mini.toml:28: [[layers]] #4 (deposits): style.size_classes must ascend, " \
+        "not [1000000000.0, 0]" in result.output
+    assert "maps/mini.toml:29: [[layers]] #4 (deposits): style.sizes needs one entry per size " \
+        "class (2), not 3" in result.output

@@ -451,20 +451,22 @@ def test_cli_route_geojson_and_gpkg(tiny, tmp_path):
 def test_cli_errors(tiny):
     r = run(tiny, "near", "deposits", "--to", "rails", "--km", "5")
     assert r.exit_code == 1
-    assert r.output.startswith("error: unknown counterpart layer 'rails' (did you mean rail?); "
-                               "layers: countries, provinces, places, deposits, belts, rail, "
-                               "corridors")
+    assert r.output.startswith("geoatlas: error: unknown counterpart layer 'rails' (did you "
+                               "mean rail?); layers: countries, provinces, places, deposits, "
+                               "belts, rail, corridors")
     r = run(tiny, "near", "deposits", "--to", "rail", "--km", "5", "--where", "status = 'x'")
     assert r.exit_code == 1
-    assert r.output == ("error: where expression does not parse at column 8 (invalid syntax):\n"
+    assert r.output == ("geoatlas: error: where expression does not parse at column 8 "
+                        "(invalid syntax):\n"
                         "  status = 'x'\n"
                         "         ^\n")
     r = run(tiny, "route", "copper-hil", "--to", "peshawar")
     assert r.exit_code == 1
-    assert r.output.startswith("error: unknown place or deposit 'copper-hil' (did you mean "
-                               "copper-hill?); valid ids (places, deposits): copper-hill, ")
+    assert r.output.startswith("geoatlas: error: unknown place or deposit 'copper-hil' (did "
+                               "you mean copper-hill?); valid ids (places, deposits): "
+                               "copper-hill, ")
     r = run(tiny, "near", "deposits", "--to", "rail", "--km", "5", "--columns", "id,nope")
-    assert r.output.startswith("error: unknown column(s) nope; columns: id, name,")
+    assert r.output.startswith("geoatlas: error: unknown column(s) nope; columns: id, name,")
 
 
 # -- unknown values are reported like unknown fields (issue 15) ---------------------------
@@ -479,8 +481,9 @@ def test_unknown_value_names_the_values_that_exist(atlas, tiny):
     r = run(tiny, "nearest", "deposits", "--to", "places", "--where", "kind == 'border_crosing'")
     assert r.exit_code == 1
     assert r.output == (
-        "error: where expression at column 9 failed: no feature has kind 'border_crosing' "
-        "(did you mean 'border_crossing'?); values of kind: border_crossing, capital, city:\n"
+        "geoatlas: error: where expression at column 9 failed: no feature has kind "
+        "'border_crosing' (did you mean 'border_crossing'?); values of kind: "
+        "border_crossing, capital, city:\n"
         "  kind == 'border_crosing'\n"
         "          ^\n")
 

@@ -212,13 +212,12 @@ def test_engine_errors():
 # -- the size budget -------------------------------------------------------------------
 def _measure(ws) -> tuple[int, int]:
     """Bytes of the whole page and of the occurrences layer, as the build would write."""
-    from geoatlas.render.web import _Runtime, make_map
+    from geoatlas.render.web import make_map
 
     atlas = geoatlas.open(ws)
     m = make_map(atlas, load_recipe(atlas, "occurrences"))
-    spec = next(c for c in m._children.values() if isinstance(c, _Runtime)).spec
-    sizes = compact.layer_bytes(spec)
-    return len((m.get_root().render().rstrip() + "\n").encode()), sizes[spec["layers"][-1]["id"]]
+    sizes = compact.layer_bytes(m.spec)
+    return len(m.html.encode()), sizes[m.spec["layers"][-1]["id"]]
 
 
 @pytest.fixture(scope="module")

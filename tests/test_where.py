@@ -44,6 +44,7 @@ def df() -> pd.DataFrame:
             "opened on": ["x", "y", "z", "w"],
             "in": ["a", "b", "c", "d"],
             "alt": ["", "b", None, "d"],       # a blank CSV cell is an empty string
+            "mixed": pd.Series(["a", 1, None, 2.5], dtype=object, index=list("abcd")),
         },
         index=pd.Index(["a", "b", "c", "d"], name="id"),
     )
@@ -134,6 +135,8 @@ def test_blank_or_none_selects_everything(df):
     ("km > 1e400", 6, "1e400 is too large a number"),
     ("km > 3_000", 6, "3_000 is not a number (write 3000000000 or 3e9)"),
     ("km > 1.2.3", 6, "1.2.3 is not a number"),
+    ("km > \u0663", 6, "\u0663 is not a number"),          # an Arabic-Indic digit
+    ("km > " + "9" * 5000, 6, "9999999999"),               # no int() of 5000 digits
     ("d > 2020-13-01", 5, "2020-13-01 is not a date"),
     ("km in [1, km]", 11, "a list after 'in' holds values"),
     ("km", 3, "invalid syntax"),            # a bare field is not a test
@@ -174,6 +177,7 @@ def test_unknown_fields_and_values_are_named(df):
     ("name > 2020-01-01", "field name holds text that is not an ISO date"),
     ("km == status", "field km holds a number, field status holds text"),
     ("1 == 'a'", "1 is a number, 'a' is text"),
+    ("mixed < 'b'", "column 9 failed: values of different kinds"),
 ])
 def test_kinds_must_match(df, text, message):
     with pytest.raises(WhereError, match=message):
@@ -236,8 +240,9 @@ def test_where_reaches_no_evaluator():
 
 # -- hypothesis: random text parses or raises our error, and never evaluates ---------------
 FRAGMENTS = st.sampled_from([
-    "status", "km", "`opened on`", "id", "==", "!=", "<", ">=", "=", "in", "not", "and",
-    "or", "is", "null", "(", ")", "[", "]", ",", "'operating'", '"x"', "3", "-2.5e3",
+    "status", "km", "`opened on`", "mixed", "when", "opened", "flag", "id", "==", "!=", "<",
+    ">=", "=", "in", "not", "and", "or", "is", "null", "(", ")", "[", "]", ",",
+    "'operating'", '"x"', "3", "-2.5e3",
     "2020-01-01", "true", ".", "__class__", "@", "__import__", "(", "lambda", ":",
     "{{", "}}", "$", "\\", "'", "`", "\u202e", "\x00", "=HYPERLINK(", "<script>", ";",
 ])
@@ -344,3 +349,34 @@ def test_current_recipes_and_docs_strings_still_select(atlas):
     assert list(got.index) == list(expected.index) and len(got) > 5
     assert list(select(atlas.rail, "n_contracts > 0").index) == list(
         atlas.rail.index[atlas.rail["n_contracts"] > 0])
+
+
+def test_the_docs_examples_parse():
+    text = (SRC.parents[1] / "docs" / "queries.md").read_text(encoding="utf-8")
+    block = text.split("### The where language", 1)[1].split("Examples:\n\n```\n", 1)[1]
+    examples = block.split("```", 1)[0].strip().splitlines()
+    assert len(examples) >= 6
+    for example in examples:
+        assert where.field_names(parse(example)), example
+
+
+@pytest.mark.parametrize("text", ["name == 1 \x00", "name \u202e== 1",
+                                  "name == 'a\u202eb\nc' and @x", "name\t== 'x' =="])
+def test_messages_show_control_and_bidi_characters_as_spaces(text):
+    with pytest.raises(WhereError) as info:
+        parse(text)
+    message = str(info.value)
+    assert not any(c in message.split("\n", 1)[1] for c in "\x00\u202e\t")
+    _head, shown, caret = message.split("\n")
+    assert len(shown) == len(text.rstrip()) + 2 and caret.endswith("^")
+
+
+def test_depth_and_length_are_bounded(df):
+    with pytest.raises(WhereError, match="nested deeper than 64 levels"):
+        parse("(" * 70 + "n == 1" + ")" * 70)
+    with pytest.raises(WhereError, match="nested deeper than 64 levels"):
+        parse("not " * 70 + "n == 1")
+    with pytest.raises(WhereError, match="10,001 characters long; the limit is 10,000"):
+        parse("n == 1" + " " * 9995)
+    long = " or ".join(["n == 4"] * 1000)     # long but flat: fine
+    assert ids(df, long) == ["d"]

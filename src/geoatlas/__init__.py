@@ -48,6 +48,31 @@ def open(path: str | _Path | None = None, as_of: str | _dt.date | None = None) -
     return _open(path, as_of)
 
 
+def init_workspace(path: str | _Path, bbox=None, countries=None, basemap=None,
+                   provinces=None, name: str | None = None) -> _Path:
+    """Create a working workspace for a region (what ``geoatlas init`` does).
+
+    See :func:`geoatlas.scaffold.init_workspace` for the parameters.
+    """
+    from .scaffold import init_workspace as _init
+
+    return _init(path, bbox=bbox, countries=countries, basemap=basemap,
+                 provinces=provinces, name=name)
+
+
+def map(gdf, name: str = "layer", style=None, sources=None, title: str | None = None,
+        tooltip=None, popup=None, out: str | _Path | None = None):
+    """A one-off offline web map of a GeoDataFrame, styled by the atlas's style spec.
+
+    Like ``GeoDataFrame.explore()``, but one self-contained HTML file (``out=``) on the
+    offline world basemap; see :func:`geoatlas.frames.quick_map` for the parameters.
+    """
+    from .frames import quick_map
+
+    return quick_map(gdf, name=name, style=style, sources=sources, title=title,
+                     tooltip=tooltip, popup=popup, out=out)
+
+
 def __getattr__(name: str):
     """Load :class:`Atlas` (and with it pandas and geopandas) on first use."""
     if name == "Atlas":
@@ -68,6 +93,8 @@ __all__ = [
     "WhereError",
     "WorkspaceError",
     "__version__",
+    "init_workspace",
+    "map",
     "open",
     "vocabulary",
 ]

@@ -125,6 +125,19 @@ class Atlas(Mapping):
             lines.append(f"  not cited by any row: {', '.join(uncited)}")
         return "\n".join(lines)
 
+    def missing_documents(self) -> list[str]:
+        """The cited document files that are not on this machine.
+
+        File names in ``sources.csv`` found neither in ``../shared/sources/`` (beside the
+        workspace) nor in its own ``sources/`` folder. Maps always cite by title,
+        publisher and date, so they are complete without the files; ``geoatlas check``
+        says once when they are absent.
+        """
+        sources = self._catalog.tables["sources"]
+        files = [f for f in sources.get("file", []) if isinstance(f, str) and f.strip()]
+        folders = (self.root.parent / "shared" / "sources", self.root / "sources")
+        return [f for f in files if not any((d / f).is_file() for d in folders)]
+
     def citation_counts(self) -> dict[str, int]:
         """How many rows (in every layer and table) cite each source id."""
         counts: dict[str, int] = {}
@@ -184,43 +197,324 @@ class Atlas(Mapping):
         src = self._catalog.tables["sources"].set_index("id", drop=False)
         return src.loc[[i for i in ids if i in src.index]]
 
-    def map(self, name: str):
-        """The folium Map of recipe ``maps/<name>.toml`` (displays inline in Jupyter)."""
-        from .recipe import load_recipe
+    # -- spatial queries: the functions of geoatlas.query and geoatlas.network ------------
+    def near(self, layer, to, km: float, where: str | None = None, filter: str | None = None,
+             engine: str = "memory", **engine_options) -> gpd.GeoDataFrame:
+        """Features of ``layer`` within ``km`` km (geodesic) of any feature of ``to``.
+
+        Parameters
+        ----------
+        layer, to : str or GeoDataFrame
+            Layer names (``"deposits"``, ``"rail"``, ``"rail:some-id"``) or frames.
+        km : float
+            Search distance in km; touching or inside counts as 0 km.
+        where : str, optional
+            ``where``-language filter on ``to`` (``"status == 'operating'"``).
+        filter : str, optional
+            The same, on ``layer``.
+        engine : {"memory", "dask"}
+            ``"dask"`` runs on a dask.distributed cluster (``engine_options``: ``client``,
+            ``out``, ...), with the same answer.
+
+        Returns
+        -------
+        GeoDataFrame
+            The matching rows of ``layer`` with ``nearest_id``, ``nearest_name`` and
+            ``distance_km`` (to the nearest matching counterpart).
+
+        Examples
+        --------
+        >>> hits = atlas.near("deposits", "rail", km=50, where="status == 'proposed'")
+        >>> mes = hits.loc["mes-aynak"]
+        >>> mes["nearest_id"], round(float(mes["distance_km"]), 1)
+        ('trans-afghan-kabul-torkham', 27.6)
+        """
+        from . import query
+
+        return query.near(layer, to, km, where=where, filter=filter, atlas=self,
+                          engine=engine, **engine_options)
+
+    def nearest(self, layer, to, k: int = 1, max_km: float | None = None,
+                where: str | None = None, filter: str | None = None, engine: str = "memory",
+                **engine_options) -> gpd.GeoDataFrame:
+        """The ``k`` nearest features of ``to`` for every feature of ``layer``.
+
+        Parameters
+        ----------
+        layer, to : str or GeoDataFrame
+            Layer names or frames.
+        k : int
+            Counterparts per feature (one row each, ranked by ``rank``).
+        max_km : float, optional
+            Ignore counterparts farther than this.
+        where, filter : str, optional
+            ``where``-language filters on ``to`` and on ``layer``.
+        engine : {"memory", "dask"}
+            Where to run it (see :meth:`near`).
+
+        Returns
+        -------
+        GeoDataFrame
+            Rows of ``layer`` with ``rank``, ``nearest_id``, ``nearest_name`` and
+            ``distance_km``.
+
+        Examples
+        --------
+        >>> crossing = atlas.nearest("deposits", "places", where="kind == 'border_crossing'")
+        >>> mes = crossing.loc["mes-aynak"]
+        >>> mes["nearest_name"], round(mes["distance_km"])
+        ('Torkham', 164)
+        """
+        from . import query
+
+        return query.nearest(layer, to, k, max_km=max_km, where=where, filter=filter,
+                             atlas=self, engine=engine, **engine_options)
+
+    def within(self, layer, area, where: str | None = None) -> gpd.GeoDataFrame:
+        """Features of ``layer`` lying entirely inside ``area``.
+
+        Parameters
+        ----------
+        layer : str or GeoDataFrame
+            The features.
+        area : str, GeoDataFrame or shapely geometry
+            ``"belts:central-mineral-belt"``, a belt or province id, an ISO3 code, ...
+        where : str, optional
+            ``where``-language filter on ``layer`` first.
+
+        Returns
+        -------
+        GeoDataFrame
+            The rows inside, with ``area_ids`` (the areas holding each).
+
+        Examples
+        --------
+        >>> inside = atlas.within("deposits", "central-mineral-belt")
+        >>> "hajigak" in inside.index, set(inside["area_ids"])
+        (True, {'central-mineral-belt'})
+        """
+        from . import query
+
+        return query.within(layer, area, where=where, atlas=self)
+
+    def intersects(self, layer, area, where: str | None = None) -> gpd.GeoDataFrame:
+        """Features of ``layer`` touching or crossing ``area`` (a line that leaves counts).
+
+        Parameters
+        ----------
+        layer : str or GeoDataFrame
+            The features.
+        area : str, GeoDataFrame or shapely geometry
+            As for :meth:`within`: an area id, ``"layer:id"``, an ISO3 code, ...
+        where : str, optional
+            ``where``-language filter on ``layer`` first.
+
+        Returns
+        -------
+        GeoDataFrame
+            The rows touching, with ``area_ids``.
+
+        Examples
+        --------
+        >>> rail = atlas.intersects("rail", "AFG")
+        >>> set(rail["area_ids"])
+        {'AFG'}
+        """
+        from . import query
+
+        return query.intersects(layer, area, where=where, atlas=self)
+
+    def summarize(self, layer, by, stats=None, where: str | None = None,
+                  engine: str = "memory", **engine_options) -> gpd.GeoDataFrame:
+        """Aggregate ``layer`` per area of ``by``: a choropleth-ready GeoDataFrame.
+
+        Parameters
+        ----------
+        layer : str or GeoDataFrame
+            The features.
+        by : str or GeoDataFrame
+            The areas: ``"provinces"``, ``"countries"``, ``"belts"`` or a frame.
+        stats : list of str, optional
+            ``"count"`` and ``"<func>:<field>"`` (func: sum, mean, min, max, list);
+            default: count, and the sum of contract values and the list of names where
+            those fields exist.
+        where : str, optional
+            ``where``-language filter on ``layer`` first.
+        engine : {"memory", "dask"}
+            Where to run it (see :meth:`near`).
+
+        Returns
+        -------
+        GeoDataFrame
+            One row per area of ``by`` with the statistics as columns.
+
+        Examples
+        --------
+        >>> per = atlas.summarize("deposits", by="provinces", stats=["count"])
+        >>> int(per.loc["afg-logar", "count"]) >= 1
+        True
+        """
+        from . import query
+
+        return query.summarize(layer, by, stats, where=where, atlas=self, engine=engine,
+                               **engine_options)
+
+    def route(self, start: str, to: str, via=None, where: str | None = None):
+        """Shortest path from ``start`` to ``to`` over the rail and corridor network.
+
+        Parameters
+        ----------
+        start, to : str
+            Place, deposit or node ids.
+        via : str or list of str, optional
+            Ids the route must pass, in order.
+        where : str, optional
+            ``where``-language filter on the links used (``"status == 'operating'"``).
+
+        Returns
+        -------
+        geoatlas.network.Route
+            ``length_km``, ``places``, ``countries``, ``schematic_share``, ``legs``, ...
+
+        Examples
+        --------
+        >>> r = atlas.route("mes-aynak", "gwadar")
+        >>> round(r.length_km), r.countries
+        (2180, ['Afghanistan', 'Pakistan'])
+        """
+        from . import network
+
+        return network.route(self, start, to, via, where=where)
+
+    # -- your own frames -----------------------------------------------------------------
+    def with_layer(self, name: str, gdf: gpd.GeoDataFrame, style: Mapping | None = None,
+                   sources=None, title: str | None = None, tooltip=None,
+                   popup=None) -> Atlas:
+        """A new Atlas with ``gdf`` as layer ``name``, shown on every map it draws.
+
+        The frame is checked like a dropped-in file: it needs a CRS (it is reprojected to
+        EPSG:4326) and citations, either a ``source_ids`` column or ``sources``. Its
+        ``id`` column (else its index) becomes the ids. The original Atlas is unchanged.
+
+        Parameters
+        ----------
+        name : str
+            The layer's name; it must not be taken.
+        gdf : GeoDataFrame
+            The features.
+        style : dict, optional
+            A recipe ``[layers.style]`` table (``{"color_by": "primary_commodity"}``);
+            the same style spec feeds web, static and QGIS.
+        sources : str, list of str, or DataFrame, optional
+            Ids of ``sources`` rows citing the whole frame, or new source rows (``id``,
+            ``title``, ``publisher``, ``published``, ``url``, ...) to add and cite.
+        title, tooltip, popup : optional
+            As in a recipe's ``[[layers]]`` entry.
+
+        Returns
+        -------
+        Atlas
+
+        Examples
+        --------
+        >>> import geopandas as gpd, shapely
+        >>> mines = gpd.GeoDataFrame({"id": ["pit-1"], "name": ["Pit 1"]},
+        ...                          geometry=[shapely.Point(69.2, 34.3)], crs=4326)
+        >>> mine_atlas = atlas.with_layer("mines", mines, sources="efsas-2023")
+        >>> mine_atlas["mines"].loc["pit-1", "source_ids"], "mines" in atlas.layers
+        ('efsas-2023', False)
+        """
+        from .frames import adopt_frame
+
+        if name in self._catalog.layers or name in self._catalog.tables:
+            from .errors import DataError, Problem
+
+            raise DataError([Problem(f"<{name}>", "this name is taken; layers and tables: "
+                                                  f"{', '.join(self)}")])
+        frame, table = adopt_frame(name, gdf, sources, self._catalog.tables["sources"])
+        cat = copy.copy(self._catalog)
+        cat.layers = {**self._catalog.layers, name: frame}
+        cat.tables = {**self._catalog.tables, "sources": table}
+        entry = {"layer": name, "title": title or name.replace("_", " ").capitalize(),
+                 "group": "Added", "style": dict(style or {})}
+        if tooltip is not None:
+            entry["tooltip"] = list(tooltip)
+        entry["popup"] = list(popup) if popup is not None else [
+            c for c in frame.columns if c not in ("geometry",)][:12]
+        cat.added = {**getattr(self._catalog, "added", {}), name: entry}
+        return Atlas(cat, self.as_of_date)
+
+    def _recipe(self, recipe):
+        """A Recipe from a name or a dict, with the layers added by :meth:`with_layer`."""
+        import dataclasses
+
+        from .recipe import load_recipe, parse_recipe
+
+        if isinstance(recipe, Mapping):
+            data = dict(recipe)
+            name = str(data.pop("name", "map"))
+            r = parse_recipe(data, name, self.root / "maps" / f"{name}.toml", self)
+        else:
+            r = load_recipe(self, recipe)
+        shown = {spec.layer for spec in r.layers}
+        extra = [e for n, e in getattr(self._catalog, "added", {}).items() if n not in shown]
+        if extra:
+            more = parse_recipe({"layers": extra}, r.name, r.path, self)
+            r = dataclasses.replace(r, layers=(*r.layers, *more.layers))
+        return r
+
+    def map(self, recipe):
+        """The web map of a recipe (it displays inline in Jupyter).
+
+        Parameters
+        ----------
+        recipe : str or dict
+            A recipe name (``maps/<name>.toml``) or a recipe as a dict (the TOML's
+            tables as dicts, plus an optional ``name``). Layers added with
+            :meth:`with_layer` are drawn on top.
+
+        Returns
+        -------
+        geoatlas.render.web.WebMap
+            ``.html`` is the page; ``.save(path)`` writes the offline HTML.
+
+        Examples
+        --------
+        >>> m = atlas.map({"title": "Deposits", "layers": [{"layer": "deposits"}]})
+        >>> type(m).__name__
+        'WebMap'
+        """
         from .render.web import make_map
 
-        return make_map(self, load_recipe(self, name))
+        return make_map(self, self._recipe(recipe))
 
-    # -- spatial queries: thin wrappers, see geoatlas.query and geoatlas.network -----------
-    def near(self, layer, to, km: float, **options) -> gpd.GeoDataFrame:
-        """Features of ``layer`` within ``km`` of ``to`` (:func:`geoatlas.query.near`)."""
-        from . import query
-        return query.near(layer, to, km, atlas=self, **options)
+    def _repr_html_(self) -> str:
+        """Jupyter: the layers, tables and sources as small HTML tables."""
+        from .htmlsafe import text
 
-    def nearest(self, layer, to, k: int = 1, **options) -> gpd.GeoDataFrame:
-        """The ``k`` nearest ``to`` of each feature (:func:`geoatlas.query.nearest`)."""
-        from . import query
-        return query.nearest(layer, to, k, atlas=self, **options)
-
-    def within(self, layer, area, **options) -> gpd.GeoDataFrame:
-        """Features of ``layer`` inside ``area`` (:func:`geoatlas.query.within`)."""
-        from . import query
-        return query.within(layer, area, atlas=self, **options)
-
-    def intersects(self, layer, area, **options) -> gpd.GeoDataFrame:
-        """Features of ``layer`` touching ``area`` (:func:`geoatlas.query.intersects`)."""
-        from . import query
-        return query.intersects(layer, area, atlas=self, **options)
-
-    def summarize(self, layer, by, stats=None, **options) -> gpd.GeoDataFrame:
-        """Statistics of ``layer`` per area of ``by`` (:func:`geoatlas.query.summarize`)."""
-        from . import query
-        return query.summarize(layer, by, stats, atlas=self, **options)
-
-    def route(self, start: str, to: str, via=None, **options):
-        """Shortest path over rail and corridors (:func:`geoatlas.network.route`)."""
-        from . import network
-        return network.route(self, start, to, via, **options)
+        when = self.as_of_date.isoformat() if self.as_of_date else "latest"
+        rows = []
+        for name, gdf in self._catalog.layers.items():
+            kinds = "/".join(sorted(set(gdf.geom_type.dropna()))) if len(gdf) else "-"
+            rows.append(f"<tr><td>{text(name)}</td><td>{len(gdf)}</td>"
+                        f"<td>{text(kinds)}</td></tr>")
+        for name, df in self._catalog.tables.items():
+            rows.append(f"<tr><td>{text(name)}</td><td>{len(df)}</td><td>table</td></tr>")
+        sources = self._catalog.tables["sources"]
+        cited = self.citation_counts()
+        srows = "".join(
+            f"<tr><td>{text(r.id)}</td><td>{text(r.title)}</td>"
+            f"<td>{text(getattr(r, 'publisher', ''))}</td>"
+            f"<td>{text(getattr(r, 'published', ''))}</td><td>{cited.get(r.id, 0)}</td></tr>"
+            for r in sources.itertuples(index=False))
+        return (f"<div><strong>geoatlas workspace {text(self.root.name)}</strong> "
+                f"(status as of: {text(when)})"
+                "<table><thead><tr><th>layer / table</th><th>rows</th><th>geometry</th></tr>"
+                f"</thead><tbody>{''.join(rows)}</tbody></table>"
+                f"<details><summary>{len(sources)} sources</summary><table><thead><tr>"
+                "<th>id</th><th>title</th><th>publisher</th><th>date</th><th>cited</th>"
+                f"</tr></thead><tbody>{srows}</tbody></table></details>"
+                f"<p>{text(self.basemap_credit)}</p></div>")
 
 
 def open(path: str | Path | None = None, as_of: str | dt.date | None = None) -> Atlas:

@@ -42,7 +42,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .errors import DataError, WorkspaceError
+from .errors import DataError, Problem, WorkspaceError
 
 __all__ = [
     "NE_SOURCE",
@@ -252,7 +252,7 @@ def read_ne(src: Path):
         if not (iso3 and _ISO3_RE.match(iso3)):
             codes = adm0_by_a2.get(rec.iso_a2, [])
             if len(codes) != 1:
-                raise DataError(f"{src}: no unique iso3 for country {rec.NAME!r}")
+                raise DataError([Problem(str(src), f"no unique iso3 for country {rec.NAME!r}")])
             iso3, how = codes[0], "NE_ADM0_A3"
         rows.append({"iso3": iso3, "iso_a2": rec.iso_a2, "name": rec.NAME,
                      "kind": "country", "iso3_source": how, "geometry": rec.geometry})
@@ -276,7 +276,7 @@ def read_ne(src: Path):
     countries = countries[countries.geometry.notna()]
     if countries["iso3"].duplicated().any():
         dups = sorted(countries.loc[countries["iso3"].duplicated(), "iso3"])
-        raise DataError(f"{src}: duplicate country iso3 {dups}")
+        raise DataError([Problem(str(src), f"duplicate country iso3 {dups}")])
     prov = provinces_src.copy()
     prov["iso3"] = [iso3_by_a2.get(a2, adm0)
                     for a2, adm0 in zip(prov["iso_a2"], prov["adm0_a3"], strict=True)]
@@ -302,7 +302,7 @@ def read_ne_cities(path: Path):
     gdf = _to_4326(pyogrio.read_dataframe(path))
     col = next((c for c in gdf.columns if c.lower() == "name"), None)
     if col is None:
-        raise DataError(f"{path}: no 'name' column in the populated places")
+        raise DataError([Problem(str(path), "no 'name' column in the populated places")])
     gdf = gdf.rename(columns={col: "name"})[["name", "geometry"]]
     gdf["name"] = [_clean(v) for v in gdf["name"]]
     return gdf[gdf["name"].notna() & gdf.geometry.notna()].reset_index(drop=True)
@@ -504,7 +504,6 @@ def user_provinces(path: Path, countries, region_box):
 
     ``iso3`` is taken from the file, or else from the country each province lies in.
     """
-    import geopandas as gpd
     import shapely
 
     from .workspace import read_vector
@@ -513,23 +512,22 @@ def user_provinces(path: Path, countries, region_box):
     try:
         gdf = _to_4326(read_vector(path))
     except Exception as exc:
-        raise DataError(f"{shown}: cannot read provinces: {exc}") from None
+        raise DataError([Problem(shown, f"cannot read provinces: {exc}")]) from None
     cols = {c.lower(): c for c in gdf.columns}
     if "name" not in cols:
-        raise DataError(f"{shown}: provinces need a 'name' column; columns: "
-                        f"{', '.join(map(str, gdf.columns))}")
+        raise DataError([Problem(shown, "provinces need a 'name' column; columns: "
+                                        f"{', '.join(map(str, gdf.columns))}")])
     gdf = gdf.rename(columns={cols["name"]: "name"})
     if "iso3" in cols:
         gdf = gdf.rename(columns={cols["iso3"]: "iso3"})
-    else:
-        pts = gpd.GeoDataFrame(geometry=gdf.geometry.representative_point(), crs=CRS)
-        hit = gpd.sjoin(pts, countries[["iso3", "geometry"]], how="left", predicate="within")
-        gdf["iso3"] = hit.groupby(level=0)["iso3"].first().reindex(gdf.index)
+    else:  # the country each province overlaps most
+        gdf["iso3"] = [_main_country(g, countries) for g in gdf.geometry]
     bad = [str(i) for i, (n, c) in enumerate(zip(gdf["name"], gdf["iso3"], strict=True))
            if not _clean(n) or not _clean(c)]
     if bad:
-        raise DataError(f"{shown}: feature(s) {', '.join(bad[:10])} have no name or lie in "
-                        "no country; give each a 'name' (and an 'iso3' column)")
+        raise DataError([Problem(shown, "has no name or lies in no country; give it a 'name' "
+                                        "(and the file an 'iso3' column)", feature=i)
+                         for i in bad])
     gdf["geometry"] = [polygonal(g) for g in gdf.geometry]
     gdf = gdf[gdf.geometry.notna() & gdf.geometry.intersects(shapely.box(*region_box))].copy()
     for col in ("alt_names", "fips"):
@@ -539,6 +537,19 @@ def user_provinces(path: Path, countries, region_box):
     points = gdf.geometry.representative_point().to_numpy()
     gdf["id"] = make_ids(gdf["iso3"], gdf["name"], [None] * len(gdf), points)
     return gdf.sort_values("id").reset_index(drop=True)[PROVINCE_COLUMNS]
+
+
+def _main_country(geom, countries) -> str | None:
+    """The iso3 of the country ``geom`` overlaps most (None: none)."""
+    import shapely
+
+    if geom is None or geom.is_empty:
+        return None
+    near = countries[countries.geometry.intersects(geom)]
+    if near.empty:
+        return None
+    areas = shapely.area(shapely.intersection(near.geometry.to_numpy(), geom))
+    return str(near["iso3"].iloc[int(areas.argmax())])
 
 
 def label_points(countries):
@@ -740,7 +751,7 @@ def _sha256(path: Path) -> str:
 
 
 def check_basemap(path: str | Path) -> list[str]:
-    """Problems of a basemap file (empty list: usable by a workspace).
+    """Problems of a basemap file, as messages (empty list: usable by a workspace).
 
     It needs a ``countries`` layer with ``iso3`` and ``name`` and polygon geometry, and
     a ``provinces`` layer (it may be empty) with ``id``, ``name`` and ``iso3``.
@@ -751,22 +762,22 @@ def check_basemap(path: str | Path) -> list[str]:
     try:
         layers = {name for name, _ in pyogrio.list_layers(path)}
     except Exception as exc:
-        return [f"{path}: not a GeoPackage GDAL can read ({exc})"]
+        return [f"not a GeoPackage GDAL can read ({exc})"]
     problems = []
     needs = {"countries": ("iso3", "name"), "provinces": ("id", "name", "iso3")}
     for layer, columns in needs.items():
         if layer not in layers:
-            problems.append(f"{path}: no '{layer}' layer (layers: {', '.join(sorted(layers))})")
+            problems.append(f"no '{layer}' layer (layers: {', '.join(sorted(layers))})")
             continue
         info = pyogrio.read_info(path, layer=layer)
         missing = [c for c in columns if c not in list(info["fields"])]
         if missing:
-            problems.append(f"{path}: layer '{layer}' lacks column(s) {', '.join(missing)}")
+            problems.append(f"layer '{layer}' lacks column(s) {', '.join(missing)}")
         if info["geometry_type"] and "Polygon" not in info["geometry_type"]:
-            problems.append(f"{path}: layer '{layer}' has {info['geometry_type']} geometry; "
+            problems.append(f"layer '{layer}' has {info['geometry_type']} geometry; "
                             "polygons expected")
         if layer == "countries" and info["features"] == 0:
-            problems.append(f"{path}: layer 'countries' is empty")
+            problems.append("layer 'countries' is empty")
     return problems
 
 
@@ -787,7 +798,7 @@ def _write(out: Path, layers: dict, info) -> None:
         pyogrio.write_dataframe(info, tmp, layer="basemap_info", driver="GPKG")
         problems = check_basemap(tmp)
         if problems:
-            raise DataError("; ".join(problems))
+            raise DataError([Problem(str(out), m) for m in problems])
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)

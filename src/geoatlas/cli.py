@@ -18,16 +18,20 @@ import click
 from . import __version__
 from .build import OUTPUTS
 from .cli_export import export
+from .cli_loops import import_command, serve_command
 from .cli_query import query
 from .cli_raster import raster
-from .errors import GeoatlasError, ValidationError
+from .errors import DataError, GeoatlasError
 
 log = logging.getLogger("geoatlas")
 
 
 def _verbosity(ctx: click.Context, verbose: int, quiet: int) -> None:
     level = logging.WARNING - 10 * verbose + 10 * quiet
-    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s: %(message)s")
+    # other libraries (fontTools subsetting, matplotlib, GDAL) stay at WARNING unless -vvv
+    others = logging.WARNING + 10 * quiet - 10 * max(0, verbose - 2)
+    logging.basicConfig(level=max(others, logging.DEBUG), format="%(levelname)s: %(message)s")
+    logging.getLogger("geoatlas").setLevel(max(level, logging.DEBUG))
     ctx.obj = {"verbosity": verbose - quiet}
 
 
@@ -37,30 +41,75 @@ workspace_argument = click.argument(
 
 
 class _Group(click.Group):
-    """A click group that turns geoatlas errors into one clear message and exit 1."""
+    """A click group with ONE error boundary: every failure becomes a message, never a trace.
+
+    Errors a user can cause end as ``geoatlas: error: ...`` naming the file (and line or
+    feature) with a hint, exit status 1; usage errors are click's (exit 2). ``--debug``
+    re-raises, to see the traceback.
+    """
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except ValidationError as exc:
-            for p in exc.problems:
-                click.echo(str(p), err=True)
-            n = len(exc.problems)
-            click.echo(f"{n} problem(s); run `geoatlas check` for details.", err=True)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if (ctx.obj or {}).get("debug"):
+                raise
+            for line in error_lines(exc):
+                click.echo(line, err=True)
             ctx.exit(1)
-        except GeoatlasError as exc:
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(1)
+
+
+def error_lines(exc: BaseException) -> list[str]:
+    """The lines printed for ``exc``: problems first, then one ``geoatlas: error:`` line.
+
+    >>> from geoatlas.errors import Problem, RecipeError, ValidationError
+    >>> error_lines(RecipeError("maps/x.toml: unknown key 'titel'"))
+    ["geoatlas: error: maps/x.toml: unknown key 'titel'"]
+    >>> error_lines(ValidationError([Problem("layers/deposits.csv", "bad lat", line=3)]))
+    ['geoatlas: error: layers/deposits.csv:3: bad lat']
+    >>> error_lines(OSError(28, "No space left on device", "out/x.png"))[0][:62]
+    'geoatlas: error: cannot write out/x.png: No space left on devi'
+    """
+    if isinstance(exc, DataError):
+        problems = [str(p) for p in exc.problems]
+        if len(problems) == 1:
+            return [f"geoatlas: error: {problems[0]}"]
+        n = len(problems)
+        return [*problems, f"geoatlas: error: {n} problems in the workspace data (listed "
+                           "above); fix them, then run `geoatlas check`"]
+    if isinstance(exc, GeoatlasError):
+        head, *rest = str(exc).splitlines() or [type(exc).__name__]
+        return [f"geoatlas: error: {head}", *rest]
+    if isinstance(exc, OSError):
+        where = f" {exc.filename}" if exc.filename else ""
+        hint = {28: " (free some space and try again)",
+                13: " (make it writable, or pass another --out folder)",
+                30: " (pass an --out folder on a writable file system)"}.get(exc.errno or 0,
+                                                                                "")
+        verb = "cannot write" if exc.errno in (28, 13, 30, 122) else "cannot access"
+        text = exc.strerror or str(exc)
+        if len(hint) > 0:
+            text = f"{text}{hint}"
+        return [f"geoatlas: error: {verb}{where}: {text}"]
+    if isinstance(exc, MemoryError):
+        return ["geoatlas: error: out of memory; try fewer maps or a smaller workspace"]
+    notes = "".join(f" ({note})" for note in getattr(exc, "__notes__", ()))
+    return [f"geoatlas: error: unexpected {type(exc).__name__}: {exc}{notes}. This is a bug "
+            "in geoatlas or a check it lacks: run again with --debug and report the traceback"]
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="geoatlas")
 @click.option("-v", "--verbose", count=True, help="More log output (repeatable).")
 @click.option("-q", "--quiet", count=True, help="Less log output (repeatable).")
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an error.")
 @click.pass_context
-def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
+def cli(ctx: click.Context, verbose: int, quiet: int, debug: bool) -> None:
     """Curated geographic data to web maps, print maps, QGIS projects and answers."""
     _verbosity(ctx, verbose, quiet)
+    ctx.obj["debug"] = debug
 
 
 @cli.command()
@@ -86,7 +135,13 @@ def check(workspace: str | None) -> None:
         n = len(problems)
         click.echo(f"\n{n} problem{'s' if n != 1 else ''} found; nothing was built.", err=True)
         sys.exit(1)
-    click.echo(Atlas(catalog).summary())
+    checked = Atlas(catalog)
+    click.echo(checked.summary())
+    missing = checked.missing_documents()
+    if missing:
+        click.echo(f"\nnote: {len(missing)} cited document file(s) are not on this machine "
+                   f"(looked in {root.parent / 'shared' / 'sources'} and {root / 'sources'}); "
+                   "maps cite them by title, publisher and date.")
     click.echo("\nOK: no problems found.")
 
 
@@ -102,35 +157,72 @@ def check(workspace: str | None) -> None:
               help="Static formats (repeatable; default: the recipe's).")
 @click.option("--dpi", type=click.IntRange(50, 1200), default=None,
               help="Resolution of the PNG (default: the recipe's).")
-def build(workspace, maps, out, outputs, formats, dpi) -> None:
+@click.option("--wait", is_flag=True,
+              help="If another build is writing to OUT, wait for it instead of failing.")
+def build(workspace, maps, out, outputs, formats, dpi, wait) -> None:
     """Build the maps of WORKSPACE into OUT: HTML, static images, GeoPackage and QGIS project."""
     from .atlas import open as open_atlas
     from .build import build as build_maps
 
     atlas = open_atlas(workspace)
-    out = Path(out) if out else atlas.root / "out"
+    out = Path(out) if out else atlas.root / (atlas.catalog.config.out or "out")
     options = {k: v for k, v in {"formats": formats or None, "dpi": dpi}.items() if v}
-    paths = build_maps(atlas, maps or None, out, outputs or None, **options)
-    for path in paths:
-        click.echo(f"{_size(path):>9}  {path}")
+    paths = build_maps(atlas, maps or None, out, outputs or None, wait=wait,
+                       progress=_BuildProgress(sys.stderr.isatty()), **options)
     click.echo(f"built {len(paths)} file(s) in {out}")
+
+
+class _BuildProgress:
+    """Each output as it lands (stdout); a progress bar on stderr when it is a terminal."""
+
+    def __init__(self, tty: bool, width: int = 24):
+        self.tty, self.width, self.shown = tty, width, False
+
+    def __call__(self, event: str, **info) -> None:
+        if event == "step" and self.tty:
+            filled = self.width * info["done"] // max(info["total"], 1)
+            bar = "#" * filled + "-" * (self.width - filled)
+            click.echo(f"\r[{bar}] {info['done']}/{info['total']} {info['recipe']}: "
+                       f"{info['output']}...\033[K", nl=False, err=True)
+            self.shown = True
+        elif event == "written":
+            if self.shown:  # clear the bar line before printing the file
+                click.echo("\r\033[K", nl=False, err=True)
+                self.shown = False
+            click.echo(f"{_size(info.get('staged', info['path'])):>9}  {info['path']}")
 
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--bbox", default=None, metavar="W,S,E,N",
+              help="The region in degrees, e.g. -81,-56,-66,-17.")
+@click.option("--countries", default=None, metavar="ISO3,...",
+              help="The region as countries, e.g. CHL,PER.")
 @click.option("--basemap", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="GeoPackage with countries and provinces layers to copy into geo/.")
-def init(directory, basemap) -> None:
-    """Create an empty workspace in DIRECTORY (geo/, layers/, maps/ with headers)."""
-    from .workspace import BASEMAP, create_workspace
+              help="A GeoPackage with countries and provinces layers to use (checked first).")
+@click.option("--provinces", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Provinces file (any OGR format, a 'name' column) instead of Natural "
+                   "Earth admin-1.")
+@click.option("--name", default=None, help="The workspace's name (default: the folder name).")
+def init(directory, bbox, countries, basemap, provinces, name) -> None:
+    """Create a working workspace for a region in DIRECTORY.
 
-    root = create_workspace(directory, basemap)
+    The basemap covers the world (detailed in the region), provinces come from Natural
+    Earth admin-1 when it is on this machine (or --provinces), the gazetteer starts with
+    the region's cities; an example recipe, geoatlas.toml and a README come with it.
+    `geoatlas check DIRECTORY` and `geoatlas build DIRECTORY` pass at once.
+    """
+    from .scaffold import init_workspace
+
+    try:
+        root = init_workspace(directory, bbox=bbox, countries=countries, basemap=basemap,
+                              provinces=provinces, name=name)
+    except ValueError as exc:
+        if isinstance(exc, GeoatlasError):
+            raise
+        raise click.UsageError(str(exc)) from None
     click.echo(f"created workspace {root}")
-    if not (root / BASEMAP).exists():
-        click.echo(f"next: add {BASEMAP} (python scripts/build_basemap.py --out "
-                   f"{root / BASEMAP}), then `geoatlas check {root}`")
-    else:
-        click.echo(f"next: add rows to {root / 'layers'}/*.csv, then `geoatlas check {root}`")
+    click.echo(f"next: geoatlas check {root} && geoatlas build {root}  (see {root}/README.md)")
 
 
 def _size(path: Path) -> str:
@@ -145,6 +237,8 @@ def _size(path: Path) -> str:
 cli.add_command(raster)
 cli.add_command(export)
 cli.add_command(query)
+cli.add_command(import_command)
+cli.add_command(serve_command)
 
 
 def main() -> None:

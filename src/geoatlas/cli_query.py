@@ -47,6 +47,10 @@ def _options(func):
                                                                   path_type=Path),
                      help="Write to this file instead of standard output (needed for gpkg)."),
         click.option("--overwrite", is_flag=True, help="Replace an existing --out file."),
+        click.option("--raw-csv", is_flag=True,
+                     help="CSV for programs: keep text cells starting with = + - @ as they "
+                          "are (default: prefix them with ' so spreadsheets show, not run, "
+                          "them)."),
         click.option("--columns", default=None, metavar="A,B,...",
                      help="Fields to output (default: a short set per command; geojson "
                           "and gpkg get every field)."),
@@ -219,7 +223,8 @@ def _select(frame: gpd.GeoDataFrame, columns: str | None, default: list[str],
     return frame[[*wanted, geom]]
 
 
-def _emit(frame, default, caption, name, *, fmt, out, overwrite, columns, **_) -> None:
+def _emit(frame, default, caption, name, *, fmt, out, overwrite, columns, raw_csv=False,
+          **_) -> None:
     if fmt is None:
         if out is not None:
             fmt = _SUFFIXES.get(out.suffix.lower(), "csv")
@@ -232,6 +237,10 @@ def _emit(frame, default, caption, name, *, fmt, out, overwrite, columns, **_) -
         _write_vector(data, fmt, out, name, overwrite)
         return
     table = data.drop(columns=data.geometry.name)
+    if fmt == "csv" and not raw_csv:
+        from .export import csv_safe
+
+        table = csv_safe(table)
     text = (caption + "\n\n" + _table(table) if fmt == "table"
             else _rounded(table).to_csv(index=False, lineterminator="\n"))
     if out is None:

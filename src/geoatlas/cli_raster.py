@@ -57,7 +57,9 @@ def _finish(surface, out: str, overwrite: bool) -> None:
     from .render.raster import describe
 
     path = surface.write(Path(out), overwrite=overwrite)
-    click.echo(f"wrote {path}: {describe(surface)}")
+    style = path.with_suffix(".qml")
+    extra = f" (QGIS style: {style.name})" if not surface.rgba and style.exists() else ""
+    click.echo(f"wrote {path}: {describe(surface)}{extra}")
 
 
 _out = click.option("--out", required=True, type=click.Path(dir_okay=False),

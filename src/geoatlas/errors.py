@@ -32,7 +32,9 @@ __all__ = [
     "ValidationError",
     "WhereError",
     "WorkspaceError",
+    "closest",
     "did_you_mean",
+    "listing",
 ]
 
 
@@ -128,6 +130,15 @@ class OutputError(GeoatlasError, OSError):
     """An output could not be written (it is left untouched, never half-written)."""
 
 
+def closest(value: str, choices: Iterable[str], n: int = 3) -> list[str]:
+    """The at most ``n`` choices closest to ``value`` (difflib's ratio >= 0.6), best first.
+
+    >>> closest("latitud", ["lat", "latitude", "lon"])
+    ['latitude', 'lat']
+    """
+    return difflib.get_close_matches(str(value), [str(c) for c in choices], n=n)
+
+
 def did_you_mean(value: str, choices: Iterable[str], *, n: int = 3, quote: bool = False) -> str:
     """A ``" (did you mean ...?)"`` hint naming the choices closest to ``value``, or ``""``.
 
@@ -153,6 +164,16 @@ def did_you_mean(value: str, choices: Iterable[str], *, n: int = 3, quote: bool 
     >>> did_you_mean("zzz", ["rail"])
     ''
     """
-    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=n)
-    shown = [f"'{c}'" if quote else c for c in close]
+    shown = [f"'{c}'" if quote else c for c in closest(value, choices, n=n)]
     return f" (did you mean {', '.join(shown)}?)" if shown else ""
+
+
+def listing(values: Iterable[str], limit: int = 80) -> str:
+    """``values`` joined with commas, the first ``limit`` only, saying how many more.
+
+    >>> listing(["a", "b", "c"], limit=2)
+    'a, b, ... (1 more)'
+    """
+    values = [str(v) for v in values]
+    shown = ", ".join(values[:limit])
+    return shown + (f", ... ({len(values) - limit} more)" if len(values) > limit else "")

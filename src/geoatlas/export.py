@@ -100,6 +100,54 @@ def ogr_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+"""A text cell starting with one of these is a formula to a spreadsheet (OWASP)."""
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    r"""Neutralise spreadsheet formulas in the text cells of a frame written as CSV for people.
+
+    Following OWASP's advice on CSV injection, a text cell that starts with ``=``, ``+``,
+    ``-``, ``@``, tab or carriage return gets a leading ``'``, so Excel, LibreOffice and
+    Google Sheets show it as text instead of running it (``=HYPERLINK(...)``,
+    ``+cmd|...``). Numbers are left alone (a negative number stays a number); only
+    strings change, in cells and in the header. CSV meant for programs skips this
+    (``geoatlas query --raw-csv``).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The rows to write.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with neutralised text cells.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"name": ['=HYPERLINK("http://x")', "-rail", "Kabul"],
+    ...                    "km": [-12.5, 3.0, 0.0]})
+    >>> safe = csv_safe(df)
+    >>> safe["name"].tolist(), safe["km"].tolist()
+    (['\'=HYPERLINK("http://x")', "'-rail", 'Kabul'], [-12.5, 3.0, 0.0])
+    """
+    out = frame.copy()
+    for col in out.columns:
+        series = out[col]
+        if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+            out[col] = pd.Series([_neutralise_cell(v) for v in series], index=series.index,
+                                 dtype=series.dtype)
+    out.columns = [_neutralise_cell(c) for c in out.columns]  # field names of dropped-in files
+    return out
+
+
+def _neutralise_cell(value):
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def _needs_flattening(value) -> bool:
     return isinstance(value, (list, tuple, set, dt.date, np.generic))
 

@@ -12,8 +12,9 @@ Examples
 '&#96;&#36;&#123;x&#125;&#96; &#123;&#123; y &#125;&#125;'
 >>> link("javascript:alert(1)", "click")
 'javascript:alert(1)'
->>> link("https://example.org/?a=1&b=2", "ex")
-'<a href="https://example.org/?a=1&amp;b=2" target="_blank" rel="noopener noreferrer">ex</a>'
+>>> link("https://example.org/?a=1&b=2", "ex")  # doctest: +NORMALIZE_WHITESPACE
+'<a href="https://example.org/?a=1&amp;b=2" target="_blank"
+   rel="noopener noreferrer"><bdi>ex</bdi></a>'
 >>> script_json({"name": "</script><script>alert(1)</script>"})
 '{"name":"\\u003c/script\\u003e\\u003cscript\\u003ealert(1)\\u003c/script\\u003e"}'
 """
@@ -41,6 +42,20 @@ def text(value) -> str:
     return html.escape(str(value), quote=True).translate(_EXTRA)
 
 
+def bdi(value) -> str:
+    """Escaped text isolated from its neighbours' direction: ``<bdi>text</bdi>``.
+
+    Every data text shown on a web page goes through this (or is put in a ``bdi``
+    element by the runtime), so a right-to-left override (U+202E) in one value cannot
+    reverse the text around it.
+
+    >>> bdi("evil\u202etxt.exe")
+    '<bdi>evil\u202etxt.exe</bdi>'
+    """
+    shown = text(value)
+    return f"<bdi>{shown}</bdi>" if shown else ""
+
+
 def is_http_url(value) -> bool:
     """True for an absolute ``http://`` or ``https://`` URL with no spaces or quotes."""
     return isinstance(value, str) and bool(_URL_RE.match(value.strip()))
@@ -50,7 +65,7 @@ def link(url, label=None) -> str:
     """An ``<a>`` for an http(s) URL; anything else is returned as escaped text."""
     if not is_http_url(url):
         return text(url)
-    shown = text(label if label is not None else url)
+    shown = bdi(label if label is not None else url)
     return (f'<a href="{text(url.strip())}" target="_blank" rel="noopener noreferrer">'
             f"{shown}</a>")
 

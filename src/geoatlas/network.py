@@ -39,8 +39,8 @@ import pandas as pd
 import shapely
 
 from . import geometry, schema
-from .errors import QueryError, did_you_mean
-from .query import _listing, apply_where, nearest
+from .errors import QueryError, did_you_mean, listing
+from .query import apply_where, nearest
 
 if TYPE_CHECKING:  # pragma: no cover
     from .atlas import Atlas
@@ -126,6 +126,14 @@ class Route:
             f"(of which connectors {100 * self.connector_share:.1f} %, "
             f"{self.connector_km:,.1f} km)",
         ])
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the summary, then one row per leg (without geometry)."""
+        from .htmlsafe import text
+
+        lines = "".join(f"<li>{text(line)}</li>" for line in self.summary().splitlines())
+        legs = self.legs.drop(columns="geometry", errors="ignore")
+        return f"<div><ul>{lines}</ul>{legs.to_html(index=False, escape=True)}</div>"
 
     def to_frame(self) -> gpd.GeoDataFrame:
         """The whole path as one feature with the summary attributes (for maps)."""
@@ -251,7 +259,7 @@ def _resolve(points: gpd.GeoDataFrame, ident: str) -> str:
     ids = sorted(map(str, points.index))
     raise QueryError(
         f"unknown place or deposit '{ident}'{did_you_mean(ident, ids)}; "
-        f"valid ids ({', '.join(ENDPOINT_LAYERS)}): {_listing(ids, 200)}"
+        f"valid ids ({', '.join(ENDPOINT_LAYERS)}): {listing(ids, 200)}"
     )
 
 

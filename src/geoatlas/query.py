@@ -53,7 +53,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from .errors import QueryError, did_you_mean
+from .errors import QueryError, did_you_mean, listing
 from .geometry import GEOD
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -460,11 +460,6 @@ def _fields(gdf: pd.DataFrame) -> list[str]:
     return [str(c) for c in gdf.columns if c != geom]
 
 
-def _listing(values: Sequence[str], limit: int = 80) -> str:
-    shown = ", ".join(values[:limit])
-    return shown + (f", ... ({len(values) - limit} more)" if len(values) > limit else "")
-
-
 def apply_where(gdf: pd.DataFrame, where: str | None, what: str = "where",
                 layer: str | None = None, values: bool = True) -> pd.DataFrame:
     """Rows of ``gdf`` matching the :mod:`geoatlas.where` expression ``where``.
@@ -549,7 +544,7 @@ def _feature_id(gdf: gpd.GeoDataFrame, layer: str, ident: str) -> Any:
             return by_name[0]
     raise QueryError(
         f"unknown {layer} id '{ident}'{did_you_mean(ident, ids)}; "
-        f"{layer} ids: {_listing(sorted(ids))}"
+        f"{layer} ids: {listing(sorted(ids))}"
     )
 
 
@@ -582,7 +577,7 @@ def area_frame(spec, atlas: Atlas | None = None) -> gpd.GeoDataFrame:
     every = [i for ids in known.values() for i in ids]
     raise QueryError(
         f"unknown area '{spec}'{did_you_mean(spec, every)}: not a layer, nor an id or name in "
-        + "; ".join(f"{layer} ({_listing(ids, 40)})" for layer, ids in known.items())
+        + "; ".join(f"{layer} ({listing(ids, 40)})" for layer, ids in known.items())
     )
 
 
@@ -675,9 +670,9 @@ def near(
         Search distance in km (geodesic; a feature touching or inside a counterpart is
         0 km from it).
     where : str, optional
-        pandas query string selecting the counterparts (``"status == 'operating'"``).
+        Filter (:mod:`geoatlas.where`) selecting the counterparts (``"status == 'operating'"``).
     filter : str, optional
-        pandas query string selecting the features of ``gdf`` asked about.
+        Filter (:mod:`geoatlas.where`) selecting the features of ``gdf`` asked about.
     atlas : Atlas, optional
         Resolves layer names.
     engine : {"memory", "dask"}
@@ -739,9 +734,9 @@ def nearest(
     max_km : float, optional
         Ignore counterparts farther than this (a feature with none is left out).
     where : str, optional
-        pandas query string selecting the counterparts (``"kind == 'border_crossing'"``).
+        Filter (:mod:`geoatlas.where`) selecting the counterparts (``"kind == 'border_crossing'"``).
     filter : str, optional
-        pandas query string selecting the features of ``gdf``.
+        Filter (:mod:`geoatlas.where`) selecting the features of ``gdf``.
     atlas : Atlas, optional
         Resolves layer names.
     engine : {"memory", "dask"}
@@ -828,7 +823,7 @@ def within(gdf, area, where: str | None = None, atlas: Atlas | None = None) -> g
     area : GeoDataFrame, shapely geometry or str
         Polygons (see :func:`area_frame`: ``"belts:central-belt"``, ``"AFG"``, ...).
     where : str, optional
-        pandas query string selecting features of ``gdf`` first.
+        Filter (:mod:`geoatlas.where`) selecting features of ``gdf`` first.
     atlas : Atlas, optional
         Resolves layer names and area ids.
 
@@ -908,7 +903,7 @@ def summarize(
         Default: count, ``sum:contract_value_usd`` and ``list:name`` where the fields
         exist.
     where : str, optional
-        pandas query string selecting features of ``gdf`` first.
+        Filter (:mod:`geoatlas.where`) selecting features of ``gdf`` first.
     atlas : Atlas, optional
         Resolves layer names.
     engine : {"memory", "dask"}

@@ -58,6 +58,7 @@ RECIPE_KEYS = {
     "static": "options of the static PNG/SVG/PDF export",
     "max_html_mb": "fail the build if the HTML is larger than this",
     "overlays": "raster products shown as optional web-map layers ([[overlays]])",
+    "chapters": "story chapters: text beside the map, each with its view and date ([[chapters]])",
 }
 LAYER_KEYS = {
     "layer": "layer name (required)",
@@ -164,6 +165,7 @@ class Recipe:
     static: StaticSpec
     max_html_mb: float | None
     overlays: tuple[OverlaySpec, ...] = ()
+    chapters: tuple = ()  # geoatlas.chapters.Chapter: a story recipe when not empty
 
 
 def recipe_names(root: Path) -> list[str]:
@@ -178,7 +180,7 @@ def load_recipe(atlas, name: str) -> Recipe:
     """
     root = atlas.root
     path = root / "maps" / f"{name}.toml"
-    if not path.exists():
+    if not path.exists() or name not in recipe_names(root):  # never read outside maps/
         names = recipe_names(root)
         known = ", ".join(names) or "none"
         raise RecipeError(f"maps/{name}.toml: no such recipe; recipes: {known}")
@@ -336,10 +338,12 @@ def parse_recipe(data: dict, name: str, path: Path, atlas, text: str | None = No
     for key in ("title", "subtitle", "description", "credits"):
         if key in data and not isinstance(data[key], str):
             errs.add((key,), f"'{key}' must be text, not {data[key]!r}")
-    if not isinstance(data.get("layers"), list) or not data["layers"]:
+    entries = data.get("layers")
+    if not isinstance(entries, list) or not entries:
         errs.add(("layers",), "'layers' must be a non-empty array of [[layers]] tables")
+        entries = []
     specs = []
-    for i, entry in enumerate(data.get("layers") or [], start=1):
+    for i, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict):
             errs.add(("layers", i - 1), f"[[layers]] #{i}: must be a table")
             continue
@@ -357,6 +361,13 @@ def parse_recipe(data: dict, name: str, path: Path, atlas, text: str | None = No
         if b not in BASEMAPS:
             errs.add(("basemaps",), f"unknown basemap '{b}'; allowed: {', '.join(BASEMAPS)}")
     link_fields = _strings(data, "link_fields", (), errs)
+    names = [e.get("layer") for e in entries if isinstance(e, dict)]
+    names = [n for n in names if isinstance(n, str) and n in atlas.layers]
+    known = sorted({str(c) for n in names for c in atlas[n].columns if c != "geometry"})
+    for f in link_fields:
+        if names and f not in known:
+            errs.add(("link_fields",), f"link_fields: no layer of this map has a field '{f}'"
+                                       f"{did_you_mean(f, known, n=1, quote=True)}")
     extent = data.get("extent", "fit")
     if extent == "fit":
         extent = None
@@ -380,6 +391,8 @@ def parse_recipe(data: dict, name: str, path: Path, atlas, text: str | None = No
     if not isinstance(static_data, dict):
         errs.add(("static",), "[static] must be a table")
         static_data = {}
+    if "crs" not in static_data and _workspace_config(atlas).static_crs:
+        static_data = {**static_data, "crs": _workspace_config(atlas).static_crs}  # toml
     static = _static_spec(static_data, atlas, errs)
     overlays_data = data.get("overlays") or []
     if not isinstance(overlays_data, list):
@@ -393,6 +406,7 @@ def parse_recipe(data: dict, name: str, path: Path, atlas, text: str | None = No
         errs.add(("max_html_mb",), f"'max_html_mb' must be a number of megabytes > 0, "
                                    f"not {max_mb!r}")
         max_mb = None
+    chapters = _chapters(data, atlas, specs, errs)
     errs.raise_any()
     return Recipe(
         name=name,
@@ -409,8 +423,20 @@ def parse_recipe(data: dict, name: str, path: Path, atlas, text: str | None = No
         layers=tuple(specs),
         static=static,
         overlays=overlays,
+        chapters=chapters,
         max_html_mb=float(max_mb) if max_mb is not None else None,
     )
+
+
+def _chapters(data: dict, atlas, specs, errs: _Problems) -> tuple:
+    """Story chapters (``[[chapters]]``), validated by :mod:`geoatlas.chapters`."""
+    if "chapters" not in data:
+        return ()
+    from .chapters import parse_chapters
+
+    return parse_chapters(data["chapters"], atlas, [s.layer for s in specs], errs.add,
+                          lambda entry, keys, path, label: _unknown(entry, keys, path, label,
+                                                                   errs))
 
 
 def _is_number(value) -> bool:
@@ -454,7 +480,10 @@ def _check_where(text, frame, path: tuple, label: str, layer: str, errs: _Proble
 def _syntax_only(data: dict, path: Path, text: str) -> list[Problem]:
     errs = _Problems(f"maps/{path.name}", text)
     _unknown(data, RECIPE_KEYS, (), "", errs)
-    for kind, keys in (("layers", LAYER_KEYS), ("overlays", OVERLAY_KEYS)):
+    from .chapters import CHAPTER_KEYS
+
+    for kind, keys in (("layers", LAYER_KEYS), ("overlays", OVERLAY_KEYS),
+                       ("chapters", CHAPTER_KEYS)):
         entries = data.get(kind)
         for i, entry in enumerate(entries if isinstance(entries, list) else [], start=1):
             if isinstance(entry, dict):
@@ -466,6 +495,7 @@ def _syntax_only(data: dict, path: Path, text: str) -> list[Problem]:
 
 def _layer_spec(entry: dict, path: tuple, label: str, atlas, errs: _Problems
                 ) -> LayerSpec | None:
+    before = len(errs.items)
     _unknown(entry, LAYER_KEYS, path, label, errs)
     name = entry.get("layer")
     if not name:
@@ -514,9 +544,12 @@ def _layer_spec(entry: dict, path: tuple, label: str, atlas, errs: _Problems
     geom = _geometry_kind(gdf)
     layer_style = None
     if ok:
+        style_spec = {k: v for k, v in style.items() if k in STYLE_KEYS}
+        declared = _workspace_config(atlas).palette(style_spec.get("color_by"))
+        if declared:  # geoatlas.toml colours, under the recipe's own palette
+            style_spec["palette"] = {**declared, **dict(style_spec.get("palette") or {})}
         try:
-            layer_style = LayerStyle.from_dict(name, geom, {k: v for k, v in style.items()
-                                                            if k in STYLE_KEYS})
+            layer_style = LayerStyle.from_dict(name, geom, style_spec)
         except (TypeError, ValueError) as exc:
             errs.add(spath, f"{label}: bad style: {exc}")
     has_status = "status" in gdf.columns and name in ("rail", "corridors", "deposits", "pipelines")
@@ -535,7 +568,7 @@ def _layer_spec(entry: dict, path: tuple, label: str, atlas, errs: _Problems
     for key in ("title", "group"):
         if key in entry and not isinstance(entry[key], str):
             errs.add((*path, key), f"{label}: '{key}' must be text, not {entry[key]!r}")
-    if layer_style is None:
+    if layer_style is None or len(errs.items) > before:
         return None
     return LayerSpec(
         layer=name,
@@ -610,6 +643,15 @@ def _check_style(style: dict, path: tuple, label: str, errs: _Problems) -> bool:
     if "size_labels" in style and not (isinstance(style["size_labels"], list) and all(
             isinstance(v, str) for v in style["size_labels"])):
         errs.add((*path, "size_labels"), f"{label}: style.size_labels must be an array of text")
+    classes = style.get("size_classes")
+    if len(errs.items) == before and isinstance(classes, list):
+        if classes != sorted(classes):
+            errs.add((*path, "size_classes"), f"{label}: style.size_classes must ascend, "
+                                              f"not {classes!r}")
+        for key in ("sizes", "size_labels"):
+            if key in style and len(style[key]) != len(classes):
+                errs.add((*path, key), f"{label}: style.{key} needs one entry per size class "
+                                       f"({len(classes)}), not {len(style[key])}")
     if "mark_quality" in style and not isinstance(style["mark_quality"], bool):
         errs.add((*path, "mark_quality"), f"{label}: style.mark_quality must be true or false")
     return len(errs.items) == before
@@ -631,16 +673,23 @@ def _overlay_spec(entry, path: tuple, label: str, atlas, errs: _Problems
                                    f"layers: {', '.join(atlas.layers)}")
         return None
     weight = entry.get("weight")
-    if weight is not None and weight not in atlas[layer].columns:
+    if weight is not None and (not isinstance(weight, str)
+                               or weight not in atlas[layer].columns):
         errs.add((*path, "weight"), f"{label}: unknown field {weight!r} in 'weight'")
         return None
     numbers = {k: entry[k] for k in ("bandwidth_km", "resolution_km", "max_value", "opacity")
                if k in entry}
     for key, value in numbers.items():
-        if not _is_number(value) or value <= 0:
-            errs.add((*path, key), f"{label}: {key!r} must be a number > 0, not {value!r}")
+        if not _is_number(value) or value <= 0 or (key == "opacity" and value > 1):
+            errs.add((*path, key), f"{label}: {key!r} must be a number > 0"
+                                   f"{' and <= 1' if key == 'opacity' else ''}, not {value!r}")
             return None
     _check_where(entry.get("where"), atlas[layer], (*path, "where"), label, layer, errs)
+    for key in ("title", "group"):
+        if key in entry and not isinstance(entry[key], str):
+            errs.add((*path, key), f"{label}: '{key}' must be text, not {entry[key]!r}")
+    if "visible" in entry and not isinstance(entry["visible"], bool):
+        errs.add((*path, "visible"), f"{label}: 'visible' must be true or false")
     default_title = (f"Distance to {layer} (km)" if product == "distance"
                      else f"Density of {layer}")
     return OverlaySpec(
@@ -693,6 +742,13 @@ def _check_crs(code) -> str | None:
     if not crs.is_projected:
         return f"{code} is not a projected CRS; static maps are never drawn in degrees"
     return None
+
+
+def _workspace_config(atlas):
+    """The atlas's ``geoatlas.toml`` settings (empty ones for a bare catalog)."""
+    from .config import WorkspaceConfig
+
+    return getattr(getattr(atlas, "catalog", None), "config", None) or WorkspaceConfig()
 
 
 def _geometry_kind(gdf) -> str:

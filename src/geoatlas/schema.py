@@ -17,12 +17,16 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from . import vocab
 from .errors import Problem
+from .textcheck import BIDI_CONTROLS, bad_characters
 
 # The vocabularies live in geoatlas.vocab (one accessor, extendable per workspace);
 # these names stay for the column specs below and for existing callers.
@@ -40,6 +44,9 @@ SUBJECT_LAYERS = vocab.SUBJECT_LAYERS
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ISO3_RE = re.compile(r"^[A-Z]{3}$")
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+FREE_TEXT_COLUMNS = ("notes", "description", "value_meaning", "estimate_meaning")
+"""Columns where a tab or line break is allowed (pasted paragraphs); nowhere else."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,9 @@ class Column:
     choices: tuple[str, ...] = ()
     ref: str | None = None
     doc: str = ""
+    label: str = ""
+    """What people read for this column (popups, legends, QGIS aliases); see
+    :func:`field_label` for the default when empty."""
 
 
 @dataclass(frozen=True)
@@ -343,6 +353,56 @@ def parse_date(text: str) -> tuple[dt.date, str]:
         raise ValueError(f"'{text}' is not a real date ({exc})") from None
 
 
+def parse_number(text: str) -> float:
+    """Parse a number cell strictly: the one parser of every numeric column.
+
+    Accepted: ASCII digits with an optional sign, decimal point and exponent
+    (``3000000000``, ``3e9``, ``-12.5``, ``0.25``). Rejected with a message that says what
+    to write instead: thousands separators (``1,000``), underscores (``3_000_000_000``),
+    units, spaces inside, non-ASCII digits, ``nan``, ``inf`` and values too large for a
+    float (``1e400``). Nothing becomes NaN or infinity silently.
+
+    Examples
+    --------
+    >>> parse_number("3e9"), parse_number("-12.5"), parse_number(" 3000000000 ")
+    (3000000000.0, -12.5, 3000000000.0)
+    >>> for bad in ("3_000_000_000", "1,000", "1e400", "nan"):
+    ...     try:
+    ...         parse_number(bad)
+    ...     except ValueError as exc:
+    ...         print(str(exc).split(": ")[0], "|", str(exc).rpartition("(")[2])
+    '3_000_000_000' is not a number | no underscores)
+    '1,000' is not a number | a decimal comma? write a point: 34.2691; no thousands separators)
+    '1e400' is too large for a number (the limit is about 1.8e308) | the limit is about 1.8e308)
+    'nan' is not a number | NaN and infinity are not numbers here; leave the cell empty if unknown)
+    """
+    stripped = text.strip()
+    if not _NUMBER_RE.fullmatch(stripped):
+        raise ValueError(f"'{text}' is not a number: write digits only, e.g. 3000000000 or "
+                         f"3e9{_number_hint(stripped)}")
+    value = float(stripped)
+    if not math.isfinite(value):
+        raise ValueError(f"'{text}' is too large for a number (the limit is about 1.8e308)")
+    return value
+
+
+def _number_hint(text: str) -> str:
+    low = text.lower()
+    if low.lstrip("+-") in ("nan", "inf", "infinity"):
+        return " (NaN and infinity are not numbers here; leave the cell empty if unknown)"
+    if "_" in text:
+        return " (no underscores)"
+    if re.fullmatch(r"[+-]?\d+,\d+", text, re.ASCII):
+        return " (a decimal comma? write a point: 34.2691; no thousands separators)"
+    if "," in text:
+        return " (no thousands separators)"
+    if any(ch.isdigit() and not ch.isascii() for ch in text):
+        return " (ASCII digits 0-9 only)"
+    if re.match(r"[+-]?[\d.]+", text, re.ASCII):
+        return " (no units or trailing text)"
+    return ""
+
+
 def split_list(text) -> list[str]:
     """Split a semicolon-separated cell into stripped, non-empty items (None/NaN: none).
 
@@ -367,7 +427,7 @@ def parse_axis(text: str) -> list[tuple[float, float]]:
         parts = item.replace(",", " ").split()
         if len(parts) != 2:
             raise ValueError(f"waypoint '{item}' is not 'lon lat'")
-        lon, lat = float(parts[0]), float(parts[1])
+        lon, lat = parse_number(parts[0]), parse_number(parts[1])
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             raise ValueError(f"waypoint '{item}' is out of range (lon -180..180, lat -90..90)")
         points.append((lon, lat))
@@ -388,32 +448,82 @@ def check_header(table: Table, path: str, header: list[str]) -> list[Problem]:
         )
     unknown = [h for h in header if h not in known]
     if unknown:
+        renames = _renames(unknown, [c for c in table.column_names if c not in header])
         problems.append(
             Problem(path, f"unknown column(s) {', '.join(unknown)}; "
-                    f"allowed: {', '.join(sorted(known))}", line=1)
+                    f"{renames}allowed: {', '.join(sorted(known))}", line=1)
         )
+    for h in header:
+        bad = bad_characters(h)
+        if bad:
+            problems.append(Problem(path, f"column name {h!r} contains {bad}; remove it",
+                                    line=1))
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         problems.append(Problem(path, f"duplicate column(s) {', '.join(dupes)}", line=1))
     return problems
 
 
+_SYNONYMS = {"latitude": "lat", "longitude": "lon", "long": "lon", "lng": "lon", "y": "lat",
+             "x": "lon"}
+
+
+def _renames(unknown: list[str], missing: list[str]) -> str:
+    """Suggest renames of unknown columns that mean a missing one (synonym or spelling).
+
+    >>> _renames(["latitude", "longitude"], ["lat", "lon"])
+    'rename latitude -> lat, longitude -> lon; '
+    """
+    from .errors import closest
+
+    pairs = []
+    for name in unknown:
+        guess = _SYNONYMS.get(name.lower())
+        if guess not in missing:
+            close = closest(name, missing, n=1)
+            guess = close[0] if close else None
+        if guess:
+            pairs.append(f"{name} -> {guess}")
+    return f"rename {', '.join(pairs)}; " if pairs else ""
+
+
 def check_rows(
     table: Table, path: str, rows: Iterable[tuple[int, dict[str, str]]]
 ) -> Iterator[Problem]:
-    """Yield every cell-level problem of ``rows`` (``(line, {column: text})`` pairs)."""
+    """Yield every cell-level problem of ``rows`` (``(line, {column: text})`` pairs).
+
+    Fast on 100k rows: one regex screens a whole row for control characters, and the
+    verdict on a repeated value of a vocabulary column (country, commodity, source ids,
+    ...) is computed once.
+    """
     columns = [c for c in (*table.columns, *table.optional_columns)]
     seen_ids: dict[str, int] = {}
+    verdicts: dict[tuple[str, str], str | None] = {}
     for line, row in rows:
+        if _SUSPECT.search("".join(row.values())):
+            for name, cell in row.items():
+                bad = bad_characters(cell or "", free_text=name in FREE_TEXT_COLUMNS)
+                if bad:
+                    yield Problem(path, f"'{name}' contains {bad}; remove it (control and "
+                                        "bidi characters are not allowed)", line=line)
         for col in columns:
-            if col.name not in row:
+            text = row.get(col.name)
+            if text is None:
                 continue
-            text = (row.get(col.name) or "").strip()
+            text = text.strip()
             if not text:
                 if col.required:
                     yield Problem(path, f"'{col.name}' is empty; it is required", line=line)
                 continue
-            message = _check_cell(col, text)
+            if col.kind == "text" and not col.choices:
+                continue  # free text: nothing more to check
+            if col.kind in _REPEATED_KINDS:
+                key = (col.name, text)
+                if key not in verdicts:
+                    verdicts[key] = _check_cell(col, text)
+                message = verdicts[key]
+            else:
+                message = _check_cell(col, text)
             if message:
                 yield Problem(path, message, line=line)
         ident = (row.get("id") or "").strip()
@@ -427,6 +537,10 @@ def check_rows(
         yield from _check_row(table, path, line, row)
 
 
+_REPEATED_KINDS = ("enum", "list", "ids", "iso3", "iso3_list", "date", "url")
+_SUSPECT = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
+
+
 def _check_cell(col: Column, text: str) -> str | None:
     name = col.name
     kind = col.kind
@@ -434,14 +548,14 @@ def _check_cell(col: Column, text: str) -> str | None:
         return f"'{name}' = '{text}' is not a lowercase kebab-case slug (e.g. 'mes-aynak')"
     if kind == "number":
         try:
-            float(text)
-        except ValueError:
-            return f"'{name}' = '{text}' is not a number (write digits, no commas or units)"
+            parse_number(text)
+        except ValueError as exc:
+            return f"'{name}': {exc}"
     if kind in ("lat", "lon"):
         try:
-            value = float(text)
-        except ValueError:
-            return f"'{name}' = '{text}' is not a number"
+            value = parse_number(text)
+        except ValueError as exc:
+            return f"'{name}': {exc}"
         limit = 90 if kind == "lat" else 180
         if not -limit <= value <= limit:
             return f"'{name}' = {value} is out of range (-{limit}..{limit})"
@@ -450,13 +564,14 @@ def _check_cell(col: Column, text: str) -> str | None:
             parse_date(text)
         except ValueError as exc:
             return f"'{name}': {exc}"
-    if kind == "enum" and text not in col.choices:
-        return f"'{name}' = '{text}' is not one of: {', '.join(col.choices)}"
-    if kind == "list" and col.choices:
-        bad = [v for v in split_list(text) if v not in col.choices]
+    choices = choices_of(col)
+    if kind == "enum" and text not in choices:
+        return f"'{name}' = '{text}' is not one of: {', '.join(choices)}"
+    if kind == "list" and choices:
+        bad = [v for v in split_list(text) if v not in choices]
         if bad:
             return (f"'{name}' has unknown value(s) {', '.join(bad)}; "
-                    f"allowed: {', '.join(col.choices)}")
+                    f"allowed: {', '.join(choices)}")
     if kind == "ids":
         bad = [v for v in split_list(text) if not ID_RE.match(v)]
         if bad:
@@ -508,7 +623,7 @@ def _check_row(table: Table, path: str, line: int, row: dict[str, str]) -> Itera
     if table.name == "contracts":
         lo, hi = row.get("value_min_usd", "").strip(), row.get("value_max_usd", "").strip()
         try:
-            if lo and hi and float(lo) > float(hi):
+            if lo and hi and parse_number(lo) > parse_number(hi):
                 yield Problem(path, f"value_min_usd {lo} is above value_max_usd {hi}", line=line)
         except ValueError:
             pass
@@ -516,3 +631,96 @@ def _check_row(table: Table, path: str, line: int, row: dict[str, str]) -> Itera
         nodes = split_list(row.get("nodes", ""))
         if nodes and len(nodes) < 2:
             yield Problem(path, "'nodes' needs at least two place ids", line=line)
+
+
+FIELD_LABELS = {
+    "alt_names": "also known as",
+    "coord_source": "coordinates from",
+    "source_ids": "sources",
+    "location_quality": "location",
+    "iso3": "country",
+    "company_country": "company country",
+    "members": "member countries",
+    "status_since": "status since",
+    "status_note": "status note",
+    "n_contracts": "contracts",
+    "contract_ids": "contracts",
+    "primary_commodity": "main commodity",
+    "date_precision": "date precision",
+    "half_width_km": "half-width (km)",
+    "subject_layer": "about (layer)",
+    "subject_id": "about",
+    "as_printed": "as printed",
+}
+"""People's labels of columns, including those the joins add (``companies``...)."""
+
+_UNIT_SUFFIXES = (("_usd", " (USD)"), ("_km", " (km)"), ("_mt", " (Mt)"))
+
+
+def field_label(field: str, table: str | None = None) -> str:
+    """The label people read for a column: ``contract_value_usd`` -> ``contract value (USD)``.
+
+    The column spec's ``label`` wins, then :data:`FIELD_LABELS`, then a rule: a unit
+    suffix becomes the unit in parentheses and underscores become spaces.
+
+    Examples
+    --------
+    >>> field_label("contract_value_usd"), field_label("length_km")
+    ('contract value (USD)', 'length (km)')
+    >>> field_label("alt_names", "places"), field_label("status")
+    ('also known as', 'status')
+    """
+    if table in TABLES:
+        try:
+            label = TABLES[table].column(field).label
+        except KeyError:
+            label = ""
+        if label:
+            return label
+    if field in FIELD_LABELS:
+        return FIELD_LABELS[field]
+    for suffix, unit in _UNIT_SUFFIXES:
+        if field.endswith(suffix) and len(field) > len(suffix):
+            return field[: -len(suffix)].replace("_", " ") + unit
+    return field.replace("_", " ")
+
+
+# -- vocabularies a workspace may extend (geoatlas.toml) -------------------------------
+_WORKSPACE_VOCABULARIES: ContextVar[Mapping[str, tuple[str, ...]] | None] = ContextVar(
+    "geoatlas_workspace_vocabularies", default=None)
+
+
+def vocabulary(name: str) -> tuple[str, ...]:
+    """The words of vocabulary ``name`` (``commodities`` or ``statuses``) in force.
+
+    The packaged words, then those the workspace being loaded declares in its
+    ``geoatlas.toml`` (see :func:`workspace_vocabularies`). Every check calls this.
+
+    >>> "scandium" in vocabulary("commodities")
+    False
+    >>> with workspace_vocabularies({"commodities": ("scandium",)}):
+    ...     vocabulary("commodities")[-1]
+    'scandium'
+    """
+    base = {"commodities": COMMODITIES, "statuses": STATUSES}[name]
+    extra = (_WORKSPACE_VOCABULARIES.get() or {}).get(name, ())
+    return base + tuple(w for w in extra if w not in base)
+
+
+@contextmanager
+def workspace_vocabularies(extra: Mapping[str, Iterable[str]]) -> Iterator[None]:
+    """Within the block, :func:`vocabulary` includes a workspace's extra words."""
+    token = _WORKSPACE_VOCABULARIES.set({k: tuple(v) for k, v in extra.items()})
+    try:
+        yield
+    finally:
+        _WORKSPACE_VOCABULARIES.reset(token)
+
+
+def choices_of(col: Column) -> tuple[str, ...]:
+    """The allowed values of a column: its vocabulary in force, else its fixed choices."""
+    if col.choices == COMMODITIES:
+        return vocabulary("commodities")
+    if col.choices == STATUSES:
+        return vocabulary("statuses")
+    return col.choices

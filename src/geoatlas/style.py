@@ -517,3 +517,24 @@ def dash_css(dash: tuple[float, ...] | None, weight: float) -> str | None:
     if not dash:
         return None
     return " ".join(f"{d * weight:g}" for d in dash)
+
+
+LABEL_MIN_ZOOM = {
+    "country": 3,
+    "capital": 4,
+    "city": 6,
+    "feature": 5,
+    "line": 4,
+    "polygon": 7,
+    "town": 8,
+    "border_crossing": 8,
+    "dry_port": 8,
+    "sea_port": 7,
+    "rail_station": 8,
+    "mountain_pass": 8,
+}
+"""Web-map zoom from which labels of each kind show (feature = a recipe layer's point
+labels, line and polygon = its line and area labels; the rest are gazetteer kinds; a
+country's own zoom also depends on its area). Labels are then
+placed by the same priorities as on the static map: bigger symbols first, lines, then
+areas, country names last, and none may overlap another."""

@@ -67,7 +67,8 @@ from typing import Any, Union
 import numpy as np
 import pandas as pd
 
-from .errors import WhereError, did_you_mean
+from .errors import WhereError, did_you_mean, listing
+from .textcheck import BAD_TEXT_RE
 
 __all__ = [
     "And",
@@ -174,8 +175,8 @@ class _Token:
 
 _TOKEN = re.compile(r"""
     (?P<space>\s+)
-  | (?P<date>\d{4}-\d{2}(?:-\d{2})?)(?![\w.\-])
-  | (?P<number>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![\w.])
+  | (?P<date>[0-9]{4}-[0-9]{2}(?:-[0-9]{2})?)(?![\w.\-])
+  | (?P<number>[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)(?![\w.])
   | (?P<op>==|!=|<=|>=|<|>|\(|\)|\[|\]|,)
   | (?P<name>[^\W\d]\w*)
 """, re.VERBOSE)
@@ -223,13 +224,12 @@ def _date(text: str, pos: int) -> dt.date:
 
 def _number(text: str, pos: int) -> int | float:
     value: int | float
-    if re.fullmatch(r"[-+]?\d+", text):
-        value = int(text)
-        if abs(value) <= 2**53:
-            return value
+    if re.fullmatch(r"[-+]?[0-9]{1,15}", text):  # exact as an int and as a float
+        return int(text)
     value = float(text)
     if not math.isfinite(value):
-        raise _Syntax(pos, f"{text} is too large a number")
+        shown = text if len(text) <= 24 else text[:20] + "..."
+        raise _Syntax(pos, f"{shown} is too large a number")
     return value
 
 
@@ -253,7 +253,7 @@ def _tokens(text: str) -> Iterator[_Token]:
             continue
         m = _TOKEN.match(text, i)
         if m is None:
-            word = re.match(r"[-+]?\.?\d[\w.+-]*", text[i:])
+            word = re.match(r"[-+]?\.?\d[\w.+-]*", text[i:])  # any digit: '٣' too
             if word:
                 raise _Syntax(i, f"{word.group()} is not a number (write 3000000000 or 3e9)")
             raise _Syntax(i, _FORBIDDEN.get(ch, f"{ch!r} is not part of the where language"))
@@ -374,7 +374,8 @@ class _Parser:
 
 def _caret(text: str, pos: int) -> str:
     """The text on one line (tabs and newlines shown as spaces) and a caret under ``pos``."""
-    shown = re.sub(r"\s", " ", text.rstrip())
+    # whitespace, control and bidi characters as spaces: one line, shown as written
+    shown = re.sub(rf"\s|{BAD_TEXT_RE}|[\u200e\u200f]", " ", text.rstrip())
     return f"  {shown}\n  {' ' * pos}^"
 
 
@@ -412,10 +413,6 @@ def parse(text: str, what: str = "where") -> Expr:
     if len(text) > MAX_LENGTH:
         raise WhereError(f"{what} expression is {len(text):,} characters long; "
                          f"the limit is {MAX_LENGTH:,}", expression=text[:80], column=None)
-    if "\x00" in text:
-        pos = text.index("\x00")
-        raise WhereError(f"{what} expression holds a NUL character at column {pos + 1}",
-                         expression=text, column=pos + 1)
     try:
         return _Parser(text).parse()
     except _Syntax as exc:
@@ -470,7 +467,7 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
             or pd.api.types.is_datetime64_any_dtype(col)):
         blank = col.eq("").to_numpy(dtype=bool, na_value=False)
         if blank.any():
-            col = col.astype(object).mask(blank)
+            col = col.mask(blank)
     return col
 
 
@@ -486,8 +483,11 @@ def _kind(series: pd.Series) -> str:
         return "number"
     if pd.api.types.is_datetime64_any_dtype(series):
         return "date"
+    if not pd.api.types.is_object_dtype(series):  # str, category: text
+        return "text"
     values = series.dropna()
-    if len(values) and values.map(lambda v: isinstance(v, dt.date)).all():
+    if len(values) and isinstance(values.iloc[0], dt.date) and values.map(
+            lambda v: isinstance(v, dt.date)).all():  # a column of date objects
         return "date"
     return "text"
 
@@ -574,6 +574,12 @@ def _compare(op: str, left: pd.Series, right: Any, index: pd.Index, ctx: _Ctx,
     """``left op right`` with nulls false (``!=`` is ``not ==``)."""
     if op == "!=":
         return ~_compare("==", left, right, index, ctx, pos)
+    try:  # nulls compare false in numpy, datetime and pandas' string columns
+        res = _OPS[op](left, right)
+        return pd.Series(np.asarray(res.fillna(False) if res.dtype != bool else res,
+                                    dtype=bool), index=index)
+    except TypeError:  # a Python-object column holding nulls: compare the rest only
+        pass
     ok = left.notna()
     if isinstance(right, pd.Series):
         ok &= right.notna()
@@ -653,11 +659,6 @@ def _eval(expr: Expr, ctx: _Ctx) -> pd.Series:
 
 
 # -- names and values the frame does not have ---------------------------------------------
-def _listing(values: list[str], limit: int = 30) -> str:
-    shown = ", ".join(values[:limit])
-    return shown + (f", ... ({len(values) - limit} more)" if len(values) > limit else "")
-
-
 def _known_value(field: Field, series: pd.Series, lit: Literal, ctx: _Ctx) -> None:
     if not ctx.values or _kind(series) != "text":
         return
@@ -668,7 +669,7 @@ def _known_value(field: Field, series: pd.Series, lit: Literal, ctx: _Ctx) -> No
     shown = sorted(present) or ["(none: the field is empty)"]
     raise ctx.fail(lit.pos, f"no feature has {field.name} {lit.value!r}"
                             f"{did_you_mean(lit.value, allowed, quote=True)}; "
-                            f"values of {field.name}: {_listing(shown)}")
+                            f"values of {field.name}: {listing(shown, 30)}")
 
 
 def check(expr: Expr, frame: pd.DataFrame, text: str = "", what: str = "where") -> None:

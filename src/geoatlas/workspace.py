@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,8 +27,15 @@ import pandas as pd
 import shapely
 
 from . import citations, geometry, joins, schema, timeline
+from .config import WorkspaceConfig, read_config
 from .errors import Problem, ValidationError, WorkspaceError
 from .readers import read_csv
+from .textcheck import BAD_TEXT_RE, bad_characters, first_bad_line
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 WORKSPACE_DIRS = ("geo", "layers", "maps")
 BASEMAP = "geo/basemap.gpkg"
@@ -59,6 +67,10 @@ class Catalog:
     ``country_labels``, ``cities``, ...), for renderers; see :mod:`geoatlas.basemap`."""
     basemap_info: dict[str, str] = field(default_factory=dict)
     """The basemap's ``basemap_info`` table (source, scale, licence, bbox, credit)."""
+    config: WorkspaceConfig = field(default_factory=WorkspaceConfig)
+    """What the workspace's ``geoatlas.toml`` declares (vocabularies, defaults, name)."""
+    added: dict[str, dict] = field(default_factory=dict)
+    """Layers added from Python (:meth:`Atlas.with_layer`): name -> recipe layer entry."""
 
 
 def is_workspace(path: Path) -> bool:
@@ -128,8 +140,8 @@ def create_workspace(path: str | Path, basemap: str | Path | None = None) -> Pat
 
     >>> import tempfile
     >>> root = create_workspace(tempfile.mkdtemp() + "/ws", basemap=False)
-    >>> sorted(p.name for p in (root / "layers").iterdir())[:3]
-    ['belts.csv', 'citations.csv', 'contracts.csv']
+    >>> {"deposits.csv", "sources.csv"} <= {p.name for p in (root / "layers").iterdir()}
+    True
     """
     import shutil
 
@@ -203,6 +215,12 @@ class _Loader:
 
     # -- orchestration -----------------------------------------------------------------
     def run(self) -> tuple[Catalog | None, list[Problem]]:
+        self.config, problems = read_config(self.root)
+        self.problems.extend(problems)
+        with schema.workspace_vocabularies(self.config.vocabularies()):
+            return self._run()
+
+    def _run(self) -> tuple[Catalog | None, list[Problem]]:
         basemap = self._read_basemap()
         for table in schema.TABLES.values():
             self._read_table(table)
@@ -219,6 +237,7 @@ class _Loader:
         if "provinces" in basemap:
             self._check_in_province(layers["deposits"], basemap["provinces"])
         layers.update(self._extra_layers())
+        self.problems.extend(_scan_recipes(self.root))
         tables = {n: self.frames[n] for n in schema.NON_SPATIAL}
         self.problems.extend(citations.check(self.root, self.frames))
         citations.mark_unquoted({**layers, **tables}, self.frames["citations"])
@@ -226,7 +245,7 @@ class _Loader:
         joins.attach(layers, tables, hist)
         catalog = Catalog(self.root, layers, tables, hist, self.lines,
                           basemap={**self.basemap_extras, **basemap},
-                          basemap_info=self.basemap_info)
+                          basemap_info=self.basemap_info, config=self.config)
         return catalog, sorted(self.problems, key=_problem_order)
 
     def problem(self, table: str, message: str, ident: str | None = None) -> None:
@@ -289,11 +308,12 @@ class _Loader:
             self.problems.extend(schema.check_header(table, table.path, raw.header))
             self.problems.extend(schema.check_rows(table, table.path, raw.rows))
         columns = names + [c.name for c in table.optional_columns if c.name in raw.header]
-        records = [{c: (row.get(c) or "").strip() for c in columns} for _, row in raw.rows]
-        frame = pd.DataFrame.from_records(records, columns=columns).astype(object)
+        cells = [row for _, row in raw.rows]  # column by column: fast on 100k rows
+        frame = pd.DataFrame({c: pd.Series([(r.get(c) or "").strip() for r in cells],
+                                           dtype=object) for c in columns}, columns=columns)
         for col in table.columns:
-            if col.kind in ("number", "lat", "lon"):
-                frame[col.name] = pd.to_numeric(frame[col.name], errors="coerce")
+            if col.kind in ("number", "lat", "lon"):  # bad numbers were reported by check_rows
+                frame[col.name] = frame[col.name].map(_number_or_nan).astype(float)
             elif col.kind == "date":  # unparseable dates were reported; keep them out of timelines
                 frame[col.name] = frame[col.name].map(lambda v: v if _is_date(v) else "")
         frame.attrs["lines"] = [line for line, _ in raw.rows]  # for rows without an id
@@ -304,7 +324,13 @@ class _Loader:
         self.lines[table.name] = lines
 
     def _extra_layers(self) -> dict[str, gpd.GeoDataFrame]:
-        """Any OGR-readable file an analyst dropped into ``layers/``, validated lightly."""
+        """Any OGR-readable file an analyst dropped into ``layers/``, validated lightly.
+
+        A file with one layer is the layer named after the file's stem; every layer of a
+        multi-layer GeoPackage is a layer named ``file.gpkg:layer``. Each must cite its
+        sources, like the CSVs: a ``source_ids`` column, or a sidecar
+        ``layers/<file>.sources`` listing the source ids that cover the whole file.
+        """
         out = {}
         for file in sorted((self.root / "layers").iterdir()):
             if file.suffix.lower() not in VECTOR_SUFFIXES or file.stem in out:
@@ -315,25 +341,114 @@ class _Loader:
                     Problem(shown, f"name clashes with built-in layer '{file.stem}'; rename it")
                 )
                 continue
-            try:
-                gdf = read_vector(file)
-            except Exception as exc:  # any reader failure is a data problem here
-                self.problems.append(Problem(shown, f"cannot read: {exc}"))
-                continue
-            if gdf.crs is None:
-                self.problems.append(Problem(shown, "has no CRS; save it with one (EPSG:4326)"))
-                continue
-            gdf = gdf.to_crs(4326)
-            for i in np.flatnonzero(~gdf.geometry.is_valid.to_numpy()):
-                ident = str(gdf["id"].iloc[i]) if "id" in gdf else str(i)
-                reason = shapely.is_valid_reason(gdf.geometry.iloc[i])
-                self.problems.append(Problem(shown, f"invalid geometry: {reason}", feature=ident))
-            if "id" in gdf:
-                for ident in gdf["id"][gdf["id"].duplicated()].astype(str).unique():
-                    self.problems.append(Problem(shown, f"duplicate id '{ident}'", feature=ident))
-                gdf = gdf.set_index("id", drop=False).rename_axis(None)
-            out[file.stem] = gdf
+            sidecar = self._sidecar_sources(file)
+            for name, layer in self._file_layers(file, shown):
+                where = shown if layer is None else f"{shown}:{layer}"
+                try:
+                    gdf = read_vector(file, layer=layer)
+                except Exception as exc:  # any reader failure is a data problem here
+                    self.problems.append(Problem(where, f"cannot read: {exc}"))
+                    continue
+                if gdf.crs is None:
+                    self.problems.append(Problem(where, "has no CRS; save it with one "
+                                                        "(EPSG:4326)"))
+                    continue
+                gdf = gdf.to_crs(4326)
+                self.problems.extend(_scan_frame(gdf, where))
+                for i in np.flatnonzero(~gdf.geometry.is_valid.to_numpy()):
+                    ident = str(gdf["id"].iloc[i]) if "id" in gdf else str(i)
+                    reason = shapely.is_valid_reason(gdf.geometry.iloc[i])
+                    self.problems.append(Problem(where, f"invalid geometry: {reason}",
+                                                 feature=ident))
+                if "id" in gdf:
+                    for ident in gdf["id"][gdf["id"].duplicated()].astype(str).unique():
+                        self.problems.append(Problem(where, f"duplicate id '{ident}'",
+                                                     feature=ident))
+                gdf = self._check_citations(where, file, gdf, sidecar)
+                if "id" in gdf:
+                    gdf = gdf.set_index("id", drop=False).rename_axis(None)
+                out[name] = gdf
         return out
+
+    def _file_layers(self, file: Path, shown: str) -> list[tuple[str, str | None]]:
+        """``(layer name, OGR layer)`` pairs of a dropped-in file (spatial layers only)."""
+        if file.suffix.lower() != ".gpkg":
+            return [(file.stem, None)]
+        import pyogrio
+
+        try:
+            listed = pyogrio.list_layers(file)
+        except Exception as exc:  # reported like any unreadable file
+            self.problems.append(Problem(shown, f"cannot read: {exc}"))
+            return []
+        spatial = [str(name) for name, geom in listed if geom is not None]
+        if len(spatial) <= 1:
+            return [(file.stem, spatial[0] if spatial else None)]
+        return [(f"{file.name}:{name}", name) for name in spatial]
+
+    def _sidecar_sources(self, file: Path) -> list[str] | None:
+        """Source ids of ``layers/<file>.sources`` (None when there is no sidecar)."""
+        side = file.with_name(file.name + ".sources")
+        if not side.is_file():
+            return None
+        shown = f"layers/{side.name}"
+        try:
+            text = side.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.problems.append(Problem(shown, f"cannot read: {exc}"))
+            return []
+        ids = []
+        for line in text.splitlines():
+            line = line.split("#", 1)[0]
+            ids += [w for w in re.split(r"[;,\s]+", line) if w]
+        known = set(self.frames["sources"]["id"])
+        bad = [i for i in ids if i not in known]
+        if bad:
+            self.problems.append(Problem(shown, f"unknown source id(s) {', '.join(bad)}"
+                                                f"{_hint(bad[0], known)}; ids are the 'id' "
+                                                "column of layers/sources.csv"))
+        if not ids:
+            self.problems.append(Problem(shown, "cites no source id; list the ids of "
+                                                "layers/sources.csv that cover the file"))
+        return [i for i in ids if i in known]
+
+    def _check_citations(self, where: str, file: Path, gdf: gpd.GeoDataFrame,
+                         sidecar: list[str] | None) -> gpd.GeoDataFrame:
+        """Every feature must cite sources: its ``source_ids`` cell, or the sidecar."""
+        known = set(self.frames["sources"]["id"])
+        idents = (gdf["id"].astype(str).tolist() if "id" in gdf
+                  else [str(i) for i in range(len(gdf))])
+        cells = (gdf["source_ids"].fillna("").astype(str).tolist() if "source_ids" in gdf
+                 else [""] * len(gdf))
+        uncited, unknown = [], []
+        for ident, cell in zip(idents, cells, strict=True):
+            ids = schema.split_list(cell)
+            if not ids and not sidecar:
+                uncited.append(ident)
+            bad = [i for i in ids if i not in known]
+            if bad:
+                unknown.append((ident, bad))
+        side = f"layers/{file.name}.sources"
+        shown_max = 10
+        for ident in uncited[:shown_max]:
+            self.problems.append(Problem(where, "cites no source: add a 'source_ids' column "
+                                                "(ids from layers/sources.csv) or a sidecar "
+                                                f"{side} citing the whole file", feature=ident))
+        if len(uncited) > shown_max:
+            self.problems.append(Problem(where, f"and {len(uncited) - shown_max} more "
+                                                "features cite no source"))
+        for ident, bad in unknown[:shown_max]:
+            self.problems.append(Problem(where, f"'source_ids' refers to unknown source id(s) "
+                                                f"{', '.join(bad)}{_hint(bad[0], known)}",
+                                         feature=ident))
+        if len(unknown) > shown_max:
+            self.problems.append(Problem(where, f"and {len(unknown) - shown_max} more "
+                                                "features cite unknown source ids"))
+        if sidecar:  # the sidecar covers every feature that cites nothing itself
+            gdf = gdf.copy()
+            whole = ";".join(sidecar)
+            gdf["source_ids"] = [c if schema.split_list(c) else whole for c in cells]
+        return gdf
 
     # -- references --------------------------------------------------------------------
     def _check_references(self) -> None:
@@ -382,13 +497,18 @@ class _Loader:
     # -- geometry ----------------------------------------------------------------------
     def _points(self, name: str) -> gpd.GeoDataFrame:
         frame = self.frames[name]
-        geoms = shapely.points(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float))
+        lon, lat = frame["lon"].to_numpy(float), frame["lat"].to_numpy(float)
+        geoms = shapely.points(lon, lat)
+        # a missing, bad or out-of-range coordinate was reported by check_rows: no point
+        bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
+        geoms[bad] = None
         gdf = gpd.GeoDataFrame(frame, geometry=geoms, crs=4326)
         return gdf.set_index("id", drop=False).rename_axis(None)
 
     def _lines(self, name: str, places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         frame = self.frames[name]
-        coords = {i: (g.x, g.y) for i, g in zip(places["id"], places.geometry) if not g.is_empty}
+        coords = {i: (g.x, g.y) for i, g in zip(places["id"], places.geometry)
+                  if g is not None and not g.is_empty}
         geoms = []
         for nodes in frame["nodes"]:
             pts = [coords[n] for n in schema.split_list(nodes) if n in coords]
@@ -421,22 +541,31 @@ class _Loader:
 
     def _check_in_country(self, name: str, points: gpd.GeoDataFrame,
                           countries: gpd.GeoDataFrame) -> None:
+        """Points must lie in (or within a few km of) their stated country.
+
+        One vectorised spatial join decides almost every point; only the few that fail
+        it get a geodesic distance (and a lat/lon swap test) one by one.
+        """
         if points.empty:
             return
-        inside = gpd.sjoin(points[["geometry"]], countries[["iso3", "geometry"]],
-                           how="left", predicate="within")
-        found = inside.groupby(level=0)["iso3"].agg(lambda s: set(s.dropna()))
-        for ident, row in points.iterrows():
-            stated = row["country"]
-            if not stated or row.geometry is None or row.geometry.is_empty:
+        stated = points["country"].fillna("").astype(str)
+        usable = (stated != "") & ~points.geometry.is_empty.to_numpy() & points.geometry.notna()
+        subject = points.loc[usable.to_numpy(), ["geometry"]]
+        subject = subject.assign(_pos=np.flatnonzero(usable.to_numpy()))
+        inside = gpd.sjoin(subject, countries[["iso3", "geometry"]], how="left",
+                           predicate="within")
+        ok = np.zeros(len(points), dtype=bool)
+        hit = inside["iso3"].to_numpy() == stated.to_numpy()[inside["_pos"].to_numpy()]
+        ok[inside["_pos"].to_numpy()[hit]] = True
+        for i in np.flatnonzero(usable.to_numpy() & ~ok):
+            ident = points.index[i]
+            row = points.iloc[i]
+            want = stated.iloc[i]
+            actual = set(inside.loc[inside["_pos"] == i, "iso3"].dropna())
+            if want not in countries.index:
+                self.problem(name, f"country '{want}' is not in {BASEMAP}", ident)
                 continue
-            actual = found.get(ident, set())
-            if stated in actual:
-                continue
-            if stated not in countries.index:
-                self.problem(name, f"country '{stated}' is not in {BASEMAP}", ident)
-                continue
-            shape = countries.loc[stated].geometry
+            shape = countries.loc[want].geometry
             km = geometry.distance_to_km(row.geometry, shape)
             if km <= COUNTRY_TOLERANCE_KM:
                 continue
@@ -444,34 +573,61 @@ class _Loader:
             where = ", ".join(sorted(actual)) or "no country in the basemap"
             if shape.contains(swapped):
                 msg = (f"lat/lon look swapped: ({row['lat']}, {row['lon']}) is in {where}, "
-                       f"but swapped it falls in {stated}")
+                       f"but swapped it falls in {want}")
             else:
                 msg = (f"point (lat {row['lat']}, lon {row['lon']}) lies in {where}, "
-                       f"{km:.0f} km outside its stated country {stated}")
+                       f"{km:.0f} km outside its stated country {want}")
             self.problem(name, msg, ident)
 
     def _check_in_province(self, deposits: gpd.GeoDataFrame, provinces: gpd.GeoDataFrame) -> None:
+        """Deposits must lie in (or within a few km of) their stated province.
+
+        Names are matched per distinct (country, province) pair, the containment test is
+        one vectorised spatial join; only points outside their province are measured.
+        """
+        if deposits.empty:
+            return
         keys: dict[tuple[str, str], str] = {}
         for pid, iso3, pname, alts in zip(provinces["id"], provinces["iso3"], provinces["name"],
                                           provinces.get("alt_names", [""] * len(provinces))):
             alts = alts if isinstance(alts, str) else ""
             for n in [pname, *schema.split_list(alts)]:
                 keys.setdefault((iso3, normalize_name(n)), pid)
-        for ident, row in deposits.iterrows():
-            name, iso3 = row["province"], row["country"]
-            if not name or row.geometry is None or row.geometry.is_empty:
+        names = deposits["province"].fillna("").astype(str).to_numpy()
+        iso3s = deposits["country"].fillna("").astype(str).to_numpy()
+        usable = (names != "") & ~deposits.geometry.is_empty.to_numpy() \
+            & deposits.geometry.notna().to_numpy()
+        expected = np.full(len(deposits), None, dtype=object)
+        cache: dict[tuple[str, str], str | None] = {}
+        for i in np.flatnonzero(usable):
+            pair = (iso3s[i], names[i])
+            if pair not in cache:
+                cache[pair] = keys.get((pair[0], normalize_name(pair[1])))
+            pid = cache[pair]
+            if pid is not None:
+                expected[i] = pid
                 continue
-            pid = keys.get((iso3, normalize_name(name)))
-            if pid is None:
-                options = sorted(provinces.loc[provinces["iso3"] == iso3, "name"])
-                if options:
-                    self.problem("deposits", f"province '{name}' is not a province of {iso3} in "
-                                             f"{BASEMAP}; known: {', '.join(options)}", ident)
-                continue
-            km = geometry.distance_to_km(row.geometry, provinces.loc[pid].geometry)
+            options = sorted(provinces.loc[provinces["iso3"] == iso3s[i], "name"])
+            if options:
+                self.problem("deposits", f"province '{names[i]}' is not a province of "
+                                         f"{iso3s[i]} in {BASEMAP}; known: {', '.join(options)}",
+                             deposits.index[i])
+        todo = np.flatnonzero(expected != None)  # noqa: E711 - elementwise on an object array
+        if not len(todo):
+            return
+        subject = gpd.GeoDataFrame({"_pos": todo}, geometry=deposits.geometry.to_numpy()[todo],
+                                   crs=deposits.crs)
+        inside = gpd.sjoin(subject, provinces[["id", "geometry"]].rename(columns={"id": "_pid"}),
+                           how="inner", predicate="intersects")
+        pos = inside["_pos"].to_numpy()
+        ok = np.zeros(len(deposits), dtype=bool)
+        ok[pos[inside["_pid"].to_numpy() == expected[pos]]] = True
+        for i in todo[~ok[todo]]:
+            km = geometry.distance_to_km(deposits.geometry.iloc[i],
+                                         provinces.loc[expected[i]].geometry)
             if km > COUNTRY_TOLERANCE_KM:
                 self.problem("deposits", f"point lies {km:.0f} km outside its stated province "
-                                         f"{name}", ident)
+                                         f"{names[i]}", deposits.index[i])
 
     # -- status ------------------------------------------------------------------------
     def _histories(self, layers, tables) -> dict[str, dict[str, list[timeline.Transition]]]:
@@ -491,6 +647,87 @@ class _Loader:
                         ident,
                     )
         return hist
+
+
+def _scan_frame(gdf: gpd.GeoDataFrame, shown: str, limit: int = 20) -> list[Problem]:
+    """Control/bidi characters in a dropped-in layer's field names and text; infinities.
+
+    Vectorised over each column; at most ``limit`` problems per field.
+    """
+    problems = []
+    ids = gdf["id"].astype(str).to_numpy() if "id" in gdf else np.arange(len(gdf)).astype(str)
+    for col in gdf.columns:
+        if col == gdf.geometry.name:
+            continue
+        bad = bad_characters(str(col))
+        if bad:
+            problems.append(Problem(shown, f"field name {str(col)!r} contains {bad}; rename it"))
+        series = gdf[col]
+        if pd.api.types.is_float_dtype(series.dtype):
+            for i in np.flatnonzero(np.isinf(series.to_numpy(dtype=float)))[:limit]:
+                problems.append(Problem(shown, f"'{col}' is infinite; write a finite number "
+                                               "or leave it empty", feature=ids[i]))
+            continue
+        if series.dtype != object and not pd.api.types.is_string_dtype(series.dtype):
+            continue
+        text = series.map(lambda v: v if isinstance(v, str) else "")
+        hits = np.flatnonzero(text.str.contains(BAD_TEXT_RE, regex=True).to_numpy(dtype=bool))
+        for i in hits[:limit]:
+            bad = bad_characters(text.iloc[i], free_text=col in schema.FREE_TEXT_COLUMNS)
+            if bad:
+                problems.append(Problem(shown, f"'{col}' contains {bad}; remove it",
+                                        feature=ids[i]))
+    return problems
+
+
+def _scan_recipes(root: Path) -> list[Problem]:
+    """Control/bidi characters in ``maps/*.toml``, raw or written as TOML escapes."""
+    import json
+
+    problems = []
+    for file in sorted((root / "maps").glob("*.toml")):
+        shown = f"maps/{file.name}"
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(shown, f"cannot read as UTF-8 text: {exc}"))
+            continue
+        found = first_bad_line(text)
+        if found:
+            problems.append(Problem(shown, f"contains {found[1]}; remove it", line=found[0]))
+            continue
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            continue  # the recipe check reports the syntax error
+        for key, value in _strings(data):
+            bad = bad_characters(value, free_text=key.endswith(("description", ".text")))
+            if bad:
+                problems.append(Problem(shown, f"{key} = {json.dumps(value)} contains {bad} "
+                                               "(written as an escape); remove it"))
+    return problems
+
+
+def _strings(data, prefix: str = ""):
+    """Every string in parsed TOML, with a dotted key path (``layers[1].title``)."""
+    if isinstance(data, str):
+        yield prefix, data
+    elif isinstance(data, dict):
+        for k, v in data.items():
+            yield from _strings(v, f"{prefix}.{k}" if prefix else str(k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data, start=1):
+            yield from _strings(v, f"{prefix}[{i}]")
+
+
+def _number_or_nan(text: str) -> float:
+    """A number cell through the one strict parser; empty or bad (already reported): NaN."""
+    if not text:
+        return np.nan
+    try:
+        return schema.parse_number(text)
+    except ValueError:
+        return np.nan
 
 
 def _is_date(text: str) -> bool:

@@ -611,13 +611,11 @@
           ids.forEach(function (sid) {
             var li = add("li", "", ol), s = c.sources.table[sid];
             if (!s) { li.textContent = sid; return; }
-            add("b", "", li, s[0]);
-            var meta = [s[1], s[2]].filter(function (t) { return t; }).join(", ");
-            if (meta) { li.appendChild(document.createTextNode(" \u2014 " + meta)); }
-            if (s[3]) { li.appendChild(document.createTextNode(" ")); add("small", "", li, "(" + s[3] + ")"); }
-            if (s[4] && URL_RE.test(s[4])) { li.appendChild(document.createTextNode(" ")); linkOrText(li, s[4], "link"); }
-            li.appendChild(document.createTextNode(" "));
-            add("small", "", li, "[" + sid + "]");
+            // the title, linked when the document has an http(s) URL; never its file name
+            if (s[4] && URL_RE.test(s[4].trim())) { linkOrText(li, s[4], s[0]); }
+            else { add("b", "", li, s[0]); }
+            var meta = [s[1], s[2] || "undated"].filter(function (t) { return t; }).join(", ");
+            li.appendChild(document.createTextNode(" \u2014 " + meta));
           });
         }
       }
@@ -626,7 +624,8 @@
 
     openPopup: function (k, latlng) {
       if (!this._map) { return; }
-      this.popup = L.popup({ maxWidth: 420, maxHeight: 360, className: "ga-popup-wrap" })
+      this.popup = L.popup(this.ga.popupOptions ? this.ga.popupOptions()
+                           : { maxWidth: 420, maxHeight: 360, className: "ga-popup-wrap" })
         .setLatLng(latlng || this.anchor(k)).setContent(this.popupNode(k));
       this.popup.openOn(this._map);
       this.popupFeature = k;

@@ -200,41 +200,31 @@ def _int_dtype(arr: np.ndarray) -> np.dtype:
 
 
 # -- attributes ------------------------------------------------------------------------
-def display_text(field: str, value, link_fields=()) -> str:
+def display_text(field: str, value, link_fields=(), layer: str | None = None) -> str:
     """One attribute value as the plain text a popup shows (the web popup's rules).
 
     >>> display_text("contract_value_usd", 3e9), display_text("status", "under_construction")
     ('$3 bn', 'under construction')
-    >>> display_text("commodities", "copper;gold"), display_text("n", 4.0)
+    >>> display_text("commodities", "copper;gold", layer="deposits"), display_text("n", 4.0)
     ('copper, gold', '4')
+    >>> display_text("notes", "a; b")
+    'a; b'
     """
-    import datetime as dt
-
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if value is pd.NaT:
-        return ""
-    if isinstance(value, dt.date):
-        return value.isoformat()
     if field in link_fields:
-        return str(value)
-    if field.endswith("_usd") or field == "value_usd":
-        from .web import money
+        return "" if value is None or value is pd.NaT or (
+            isinstance(value, float) and math.isnan(value)) else str(value)
+    from .web import text_value
 
-        return money(value)
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        value = int(value)
-    if isinstance(value, str) and ";" in value:
-        value = ", ".join(split_list(value))
-    if field == "status" and isinstance(value, str):
-        value = value.replace("_", " ")
-    return str(value)
+    return text_value(layer or "", field, value)
 
 
-def _field(sections: _Sections, name: str, series: pd.Series, link_fields) -> dict:
+def _field(sections: _Sections, name: str, series: pd.Series, link_fields,
+           layer: str | None = None) -> dict:
     """Encode one column as a field description (its data in ``sections``)."""
+    from ..schema import field_label
+
     key = f"f:{name}"
-    meta = {"name": name, "label": name.replace("_", " "), "link": name in link_fields}
+    meta = {"name": name, "label": field_label(name, layer), "link": name in link_fields}
     numeric = (pd.api.types.is_numeric_dtype(series.dtype)
                and not pd.api.types.is_bool_dtype(series.dtype) and name not in link_fields)
     if numeric:
@@ -247,7 +237,7 @@ def _field(sections: _Sections, name: str, series: pd.Series, link_fields) -> di
             meta.update(type="f64", data=sections.add(key, values))
         return meta
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    shown = [display_text(name, v, link_fields) for v in uniques]
+    shown = [display_text(name, v, link_fields, layer) for v in uniques]
     shown.append("")  # the code of missing values
     codes = np.where(codes < 0, len(shown) - 1, codes)
     meta.update(type="dict", values=sections.add(key + ":values", shown),
@@ -269,7 +259,7 @@ def _attributes(sections: _Sections, prepared, recipe, frame, atlas) -> dict:
     index = {}
     for f in [*wanted_fields, *[c for c in extra if c not in wanted_fields]]:
         index[f] = len(fields)
-        fields.append(_field(sections, f, frame[f], recipe.link_fields))
+        fields.append(_field(sections, f, frame[f], recipe.link_fields, spec.layer))
     if title is None:  # the popup title falls back to the feature id
         ids = pd.Series(frame.index.astype(str), index=frame.index)
         index["\0id"] = len(fields)
@@ -296,9 +286,9 @@ def _attributes(sections: _Sections, prepared, recipe, frame, atlas) -> dict:
         for sid in ids:
             if table is not None and sid in table.index:
                 s = table.loc[sid]
-                url = s["url"] if "url" in recipe.link_fields else ""
-                known[sid] = [str(s[c] or "") for c in ("title", "publisher", "published",
-                                                         "file")] + [str(url or "")]
+                # never the file name: readers get title, publisher and date
+                known[sid] = [str(s[c] or "") for c in ("title", "publisher", "published")]
+                known[sid] += ["", str(s["url"] or "")]
         raw = frame["source_ids"]
         out["sources"] = {"field": index["source_ids"], "table": known}
         fields[index["source_ids"]]["values"] = sections.add(

@@ -214,8 +214,8 @@ def ramp_stops(raster: Raster) -> list[tuple[float, str]]:
     """``(value, #rrggbb)`` stops of a product's colour ramp over its valid values.
 
     The ramp is the style spec's :data:`~geoatlas.style.RASTER_RAMPS` entry for the
-    product (``distance``, ``density``; others use ``distance``), stretched from the
-    smallest to the largest valid value.
+    product (``distance``, ``density``; others use ``distance``), stretched from 0 to the
+    98th percentile of the valid values, as the web overlay and the QGIS project do.
 
     Examples
     --------
@@ -223,7 +223,7 @@ def ramp_stops(raster: Raster) -> list[tuple[float, str]]:
     >>> r = Raster(np.array([[[0.0, 400.0]]], dtype="float32"), Affine.identity(),
     ...            CRS.from_epsg(3857), NODATA, ("km",), tags={"product": "distance"})
     >>> ramp_stops(r)[0], ramp_stops(r)[-1]
-    ((0.0, '#fde725'), (400.0, '#440154'))
+    ((0.0, '#fde725'), (392.0, '#440154'))
     """
     from ..style import RASTER_RAMPS
 
@@ -231,7 +231,8 @@ def ramp_stops(raster: Raster) -> list[tuple[float, str]]:
     band = raster.data[0]
     valid = band[(band != raster.nodata) & np.isfinite(band)] if raster.nodata is not None \
         else band[np.isfinite(band)]
-    lo, hi = (float(valid.min()), float(valid.max())) if valid.size else (0.0, 1.0)
+    lo = 0.0
+    hi = float(np.percentile(valid, 98)) if valid.size else 1.0
     if hi <= lo:
         hi = lo + 1.0
     n = len(anchors)
@@ -249,7 +250,7 @@ def raster_qml(raster: Raster) -> str:
     >>> from affine import Affine
     >>> r = Raster(np.array([[[0.0, 400.0]]], dtype="float32"), Affine.identity(),
     ...            CRS.from_epsg(3857), NODATA, ("distance",), ("km",), {"product": "distance"})
-    >>> 'label="400 km"' in raster_qml(r)
+    >>> 'label="392 km"' in raster_qml(r)
     True
     """
     from xml.sax.saxutils import quoteattr

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,10 +40,53 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from ..geometry import GEOD, WGS84, conformal_crs_for, transformer
-from ..style import BASEMAP, LegendEntry, Symbol
+from ..geometry import WGS84, transformer
+from ..style import BASEMAP, BASEMAP_WIDTHS, LegendEntry, Symbol
+from .mapframe import (
+    NORTH_TOLERANCE_DEG,
+    PAGE_IN,
+    MapFrame,
+    PageLayout,
+    basemap_covers,
+    describe_crs,
+    fmt_lat,
+    fmt_lon,
+    focus_countries,
+    labelled_countries,
+    map_crs,
+    map_frame,
+    north_direction,
+    north_variation,
+    page_layout,
+    scale_factor,
+    view_ring_lonlat,
+)
 from .prepare import PreparedLayer, prepare
-from .prepare import extent as recipe_extent
+
+__all__ = [
+    "MapFrame",
+    "attribution_lines",
+    "basemap_covers",
+    "cited_documents",
+    "cited_sources",
+    "describe_crs",
+    "entry_label",
+    "figure",
+    "legend_parts",
+    "legends",
+    "map_crs",
+    "map_frame",
+    "map_image",
+    "north_direction",
+    "north_variation",
+    "page_layout",
+    "publishers",
+    "scale_factor",
+    "short_label",
+    "sources_pages",
+    "view_ring_lonlat",
+    "write",
+]
 
 log = logging.getLogger(__name__)
 
@@ -58,141 +102,11 @@ BORDER = BASEMAP["border"]
 LABEL_PT = 7.0
 LEGEND_PT = 7.0
 SIZE_IN = (11.69, 8.27)
-ATTRIBUTION_PT = 5.8
-MAX_ATTRIBUTION_LINES = 9
+ATTRIBUTION_PT = 6.3
+MAX_ATTRIBUTION_LINES = 3
+SOURCES_NOTE = "Full list of sources: page 2 of the PDF."
+SOURCES_PT = 6.4
 _CORNERS = ("lower left", "lower right", "upper left", "upper right")
-
-
-# -- the map frame: CRS and projected bounds ---------------------------------------------
-@dataclass(frozen=True)
-class MapFrame:
-    """Where a map is: its CRS, its lon/lat extent and that extent's projected bounds.
-
-    Attributes
-    ----------
-    crs : pyproj.CRS
-        The projected CRS the map is drawn in.
-    extent : tuple of float
-        ``(min_lon, min_lat, max_lon, max_lat)``.
-    bounds : tuple of float
-        The extent's bounds in ``crs`` (metres): ``(xmin, ymin, xmax, ymax)``.
-    """
-
-    crs: CRS
-    extent: tuple[float, float, float, float]
-    bounds: tuple[float, float, float, float]
-
-    @property
-    def centre(self) -> tuple[float, float]:
-        """The lon/lat of the centre of the projected bounds."""
-        xmin, ymin, xmax, ymax = self.bounds
-        t = transformer(self.crs, WGS84)
-        lon, lat = t.transform((xmin + xmax) / 2, (ymin + ymax) / 2)
-        return float(lon), float(lat)
-
-    @property
-    def aspect(self) -> float:
-        """Width over height of the projected bounds."""
-        xmin, ymin, xmax, ymax = self.bounds
-        return (xmax - xmin) / (ymax - ymin)
-
-
-def map_crs(recipe, extent: Sequence[float]) -> CRS:
-    """The CRS a recipe's static map is drawn in.
-
-    Parameters
-    ----------
-    recipe : Recipe
-        Its ``static.crs`` EPSG code wins when set.
-    extent : sequence of float
-        Lon/lat bounds; the default Lambert conformal conic is fitted to them.
-
-    Returns
-    -------
-    pyproj.CRS
-        A projected CRS (geographic EPSG codes are refused).
-    """
-    code = getattr(recipe.static, "crs", None)
-    if code:
-        crs = CRS.from_user_input(int(code) if str(code).isdigit() else code)
-        if not crs.is_projected:
-            from ..errors import RecipeError
-
-            raise RecipeError(f"{recipe.name}: [static] crs {code} is not a projected CRS; "
-                              "static maps are never drawn in degrees")
-        return crs
-    return conformal_crs_for(extent)
-
-
-def map_frame(layers: Sequence[PreparedLayer], recipe) -> MapFrame:
-    """The :class:`MapFrame` of a recipe: its extent projected into its CRS.
-
-    Parameters
-    ----------
-    layers : sequence of PreparedLayer
-        The prepared layers (used when the recipe's extent is ``"fit"``).
-    recipe : Recipe
-        The recipe.
-
-    Returns
-    -------
-    MapFrame
-        CRS, lon/lat extent and projected bounds (the extent's densified outline).
-    """
-    ext = tuple(float(v) for v in recipe_extent(list(layers), recipe))
-    crs = map_crs(recipe, ext)
-    bounds = transformer(WGS84, crs).transform_bounds(*ext, densify_pts=101)
-    return MapFrame(crs, ext, tuple(float(b) for b in bounds))
-
-
-def scale_factor(frame: MapFrame) -> float:
-    """Ground km per projected km along the x axis at the map centre.
-
-    Measured geodesically over a 10 km east-west segment through the centre, so it is
-    right for any CRS, conformal or not.
-    """
-    xmin, ymin, xmax, ymax = frame.bounds
-    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
-    half = 5000.0
-    lons, lats = transformer(frame.crs, WGS84).transform([cx - half, cx + half], [cy, cy])
-    _, _, metres = GEOD.inv(lons[0], lats[0], lons[1], lats[1])
-    return float(metres) / (2 * half)
-
-
-def north_direction(frame: MapFrame) -> tuple[float, float]:
-    """Unit vector (dx, dy) in map coordinates pointing to true north at the map centre."""
-    lon, lat = frame.centre
-    t = transformer(WGS84, frame.crs)
-    x0, y0 = t.transform(lon, lat)
-    x1, y1 = t.transform(lon, min(lat + 0.05, 89.9))
-    dx, dy = x1 - x0, y1 - y0
-    norm = math.hypot(dx, dy)
-    return dx / norm, dy / norm
-
-
-def describe_crs(crs: CRS) -> str:
-    """A short human description of a CRS for the attribution line."""
-    code = crs.to_epsg()
-    if code:
-        return f"{crs.name} (EPSG:{code})"
-    op = crs.coordinate_operation
-    if op is not None and "Lambert Conic Conformal" in op.method_name:
-        params = {p.name: p.value for p in op.params}
-        lat1 = params.get("Latitude of 1st standard parallel")
-        lat2 = params.get("Latitude of 2nd standard parallel")
-        lon0 = params.get("Longitude of false origin")
-        if None not in (lat1, lat2, lon0):
-            return (f"Lambert conformal conic (standard parallels {_lat(lat1)} and "
-                    f"{_lat(lat2)}, central meridian {_lon(lon0)}, WGS84)")
-    return crs.name
-
-
-def _lat(v: float) -> str:
-    return "0°" if v == 0 else f"{abs(v):.1f}°{'N' if v > 0 else 'S'}"
-
-
-def _lon(v: float) -> str:
-    return "0°" if v == 0 else f"{abs(v):.1f}°{'E' if v > 0 else 'W'}"
 
 
 # -- public entry points -------------------------------------------------------------------
@@ -241,11 +155,20 @@ def write(atlas, recipe, layers, folder, formats=None, dpi=None, **options) -> l
                 "Creator": "geoatlas (matplotlib)"},
     }
     written = []
-    with matplotlib.rc_context(_SAVE_RC):
+    with matplotlib.rc_context({**_rc(), **_SAVE_RC}):
         for fmt in formats:
             path = folder / f"{recipe.name}.{fmt}"
-            fig.savefig(path, format=fmt, dpi=dpi, metadata=meta[fmt],
-                        facecolor=fig.get_facecolor())
+            if fmt == "pdf":
+                from matplotlib.backends.backend_pdf import PdfPages
+
+                shown = [p for p in layers if p.spec.visible and len(p.frame)]
+                with PdfPages(path, metadata=meta["pdf"]) as pdf:
+                    pdf.savefig(fig, facecolor=fig.get_facecolor())
+                    for page in sources_pages(atlas, recipe, shown, recipe.static.size):
+                        pdf.savefig(page, facecolor="white")
+            else:
+                fig.savefig(path, format=fmt, dpi=dpi, metadata=meta[fmt],
+                            facecolor=fig.get_facecolor())
             written.append(path)
     return written
 
@@ -285,27 +208,60 @@ def figure(atlas, recipe, layers=None):
     frame = map_frame(layers, recipe)
     shown = [p for p in layers if p.spec.visible and len(p.frame)]
     with matplotlib.rc_context(_rc()):
-        width, height = recipe.static.size or SIZE_IN
-        fig = Figure(figsize=(width, height), dpi=100, facecolor="white")
+        page = page_layout(frame, recipe.static.size)
+        fig = Figure(figsize=page.size, dpi=100, facecolor="white")
         FigureCanvasAgg(fig)
-        layout = _Layout(fig, frame, recipe, atlas, shown)
-        view = layout.view
+        layout = _Layout(fig, page, recipe, atlas, shown)
+        view = page.view
         ax = layout.map_axes()
         tol = _tolerance(view, layout.map_box[2])
-        _draw_basemap(ax, atlas, view, tolerance=tol)
-        _draw_graticule(ax, view, edge_labels=True)
+        variation = north_variation(view)
+        _draw_basemap(ax, atlas, view, tolerance=tol, focus=_focus(atlas, shown))
+        _draw_graticule(ax, view, edge_labels=True,
+                        strong=variation > NORTH_TOLERANCE_DEG)
         points = _draw_layers(ax, shown, view, tolerance=tol)
+        marks = _place_marks(atlas, recipe, layers, view)
         placed = [*_draw_scale_bar(ax, view, layout.scale_corner),
-                  *_draw_north_arrow(ax, view, layout.north_corner)]
+                  *_draw_north(ax, view, layout.north_corner, variation)]
         _draw_inset(layout.inset_axes(), atlas, view)
         renderer = fig.canvas.get_renderer()
         blockers = [b for b in placed] + [layout.inset_bbox_display()]
-        n, dropped = _draw_labels(ax, atlas, recipe, layers, view, points, blockers, renderer)
+        capitals = [_Point(q.x, q.y, q.radius_pt, "places", q.ident) for q in marks
+                    if q.capital]
+        n, dropped = _draw_labels(ax, atlas, recipe, layers, view, points + capitals,
+                                  blockers, renderer, marks={q.ident: q for q in marks})
+        _draw_places(ax, [q for q in marks if q.capital or q.ident in ax.placed_places])
         log.info("%s: %d labels placed, %d dropped to avoid overlaps", recipe.name, n, dropped)
         layout.title()
         layout.legends(shown)
         layout.attribution()
+    return literal_text(fig)
+
+
+def literal_text(fig):
+    """Switch math text off on every text of ``fig``: data is drawn as written.
+
+    matplotlib parses ``$...$`` as TeX math by default, which mangles "$3 bn vs $3.5 bn"
+    and crashes on unbalanced input; the rc setting of :func:`_rc` covers texts made
+    inside it, and this pass covers every other (legend titles, halos, ticks).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig``.
+    """
+    from matplotlib.text import Text
+
+    for t in fig.findobj(Text):
+        t.set_parse_math(False)
+        t.set_usetex(False)
     return fig
+
+
+def _focus(atlas, shown) -> set[str]:
+    if "countries" not in atlas.layers:
+        return set()
+    return focus_countries(atlas["countries"], shown)
 
 
 def map_image(atlas, recipe, layers=None, dpi: int | None = None, width_in: float = 8.0):
@@ -353,6 +309,7 @@ def map_image(atlas, recipe, layers=None, dpi: int | None = None, width_in: floa
         _draw_graticule(ax, frame, edge_labels=False)
         points = _draw_layers(ax, shown, frame, tolerance=tol)
         _draw_labels(ax, atlas, recipe, layers, frame, points, [], canvas.get_renderer())
+        literal_text(fig)
         canvas.draw()
         rgba = np.asarray(canvas.buffer_rgba()).copy()
     if rgba.shape[:2] != (height_px, width_px):  # pragma: no cover - rounding guard
@@ -393,10 +350,28 @@ def _resolve(atlas, recipe, layers):
     return recipe, list(layers)
 
 
+FALLBACK_FONTS = ("Droid Sans Fallback", "Noto Sans CJK SC", "Noto Sans CJK JP")
+"""Tried per glyph after :data:`FONT` (CJK titles of sources), when installed."""
+
+
+def _quiet_weights(record) -> bool:
+    """The CJK fallback has no bold: matplotlib says so at every bold text; we know."""
+    return "Failed to find font weight" not in record.getMessage()
+
+
+def _fonts() -> list[str]:
+    from matplotlib import font_manager
+
+    logging.getLogger("matplotlib.font_manager").addFilter(_quiet_weights)  # idempotent
+    have = {f.name for f in font_manager.fontManager.ttflist}
+    return [FONT, *(f for f in FALLBACK_FONTS if f in have)]
+
+
 def _rc() -> dict:
     return {
-        "font.family": "sans-serif",
-        "font.sans-serif": [FONT],
+        "font.family": _fonts(),  # a list: matplotlib falls back glyph by glyph
+        "text.parse_math": False,  # data is text: "$3 bn vs $3.5 bn" stays as written
+        "text.usetex": False,
         "lines.scale_dashes": True,  # dashes are multiples of the line width, as in the spec
         "path.simplify": True,
         "axes.unicode_minus": False,
@@ -452,16 +427,54 @@ def _project(gdf, frame: MapFrame, pad: float = 0.03, tolerance: float = 0.0):
     ``tolerance`` (map units) simplifies lines and polygons: a fraction of a printed
     point, invisible on paper, keeps SVG and PDF files small.
     """
-    geoms = gdf.geometry.to_crs(frame.crs).to_numpy()
     xmin, ymin, xmax, ymax = frame.bounds
     dx, dy = (xmax - xmin) * pad, (ymax - ymin) * pad
     box = (xmin - dx, ymin - dy, xmax + dx, ymax + dy)
+    lonlat = gdf.geometry
+    window = _lonlat_window(frame, box)
+    if window is not None:  # a world basemap: the far side of the globe never projects
+        is_point = (shapely.get_type_id(lonlat.to_numpy()) == 0)
+        w, s, e, n = window
+        cut = ((_central_meridian(frame) + 360.0) % 360.0) - 180.0  # behind the map
+        pieces = [shapely.clip_by_rect(lonlat.to_numpy(), *b)
+                  for b in ((w, s, min(e, cut - 1e-6), n), (max(w, cut + 1e-6), s, e, n))
+                  if b[0] < b[2]]
+        clipped = pieces[0] if len(pieces) == 1 else shapely.union(*pieces)
+        clipped = shapely.segmentize(clipped, 1.0)
+        lonlat = lonlat.where(is_point, type(lonlat)(clipped, index=lonlat.index,
+                                                     crs=lonlat.crs))  # long edges curve
+    geoms = lonlat.to_crs(frame.crs).to_numpy()
     points = shapely.get_type_id(geoms) == 0
     clipped = np.where(points, geoms, shapely.clip_by_rect(geoms, *box))
     if tolerance > 0:
         clipped = np.where(points, clipped,
                            shapely.simplify(clipped, tolerance, preserve_topology=True))
     return clipped
+
+
+def _central_meridian(frame: MapFrame) -> float:
+    """The projection's central meridian (its cut is opposite), else the map's centre."""
+    op = frame.crs.coordinate_operation
+    for param in getattr(op, "params", None) or []:
+        name = param.name.lower()
+        if "longitude" in name and param.unit_name in ("degree", "Degree"):
+            return float(param.value)
+    return frame.centre[0]
+
+
+def _lonlat_window(frame: MapFrame, box, margin: float = 10.0):
+    """Lon/lat bounds of a projected ``box``, grown by ``margin`` degrees (None: no clip)."""
+    try:
+        w, s, e, n = transformer(frame.crs, WGS84).transform_bounds(*box, densify_pts=21)
+    except Exception:  # pyproj cannot invert every box (e.g. beyond an ortho's limb)
+        return None
+    if not np.isfinite([w, s, e, n]).all():
+        return None
+    if w > e or e - w > 300:  # across the antimeridian or around a pole: all longitudes
+        w, e = -180.0, 180.0
+    else:
+        w, e = max(-180.0, w - margin), min(180.0, e + margin)
+    return (w, max(-90.0, s - margin), e, min(90.0, n + margin))
 
 
 def _tolerance(frame: MapFrame, width_in: float) -> float:
@@ -472,6 +485,7 @@ def _tolerance(frame: MapFrame, width_in: float) -> float:
 
 # -- drawing ---------------------------------------------------------------------------
 def _setup_map_axes(ax, frame: MapFrame) -> None:
+    ax.patch.set_gid(f"{ax.get_label()}-frame")
     xmin, ymin, xmax, ymax = frame.bounds
     ax.set_xlim(xmin, xmax)
     ax.set_ylim(ymin, ymax)
@@ -486,19 +500,61 @@ def _setup_map_axes(ax, frame: MapFrame) -> None:
 
 
 def _draw_basemap(ax, atlas, frame: MapFrame, zorder: float = 0.5,
-                  tolerance: float = 0.0) -> None:
-    """Land and country borders from the workspace's Natural Earth basemap."""
-    from matplotlib.collections import PathCollection
+                  tolerance: float = 0.0, focus: set[str] | frozenset = frozenset()) -> None:
+    """Land, lakes, rivers and borders from the workspace's basemap, in the basemap palette.
+
+    The countries the map is about (``focus``, index labels) get the ``focus`` fill,
+    every other country ``neighbour``; national borders are drawn again above the
+    area layers, so provinces never hide them.
+    """
+    from matplotlib.collections import LineCollection, PathCollection
 
     if "countries" not in atlas.layers:
         return
-    geoms = _project(atlas["countries"], frame, pad=0.1, tolerance=tolerance)
-    paths = [p for p in (_polygon_path(g) for g in geoms if g is not None and not g.is_empty)
-             if p is not None]
-    ax.add_collection(PathCollection(paths, facecolors=LAND, edgecolors="none", zorder=zorder))
-    # national borders again above the area layers, so provinces never hide them
-    ax.add_collection(PathCollection(paths, facecolors="none", edgecolors=BORDER,
-                                     linewidths=0.9, zorder=1.95))
+    countries = countries_near(atlas, frame)
+    geoms = _project(countries, frame, pad=0.1, tolerance=tolerance)
+    paths, faces = [], []
+    for ident, g in zip(countries.index, geoms):
+        path = _polygon_path(g) if g is not None and not g.is_empty else None
+        if path is not None:
+            paths.append(path)
+            faces.append(BASEMAP["focus"] if str(ident) in focus else BASEMAP["neighbour"])
+    land = PathCollection(paths, facecolors=faces, edgecolors="none", zorder=zorder)
+    land.set_gid("basemap:land")
+    ax.add_collection(land)
+    if "lakes" in atlas.layers and len(atlas["lakes"]):
+        lakes = [q for q in (_polygon_path(g) for g in _project(atlas["lakes"], frame, pad=0.1,
+                                                                 tolerance=tolerance)
+                             if g is not None and not g.is_empty) if q is not None]
+        ax.add_collection(PathCollection(lakes, facecolors=BASEMAP["lakes"], edgecolors="none",
+                                         zorder=zorder + 0.05))
+    if "rivers" in atlas.layers and len(atlas["rivers"]):
+        segs = [part for g in _project(atlas["rivers"], frame, pad=0.1, tolerance=tolerance)
+                if g is not None and not g.is_empty for part in _line_parts(g)]
+        ax.add_collection(LineCollection(segs, colors=BASEMAP["rivers"], zorder=zorder + 0.06,
+                                         linewidths=BASEMAP_WIDTHS["rivers"] * PT_PER_PX))
+    borders = PathCollection(paths, facecolors="none", edgecolors=BORDER,
+                             linewidths=BASEMAP_WIDTHS["border"], zorder=1.95)
+    borders.set_gid("basemap:borders")
+    ax.add_collection(borders)
+
+
+def countries_near(atlas, frame: MapFrame, pad_deg: float = 10.0):
+    """The basemap's countries cut to the view's lon/lat box (padded), valid geometry.
+
+    A world basemap projected whole into a regional conic folds the far side of the
+    globe (and the antimeridian) into nonsense; cutting in degrees first keeps only
+    what can appear on the map.
+    """
+    ring = view_ring_lonlat(frame)
+    lon0, lat0 = np.nanmin(ring, axis=0) - pad_deg
+    lon1, lat1 = np.nanmax(ring, axis=0) + pad_deg
+    countries = atlas["countries"]
+    box = (max(lon0, -180.0), max(lat0, -89.9), min(lon1, 180.0), min(lat1, 89.9))
+    hit = countries.sindex.query(shapely.box(*box), predicate="intersects")
+    near = countries.iloc[np.sort(hit)].copy()
+    near["geometry"] = shapely.make_valid(shapely.clip_by_rect(near.geometry.to_numpy(), *box))
+    return near[~near.geometry.is_empty]
 
 
 def _nice_step(span: float, target: int = 5) -> float:
@@ -509,8 +565,12 @@ def _nice_step(span: float, target: int = 5) -> float:
     return 30.0
 
 
-def _draw_graticule(ax, frame: MapFrame, edge_labels: bool) -> None:
-    """Meridians and parallels, labelled where they meet the bottom and left edges."""
+def _draw_graticule(ax, frame: MapFrame, edge_labels: bool, strong: bool = False) -> None:
+    """Meridians and parallels, labelled where they meet the bottom and left edges.
+
+    ``strong`` (when north turns too much across the map for one north arrow) draws the
+    graticule darker over the land, as the map's direction reference.
+    """
     from matplotlib.collections import LineCollection
     from matplotlib.transforms import blended_transform_factory
 
@@ -530,16 +590,20 @@ def _draw_graticule(ax, frame: MapFrame, edge_labels: bool) -> None:
         segs.append(np.column_stack([x, y]))
         cross = _crossing(x, y, ymin)
         if cross is not None and xmin < cross < xmax:
-            labels_x.append((cross, _lon(lon).replace(".0°", "°")))
+            labels_x.append((cross, fmt_lon(lon).replace(".0°", "°")))
     for lat in lats:
         x, y = t.transform(lon_line, np.full_like(lon_line, lat))
         segs.append(np.column_stack([x, y]))
         cross = _crossing(y, x, xmin)
         if cross is not None and ymin < cross < ymax:
-            labels_y.append((cross, _lat(lat).replace(".0°", "°")))
-    ax.add_collection(LineCollection(segs, colors="#9bb3c7", linewidths=0.35, alpha=0.8,
-                                     zorder=0.4))
-    ax.add_collection(LineCollection(segs, colors="#d6d2c8", linewidths=0.35, zorder=0.9))
+            labels_y.append((cross, fmt_lat(lat).replace(".0°", "°")))
+    ax.add_collection(LineCollection(segs, colors=BASEMAP["graticule"], linewidths=0.35,
+                                     alpha=0.8, zorder=0.4))
+    over_land = LineCollection(segs, colors=BASEMAP["graticule"] if strong else "#d6d2c8",
+                               linewidths=0.45 if strong else 0.35, zorder=0.9,
+                               alpha=0.7 if strong else 1.0)
+    over_land.set_gid("graticule")
+    ax.add_collection(over_land)
     if not edge_labels:
         return
     bottom = blended_transform_factory(ax.transData, ax.transAxes)
@@ -671,10 +735,11 @@ def _draw_scale_bar(ax, frame: MapFrame, corner: str):
         artists.append(ax.add_patch(Rectangle(
             (x0 + frac * i / n, y0), frac / n, h, transform=trans,
             facecolor=INK if i % 2 == 0 else "white", edgecolor=INK, linewidth=0.6,
-            zorder=80)))
+            zorder=80, gid=f"scalebar-{i}")))
     ticks = [(0, "0"), (frac / 2, _fmt_km(total / 2)), (frac, f"{_fmt_km(total)} km")]
     texts = [ax.text(x0 + dx, y0 + h + 0.006, t, transform=trans, ha="center", va="bottom",
-                     fontsize=6.5, color=INK, zorder=80) for dx, t in ticks]
+                     fontsize=6.5, color=INK, zorder=80, gid=f"scalebar-label-{k}")
+             for k, (dx, t) in enumerate(ticks)]
     note = ax.text(x0, y0 - 0.008, "scale true at the map centre", transform=trans,
                    ha="left", va="top", fontsize=5.5, color=MUTED, zorder=80)
     _halo(*texts, note)
@@ -709,8 +774,33 @@ def _draw_north_arrow(ax, frame: MapFrame, corner: str):
     label = ax.text(ux * size * 1.45, uy * size * 1.45, "N", transform=trans,
                     ha="center", va="center", fontsize=9, fontweight="bold", color=INK,
                     zorder=80)
-    _halo(label)
-    return [_union_bbox([a, b, label], ax)]
+    note = ax.text(0, -uy * size - 0.09, "true north at the map centre", transform=trans,
+                   ha="center", va="top", fontsize=5.5, color=MUTED, zorder=80,
+                   gid="north-note")
+    _halo(label, note)
+    return [_union_bbox([a, b, label, note], ax)]
+
+
+def _draw_north(ax, frame: MapFrame, corner: str, variation: float):
+    """A north arrow where north barely turns across the map, else a note on the graticule.
+
+    Parameters
+    ----------
+    variation : float
+        Largest turn of true north across the view in degrees
+        (:func:`~geoatlas.render.mapframe.north_variation`).
+    """
+    if variation <= NORTH_TOLERANCE_DEG:
+        return _draw_north_arrow(ax, frame, corner)
+    x, y = _corner_xy(corner, 0.03)
+    text = ("North follows the meridians of the graticule:\n"
+            f"it turns by up to {variation:.0f}° across this map.")
+    note = ax.text(x, y, text, transform=ax.transAxes, fontsize=6.3, color=INK,
+                   ha="left" if "left" in corner else "right",
+                   va="bottom" if "lower" in corner else "top", zorder=80, gid="north-note",
+                   linespacing=1.25)
+    _halo(note)
+    return [_union_bbox([note], ax)]
 
 
 def _union_bbox(artists, ax):
@@ -746,7 +836,7 @@ def _draw_inset(ax, atlas, frame: MapFrame) -> None:
     basemap (a regional map), a regional inset would show nothing new, so the inset is
     an orthographic globe centred on the map instead.
     """
-    view_ring = _view_ring_lonlat(frame)
+    view_ring = view_ring_lonlat(frame)
     vminx, vminy = view_ring.min(axis=0)
     vmaxx, vmaxy = view_ring.max(axis=0)
     cx, cy = frame.centre
@@ -754,15 +844,14 @@ def _draw_inset(ax, atlas, frame: MapFrame) -> None:
     half_h = max((vmaxy - vminy) * 1.25, 10.0)
     box = (max(cx - half_w, -180), max(cy - half_h, -85), min(cx + half_w, 180),
            min(cy + half_h, 85))
-    if "countries" in atlas.layers:
+    # a regional view (tens of degrees) is best located on a globe; a national one on
+    # its surroundings, when the basemap has them
+    globe = (vmaxx - vminx) > 30 or (vmaxy - vminy) > 25 or "countries" not in atlas.layers
+    if not globe:
         cb = atlas["countries"].total_bounds
-        clipped = (max(box[0], cb[0]), max(box[1], cb[1]), min(box[2], cb[2]),
-                   min(box[3], cb[3]))
-        globe = (clipped[2] - clipped[0]) < (vmaxx - vminx) * 1.6 or (
-            clipped[3] - clipped[1]) < (vmaxy - vminy) * 1.6
-        box = clipped
-    else:
-        globe = True
+        box = (max(box[0], cb[0]), max(box[1], cb[1]), min(box[2], cb[2]), min(box[3], cb[3]))
+        globe = (box[2] - box[0]) < (vmaxx - vminx) * 1.6 or (
+            box[3] - box[1]) < (vmaxy - vminy) * 1.6
     if globe:
         crs = CRS.from_proj4(f"+proj=ortho +lat_0={cy:.4f} +lon_0={cx:.4f} +datum=WGS84 "
                              "+units=m +no_defs")
@@ -786,12 +875,13 @@ def _draw_inset(ax, atlas, frame: MapFrame) -> None:
     if "countries" in atlas.layers:
         from matplotlib.collections import PathCollection
 
-        countries = atlas["countries"]
+        countries = atlas["countries"] if globe else countries_near(atlas, inset)
         if globe:
-            lonlat = countries.geometry.clip_by_rect(cx - 85, max(cy - 85, -89),
-                                                     cx + 85, min(cy + 85, 89))
-            geoms = shapely.simplify(lonlat.to_crs(crs).to_numpy(), 20_000,
-                                     preserve_topology=True)
+            lonlat = _near_side(countries.geometry.to_numpy(), cx, cy)
+            geoms = shapely.simplify(
+                shapely.transform(lonlat, lambda xy: np.column_stack(
+                    transformer(WGS84, crs).transform(xy[:, 0], xy[:, 1]))),
+                20_000, preserve_topology=True)
         else:
             geoms = _project(countries, inset, pad=0.05,
                              tolerance=_tolerance(inset, ax.get_position().width
@@ -812,18 +902,30 @@ def _draw_inset(ax, atlas, frame: MapFrame) -> None:
     ax.plot(x, y, color="#c0392b", linewidth=1.3, zorder=5, solid_joinstyle="miter")
 
 
-def _view_ring_lonlat(frame: MapFrame, n: int = 40) -> np.ndarray:
-    """The outline of the map's projected bounds, densified, in lon/lat."""
-    xmin, ymin, xmax, ymax = frame.bounds
-    xs, ys = np.linspace(xmin, xmax, n), np.linspace(ymin, ymax, n)
-    ring = np.concatenate([
-        np.column_stack([xs, np.full(n, ymin)]),
-        np.column_stack([np.full(n, xmax), ys]),
-        np.column_stack([xs[::-1], np.full(n, ymax)]),
-        np.column_stack([np.full(n, xmin), ys[::-1]]),
-    ])
-    lon, lat = transformer(frame.crs, WGS84).transform(ring[:, 0], ring[:, 1])
-    return np.column_stack([lon, lat])
+def _near_side(geoms: np.ndarray, lon0: float, lat0: float, limit_deg: float = 85.0):
+    """Geometries with every vertex beyond ``limit_deg`` from the centre moved onto it.
+
+    An orthographic globe shows one hemisphere; a world basemap has land on the far
+    side, which projects to infinity. Each far vertex slides along its great circle
+    from the centre to the limit, so far land ends at the globe's rim.
+    """
+    from ..geometry import GEOD
+
+    limit = math.radians(limit_deg) * 6_371_008.8
+
+    def onto(xy: np.ndarray) -> np.ndarray:
+        n = len(xy)
+        az, _, dist = GEOD.inv(np.full(n, lon0), np.full(n, lat0), xy[:, 0], xy[:, 1])
+        far = np.asarray(dist) > limit
+        if not far.any():
+            return xy
+        lon, lat, _ = GEOD.fwd(np.full(far.sum(), lon0), np.full(far.sum(), lat0),
+                               np.asarray(az)[far], np.full(far.sum(), limit))
+        out = xy.copy()
+        out[far, 0], out[far, 1] = lon, lat
+        return out
+
+    return shapely.transform(geoms, onto)
 
 
 def _draw_globe_graticule(ax, crs: CRS, lon0: float) -> None:
@@ -889,6 +991,12 @@ def short_label(text: str, limit: int = 24) -> str:
 
 
 def _label_candidates(atlas, recipe, layers, frame: MapFrame) -> list[_Candidate]:
+    """Everything that may get a label, with its priority (higher is placed first).
+
+    In order: the recipe's ``[static] labels`` layers (points by symbol size, lines),
+    then places by rank (capitals, then the recipe's places), then province names on a
+    map that shows provinces, then country names (never disputed or special areas).
+    """
     wanted = set(recipe.static.labels)
     out: list[_Candidate] = []
     for p in layers:
@@ -914,27 +1022,124 @@ def _label_candidates(atlas, recipe, layers, frame: MapFrame) -> list[_Candidate
                     continue
                 for f in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88):
                     pt = line.interpolate(f, normalized=True)
-                    out.append(_Candidate(pt.x, pt.y, text, _lw(sym) / 2, 5 - abs(f - 0.5),
-                                          "line", (p.name, str(ident))))
+                    out.append(_Candidate(pt.x, pt.y, text, _lw(sym) / 2,
+                                          LINE_PRIORITY - abs(f - 0.5), "line",
+                                          (p.name, str(ident))))
             elif "Polygon" in kind:
                 pt = geom.representative_point()
                 out.append(_Candidate(pt.x, pt.y, text, 0, 1, "polygon", None))
-    # country names: context, lowest priority
-    if "countries" in atlas.layers:
-        view = shapely.box(*frame.bounds)
+    view = shapely.box(*frame.bounds)
+    for q in _ranked_places(atlas, recipe, layers, frame):
+        out.append(_Candidate(q.x, q.y, q.text, q.radius_pt, q.priority, "place",
+                              ("places", q.ident)))
+    prov = next((p for p in layers if p.name == "provinces" and p.spec.visible
+                 and len(p.frame)), None)
+    if prov is not None and "name" in prov.frame:
         area = view.area
-        countries = atlas["countries"]
-        geoms = _project(countries, frame, pad=0.0)
-        for name, geom in zip(countries["name"], geoms):
-            if geom is None or geom.is_empty or not isinstance(name, str):
+        for ident, geom, name in zip(prov.frame.index, _project(prov.frame, frame, pad=0.0),
+                                     prov.frame["name"]):
+            if geom is None or geom.is_empty or not isinstance(name, str) or not name.strip():
                 continue
-            part = shapely.make_valid(shapely.make_valid(geom).intersection(view))
+            part = shapely.make_valid(geom).intersection(view)
+            if part.is_empty or part.area < area * 0.002:
+                continue
+            pt = part.representative_point()
+            out.append(_Candidate(pt.x, pt.y, short_label(name), 0, -0.5 + part.area / area,
+                                  "province", ("provinces", str(ident))))
+    # country names: context, lowest priority; disputed and special areas stay unnamed
+    if "countries" in atlas.layers:
+        area = view.area
+        countries = countries_near(atlas, frame)
+        named = labelled_countries(countries)
+        geoms = _project(countries, frame, pad=0.0)
+        for name, geom, ok in zip(countries["name"], geoms, named):
+            if not ok or geom is None or geom.is_empty or not isinstance(name, str):
+                continue
+            part = shapely.make_valid(geom).intersection(view)
             if part.is_empty or part.area < area * 0.015:
                 continue
             pt = part.representative_point()
             out.append(_Candidate(pt.x, pt.y, name.upper(), 0, -1 + part.area / area,
                                   "country", None))
     return out
+
+
+@dataclass
+class _Place:
+    x: float
+    y: float
+    text: str
+    radius_pt: float
+    priority: float
+    ident: str
+    capital: bool
+
+
+PLACE_RANKS = {"capital": 20.0, "city": 2.0, "sea_port": 1.6, "dry_port": 1.5,
+               "border_crossing": 1.4, "mountain_pass": 1.3, "town": 1.2, "rail_station": 1.1}
+"""Label priority of places by kind. Labels are placed in priority order: the recipe's
+labelled lines (:data:`LINE_PRIORITY`: the subject), capitals (20), the recipe's labelled
+points (their symbol radius, 3-14), other places (1-2), then province and country names."""
+LINE_PRIORITY = 25.0
+
+
+def _ranked_places(atlas, recipe, layers, frame: MapFrame) -> list[_Place]:
+    """The places to name: every capital in view, and the recipe's places layer.
+
+    The recipe's places count even when its layer starts hidden (a reference layer the
+    web map lets readers switch on); capitals come from the gazetteer whatever the
+    recipe says, so a national map always names its capital.
+    """
+    if "places" not in atlas.layers:
+        return []
+    places = atlas["places"]
+    keep = (places["kind"] == "capital") if "kind" in places else np.zeros(len(places), bool)
+    spec = next((p for p in layers if p.name == "places"), None)
+    ids = set(map(str, spec.frame.index)) if spec is not None else set()
+    keep = keep | places.index.astype(str).isin(ids)
+    chosen = places[keep]
+    if not len(chosen):
+        return []
+    geoms = _project(chosen, frame, pad=0.0)
+    xmin, ymin, xmax, ymax = frame.bounds
+    out = []
+    for ident, geom, name, kind in zip(chosen.index, geoms, chosen["name"],
+                                       chosen.get("kind", [""] * len(chosen))):
+        if geom is None or geom.is_empty or geom.geom_type != "Point":
+            continue
+        if not (xmin < geom.x < xmax and ymin < geom.y < ymax) or not isinstance(name, str):
+            continue
+        capital = kind == "capital"
+        out.append(_Place(geom.x, geom.y, short_label(name), 2.6 if capital else 1.8,
+                          PLACE_RANKS.get(str(kind), 1.0), str(ident), capital))
+    return out
+
+
+def _place_marks(atlas, recipe, layers, frame: MapFrame) -> list[_Place]:
+    """The ranked places the recipe does not draw itself (its places layer may be hidden)."""
+    visible = {str(i) for p in layers if p.name == "places" and p.spec.visible
+               for i in p.frame.index}
+    return [q for q in _ranked_places(atlas, recipe, layers, frame) if q.ident not in visible]
+
+
+def _draw_places(ax, marks: Sequence[_Place]) -> None:
+    """Mark places: capitals as ringed dots, others as small dots.
+
+    Only capitals and places whose label found room are drawn: a town dot without its
+    name tells the reader nothing.
+    """
+    for capital in (True, False):
+        group = [q for q in marks if q.capital == capital]
+        if not group:
+            continue
+        xs, ys = [q.x for q in group], [q.y for q in group]
+        if capital:
+            ax.scatter(xs, ys, s=(2 * 2.6) ** 2, facecolors="white", edgecolors=INK,
+                       linewidths=0.8, zorder=70, gid="places:capitals")
+            ax.scatter(xs, ys, s=1.6 ** 2, facecolors=INK, edgecolors="none", zorder=70.1)
+        else:
+            ax.scatter(xs, ys, s=(2 * 1.8) ** 2, facecolors=INK, edgecolors="white",
+                       linewidths=0.5, zorder=70, gid="places:others")
 
 
 _POINT_OFFSETS = (  # (dx, dy) in units of (radius + gap), ha, va
@@ -949,9 +1154,55 @@ _POINT_OFFSETS = (  # (dx, dy) in units of (radius + gap), ha, va
 )
 
 
-def _draw_labels(ax, atlas, recipe, layers, frame, points, blockers, renderer):
-    """Place labels greedily by priority; drop any that would overlap. Returns counts."""
+def _group_crowded(cands: list[_Candidate], ax, gap_pt: float = 3.0) -> dict:
+    """Group point candidates whose symbols touch: the biggest of each group is its head.
+
+    Returns ``{head key: [member keys]}`` for every head (members may be empty).
+    """
+    scale = ax.figure.dpi / 72.0
+    heads: list[tuple[_Candidate, np.ndarray]] = []
+    groups: dict = {}
+    for c in cands:
+        if c.kind != "point":
+            continue
+        xy = ax.transData.transform((c.x, c.y))
+        home = None
+        for h, hxy in heads:
+            if h.own[0] == c.own[0] and (np.hypot(*(xy - hxy))
+                                         < (h.radius_pt + c.radius_pt + gap_pt) * scale):
+                home = h
+                break
+        if home is None:
+            heads.append((c, xy))
+            groups[c.own] = []
+        else:
+            groups[home.own].append(c.own)
+    return groups
+
+
+def _grouped_text(text: str, n: int) -> str:
+    """A label standing for ``n`` more features than its own: ``Mes Aynak (+2)``."""
+    return f"{text} (+{n})" if n else text
+
+
+def _draw_labels(ax, atlas, recipe, layers, frame, points, blockers, renderer, marks=None):
+    """Place labels greedily by priority, never overlapping; group what crowds.
+
+    Point features whose symbols touch form a group labelled once, by its biggest
+    member, with a count (``Mes Aynak (+2)``); a point whose label finds no free place
+    joins the nearest labelled group of its layer within 60 pt the same way, and only
+    when even that does not fit is it dropped. The groups are kept on the axes as
+    ``ax.label_groups`` (``{(layer, id): [(layer, id), ...]}``). Returns
+    ``(placed, dropped)``.
+
+    ``marks`` are places drawn only when named (not obstacles in advance): a place is
+    named only where neither its dot nor its label covers a label placed before it;
+    the ids of those named are kept as ``ax.placed_places``.
+    """
     from matplotlib.transforms import Bbox, offset_copy
+
+    marks = marks or {}
+    ax.placed_places = set()
 
     fig = ax.figure
     cands = _label_candidates(atlas, recipe, layers, frame)
@@ -964,14 +1215,26 @@ def _draw_labels(ax, atlas, recipe, layers, frame, points, blockers, renderer):
                                    x + q.radius_pt * scale, y + q.radius_pt * scale)
                  for (x, y), q in zip(pts_disp, points)]
     owners = [(q.layer, q.ident) for q in points]
+    groups = _group_crowded(cands, ax)
+    member_of = {m: h for h, ms in groups.items() for m in ms}
     placed: list = list(blockers)
+    boxes: dict = {}  # own key -> (text artist, index in placed, candidate)
     done: set[tuple[str, str] | str] = set()
+    failed: list[_Candidate] = []
     n_placed = dropped = 0
+
+    def free(bb, own, skip=None):
+        return (axes_box.contains(bb.x0, bb.y0) and axes_box.contains(bb.x1, bb.y1)
+                and not any(bb.overlaps(o) for i, o in enumerate(placed) if i != skip)
+                and not any(bb.overlaps(o) for o, w in zip(obstacles, owners)
+                            if w != own and member_of.get(w) != own
+                            and w not in groups.get(own, ())))
+
     for c in cands:
         key = c.own if c.own is not None else f"{c.kind}:{c.text}"
-        if key in done:
+        if key in done or key in member_of:
             continue
-        if c.kind == "point":
+        if c.kind in ("point", "place"):
             options = [(dx * (c.radius_pt + 2), dy * (c.radius_pt + 2), ha, va)
                        for (dx, dy), ha, va in _POINT_OFFSETS]
         elif c.kind == "line":
@@ -981,15 +1244,21 @@ def _draw_labels(ax, atlas, recipe, layers, frame, points, blockers, renderer):
         else:
             options = [(0, 0, "center", "center")]
         style = _label_style(c.kind)
+        text = _grouped_text(c.text, len(groups.get(c.own, ())))
+        dot = None
+        if c.kind == "place" and c.own[1] in marks and not marks[c.own[1]].capital:
+            x, y = ax.transData.transform((c.x, c.y))
+            r = c.radius_pt * scale + 1
+            dot = Bbox.from_extents(x - r, y - r, x + r, y + r)
+            if any(dot.overlaps(o) for o in placed):
+                done.add(key)
+                continue  # an unnamed town dot tells nothing: leave the place out
         ok = None
         for dx, dy, ha, va in options:
             trans = offset_copy(ax.transData, fig=fig, x=dx, y=dy, units="points")
-            t = ax.text(c.x, c.y, c.text, transform=trans, ha=ha, va=va, **style)
+            t = ax.text(c.x, c.y, text, transform=trans, ha=ha, va=va, **style)
             bb = t.get_window_extent(renderer).padded(1.5)
-            if (axes_box.contains(bb.x0, bb.y0) and axes_box.contains(bb.x1, bb.y1)
-                    and not any(bb.overlaps(o) for o in placed)
-                    and not any(bb.overlaps(o) for o, own in zip(obstacles, owners)
-                                if own != c.own)):
+            if free(bb, c.own):
                 ok = t
                 placed.append(bb)
                 break
@@ -998,12 +1267,45 @@ def _draw_labels(ax, atlas, recipe, layers, frame, points, blockers, renderer):
             continue  # try the next position along the line
         done.add(key)
         if ok is None:
-            if c.kind != "country":
+            if c.kind == "point":
+                failed.append(c)
+            elif c.kind not in ("country", "province"):
                 dropped += 1
             continue
-        _halo(ok, width=2.4 if c.kind != "country" else 2.0)
         ok.set_gid(f"label:{c.own[0]}:{c.own[1]}" if c.own else f"label:{c.kind}")
+        if dot is not None:
+            placed.append(dot)
+        if c.kind == "place":
+            ax.placed_places.add(c.own[1])
+        if c.own is not None:
+            boxes[c.own] = (ok, len(placed) - 1, c)
         n_placed += 1
+    for c in failed:  # join the nearest labelled group of the same layer
+        xy = ax.transData.transform((c.x, c.y))
+        near = sorted((np.hypot(*(ax.transData.transform((h.x, h.y)) - xy)), own)
+                      for own, (_, _, h) in boxes.items() if own[0] == c.own[0])
+        joined = False
+        for dist, own in near:
+            if dist > 60 * scale:
+                break
+            t, idx, h = boxes[own]
+            members = groups.setdefault(own, [])
+            t.set_text(_grouped_text(h.text, len(members) + 1 + len(groups.get(c.own, ()))))
+            bb = t.get_window_extent(renderer).padded(1.5)
+            if free(bb, own, skip=idx):
+                members.append(c.own)
+                members.extend(groups.pop(c.own, []))
+                placed[idx] = bb
+                joined = True
+                break
+            t.set_text(_grouped_text(h.text, len(members)))
+        if not joined:
+            dropped += 1 + len(groups.pop(c.own, []))
+    for t, _, c in boxes.values():
+        _halo(t, width=2.4 if c.kind != "country" else 2.0)
+    for t in [t for t in ax.texts if t.get_gid() in ("label:country", "label:polygon")]:
+        _halo(t, width=2.0)
+    ax.label_groups = {k: v for k, v in groups.items() if k in boxes}
     # a line whose every position failed counts as dropped once
     lines = {c.own for c in cands if c.kind == "line"}
     dropped += len([k for k in lines if k not in done])
@@ -1012,7 +1314,13 @@ def _draw_labels(ax, atlas, recipe, layers, frame, points, blockers, renderer):
 
 def _label_style(kind: str) -> dict:
     if kind == "country":
-        return {"fontsize": 7, "color": "#8d877a", "fontstyle": "italic", "zorder": 40}
+        return {"fontsize": 7, "color": BASEMAP["country_label"], "fontstyle": "italic",
+                "zorder": 40}
+    if kind == "province":
+        return {"fontsize": 6.5, "color": BASEMAP["label"], "fontstyle": "italic",
+                "zorder": 41}
+    if kind == "place":
+        return {"fontsize": LABEL_PT, "color": INK, "fontweight": "bold", "zorder": 63}
     if kind == "line":
         return {"fontsize": LABEL_PT, "color": INK, "fontstyle": "italic", "zorder": 61}
     if kind == "polygon":
@@ -1110,7 +1418,7 @@ def _text_width(text: str, size: float, renderer=None) -> float:
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextToPath
 
-    prop = FontProperties(family=FONT, size=size)
+    prop = FontProperties(family=_fonts(), size=size)
     if renderer is not None:
         w = renderer.get_text_width_height_descent(text, prop, ismath=False)[0]
         return w * 72.0 / renderer.dpi
@@ -1136,40 +1444,19 @@ def _wrap_measured(text: str, width_pt: float, size: float, renderer=None) -> li
     return lines
 
 
-def _expand(frame: MapFrame, aspect: float) -> MapFrame:
-    """The frame with its bounds grown about the centre to width/height ``aspect``.
-
-    The recipe's extent stays fully visible; the page's map box is filled with context.
-    """
-    xmin, ymin, xmax, ymax = frame.bounds
-    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
-    w, h = xmax - xmin, ymax - ymin
-    if w / h < aspect:
-        w = h * aspect
-    else:
-        h = w / aspect
-    return MapFrame(frame.crs, frame.extent, (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2))
-
-
 class _Layout:
     """Figure geometry: title band, map, side panel (legend), attribution band."""
 
-    MARGIN = 0.32
-    PANEL = 3.05
-    GAP = 0.22
-    TOP = 0.95
-
-    def __init__(self, fig, frame: MapFrame, recipe, atlas, shown):
-        """Plan the page for ``frame`` (the view grows to fill the map box)."""
-        self.fig, self.frame, self.recipe, self.atlas, self.shown = fig, frame, recipe, atlas, shown
-        self.W, self.H = fig.get_size_inches()
+    def __init__(self, fig, page: PageLayout, recipe, atlas, shown):
+        """Lay the page out as planned by :func:`~geoatlas.render.mapframe.page_layout`."""
+        self.fig, self.page, self.recipe, self.atlas, self.shown = fig, page, recipe, atlas, shown
+        self.frame = page.view
+        self.W, self.H = page.size
+        self.MARGIN = page.map_box[0] - 0.12
+        self.map_box = page.map_box
+        self.panel_x = page.panel_box[0]
+        self.view = page.view
         self.attr_lines = self._attribution_lines()
-        self.bottom = 0.22 + len(self.attr_lines) * ATTRIBUTION_PT * 1.3 / 72 + 0.12
-        avail_w = self.W - 2 * self.MARGIN - self.PANEL - self.GAP
-        avail_h = self.H - self.TOP - self.bottom
-        self.map_box = (self.MARGIN + 0.12, self.bottom, avail_w - 0.12, avail_h)
-        self.panel_x = self.MARGIN + avail_w + self.GAP
-        self.view = _expand(frame, (avail_w - 0.12) / avail_h)
         self.corners = self._rank_corners()
         self.inset_corner = self.corners[0]
         rest = [c for c in self.corners[1:]]
@@ -1247,34 +1534,14 @@ class _Layout:
                           fontsize=10, color=MUTED)
 
     def _attribution_lines(self) -> list[str]:
-        credits = self.recipe.credits.strip()
-        source = self.atlas.basemap_info.get("source_short") or "basemap"
-        if source.lower() not in credits.lower():  # the workspace's own basemap credit
-            credits = f"{self.atlas.basemap_credit} {credits}".strip()
-        crs = describe_crs(self.frame.crs)
-        first = f"{credits} Projection: {crs}."
-        cited = cited_sources(self.atlas, self.shown)
-        if cited:
-            second = (f"Sources cited by the features shown ({len(cited)}; full titles and "
-                      "links in layers/sources.csv): " + "; ".join(cited) + ".")
-        else:
-            second = "No documents are cited by the features shown."
-        width_pt = (self.W - 2 * self.MARGIN) * 72 * 0.96  # PNG hinting at low dpi is wider
-        renderer = self.fig.canvas.get_renderer()
-        lines = _wrap_measured(first, width_pt, ATTRIBUTION_PT, renderer) + _wrap_measured(
-            second, width_pt, ATTRIBUTION_PT, renderer)
-        if len(lines) > MAX_ATTRIBUTION_LINES:
-            more = " … (see layers/sources.csv)"
-            lines = lines[:MAX_ATTRIBUTION_LINES]
-            last = lines[-1]
-            while last and _text_width(last + more, ATTRIBUTION_PT, renderer) > width_pt:
-                last = last.rsplit(" ", 1)[0] if " " in last else ""
-            lines[-1] = last.rstrip("; ") + more
-        return lines
+        """Credits, projection and publishers in at most three lines; titles on page 2."""
+        return attribution_lines(self.atlas, self.recipe, self.shown, self.frame.crs,
+                                 (self.W - 2 * self.MARGIN) * 72 * 0.96,
+                                 self.fig.canvas.get_renderer())
 
     def attribution(self) -> None:
         left = self.MARGIN
-        self.fig.text(left / self.W, 0.2 / self.H, "\n".join(self.attr_lines), ha="left",
+        self.fig.text(left / self.W, 0.12 / self.H, "\n".join(self.attr_lines), ha="left",
                       va="bottom", fontsize=ATTRIBUTION_PT, color=MUTED, linespacing=1.3,
                       gid="attribution")
 
@@ -1342,6 +1609,78 @@ class _Layout:
         return leg
 
 
+_MIRROR = re.compile(r"\s*\((?:[^()]*\b(?:mirror|repost(?:ed)?|citing|via|copy)\b[^()]*)\)",
+                     re.IGNORECASE)
+
+
+def publisher_name(publisher: str, title: str = "") -> str:
+    """The publisher as credited under a map: mirrors and reposts name the original.
+
+    >>> publisher_name("Wikipedia (enwikipedia.net mirror)")
+    'Wikipedia'
+    >>> publisher_name("Foreign Policy (reposted by South Asian Monitor)")
+    'Foreign Policy'
+    >>> publisher_name("", "A very long report title that has no publisher at all, sadly")
+    'A very long report title that has no publishe…'
+    """
+    name = _MIRROR.sub("", str(publisher or "")).strip()
+    if not name:
+        title = " ".join(str(title).split())
+        name = title if len(title) <= 48 else title[:45].rstrip() + "…"
+    return name
+
+
+def cited_documents(atlas, shown: Sequence[PreparedLayer]):
+    """The rows of ``sources`` cited by the features shown, sorted by publisher and date.
+
+    Parameters
+    ----------
+    atlas : Atlas
+        The workspace (its ``sources`` table).
+    shown : sequence of PreparedLayer
+        The layers drawn; their rows' ``source_ids`` and ``coord_source`` count.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per document (possibly empty).
+    """
+    import pandas as pd
+
+    ids: set[str] = set()
+    for p in shown:
+        for col in ("source_ids", "coord_source"):
+            if col in p.frame:
+                for cell in p.frame[col].dropna():
+                    ids.update(x.strip() for x in str(cell).split(";") if x.strip())
+    if "sources" not in atlas.tables or not ids:
+        return pd.DataFrame(columns=["id", "title", "publisher", "published"])
+    src = atlas["sources"]
+    src = src[src["id"].isin(ids)].copy()
+    src["_pub"] = [publisher_name(p, t) for p, t in zip(src.get("publisher", ""),
+                                                        src["title"])]
+    src = src.sort_values(["_pub", "published", "title"] if "published" in src
+                          else ["_pub", "title"], key=lambda c: c.astype(str).str.casefold())
+    return src.drop(columns="_pub")
+
+
+def publishers(atlas, shown: Sequence[PreparedLayer]) -> list[str]:
+    """The publishers of the documents cited, each once, with a count where several.
+
+    Returns
+    -------
+    list of str
+        ``"EFSAS"``, ``"Wikipedia (12)"``, ... sorted case-insensitively.
+    """
+    docs = cited_documents(atlas, shown)
+    counts: dict[str, int] = {}
+    for pub, title in zip(docs.get("publisher", [""] * len(docs)), docs["title"]):
+        name = publisher_name(pub, title)
+        counts[name] = counts.get(name, 0) + 1
+    return [f"{n} ({c})" if c > 1 else n
+            for n, c in sorted(counts.items(), key=lambda t: (t[0].casefold(), t[0]))]
+
+
 def cited_sources(atlas, shown: Sequence[PreparedLayer], short: bool = True) -> list[str]:
     """The documents cited by the features shown, one citation each.
 
@@ -1350,36 +1689,131 @@ def cited_sources(atlas, shown: Sequence[PreparedLayer], short: bool = True) -> 
     atlas : Atlas
         The workspace (its ``sources`` table).
     shown : sequence of PreparedLayer
-        The layers drawn; their rows' ``source_ids`` and ``coord_source`` count.
+        The layers drawn.
     short : bool
-        ``Publisher year`` (the title when there is no publisher), duplicates merged:
-        what fits under a print map. Otherwise ``Title (Publisher, year)``.
+        The publishers, each once with a count (what the static map credits, see
+        :func:`publishers`); otherwise ``Title (Publisher, date)`` per document.
 
     Returns
     -------
     list of str
-        Citations sorted case-insensitively.
     """
-    ids: set[str] = set()
-    for p in shown:
-        for col in ("source_ids", "coord_source"):
-            if col in p.frame:
-                for cell in p.frame[col].dropna():
-                    ids.update(s.strip() for s in str(cell).split(";") if s.strip())
-    if "sources" not in atlas.tables or not ids:
-        return []
-    src = atlas["sources"]
-    src = src[src["id"].isin(ids)]
-    out: set[str] = set()
-    for row in src.itertuples(index=False):
-        publisher = str(getattr(row, "publisher", "") or "").strip()
-        year = str(getattr(row, "published", "") or "").strip()[:4]
-        title = str(row.title).strip()
-        if short:
-            if not publisher:
-                publisher = title if len(title) <= 60 else title[:57].rstrip() + "…"
-            out.add(f"{publisher} {year}".strip())
-        else:
-            bits = ", ".join(b for b in (publisher, year) if b)
-            out.add(f"{title} ({bits})" if bits else title)
-    return sorted(out, key=lambda t: (t.casefold(), t))
+    if short:
+        return publishers(atlas, shown)
+    out = []
+    for row in cited_documents(atlas, shown).itertuples(index=False):
+        bits = ", ".join(b for b in (str(getattr(row, "publisher", "") or "").strip(),
+                                     str(getattr(row, "published", "") or "").strip()) if b)
+        title = " ".join(str(row.title).split())
+        out.append(f"{title} ({bits})" if bits else title)
+    return out
+
+
+def attribution_lines(atlas, recipe, shown, crs, width_pt: float, renderer=None,
+                      max_lines: int = MAX_ATTRIBUTION_LINES) -> list[str]:
+    """The attribution under the map: credits, projection, publishers, pointer to page 2.
+
+    The basemap credit comes from the basemap's own metadata
+    (:attr:`geoatlas.Atlas.basemap_credit`); a ``Basemap: ...`` sentence in the recipe's
+    credits is replaced by it. Publishers are listed once each; when they
+    do not fit in ``max_lines`` the rest are counted. Full titles are on page 2 of the
+    PDF (:func:`sources_pages`).
+
+    Returns
+    -------
+    list of str
+        At most ``max_lines`` lines, each at most ``width_pt`` wide.
+    """
+    credits = " ".join(sentence for sentence in re.split(r"(?<=\.)\s+", recipe.credits.strip())
+                       if sentence and not sentence.lower().startswith("basemap:"))
+    first = f"{atlas.basemap_credit} {credits} Projection: {describe_crs(crs)}."
+    first = " ".join(first.split())
+    pubs = publishers(atlas, shown)
+    lines = _wrap_measured(first, width_pt, ATTRIBUTION_PT, renderer)
+    if not pubs:
+        return [*lines, "No documents are cited by the features shown."][:max_lines]
+    n_docs = len(cited_documents(atlas, shown))
+    for k in range(len(pubs), 0, -1):
+        rest = len(pubs) - k
+        more = f"; and {rest} more" if rest else ""
+        second = (f"Sources ({n_docs} documents) by publisher: " + "; ".join(pubs[:k])
+                  + more + f". {SOURCES_NOTE}")
+        wrapped = _wrap_measured(second, width_pt, ATTRIBUTION_PT, renderer)
+        if len(lines) + len(wrapped) <= max_lines:
+            return lines + wrapped
+    return (lines + _wrap_measured(f"Sources: {n_docs} documents. {SOURCES_NOTE}", width_pt,
+                                   ATTRIBUTION_PT, renderer))[:max_lines]
+
+
+def sources_pages(atlas, recipe, shown, size=None) -> list:
+    """The pages after the map in the PDF: every cited document, title, publisher, date.
+
+    Parameters
+    ----------
+    atlas : Atlas
+        The workspace.
+    recipe : Recipe
+        The map's recipe (its title heads the list).
+    shown : sequence of PreparedLayer
+        The layers drawn.
+    size : sequence of float, optional
+        Page size in inches (default: A4 landscape).
+
+    Returns
+    -------
+    list of matplotlib.figure.Figure
+        One or more pages; their texts carry the gid ``source:<id>``.
+    """
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    docs = cited_documents(atlas, shown)
+    w, h = (float(v) for v in (size or PAGE_IN))
+    pages = []
+    with matplotlib.rc_context(_rc()):
+        col_w_pt = (w - 2 * 0.5 - 0.3) / 2 * 72
+        entries = []
+        for row in docs.itertuples(index=False):
+            pub = str(getattr(row, "publisher", "") or "").strip()
+            date = str(getattr(row, "published", "") or "").strip()
+            loc = str(getattr(row, "file", "") or "").strip()
+            text = " ".join(str(row.title).split())
+            meta = ", ".join(x for x in (pub, date) if x)
+            line = f"{meta} — {text}." if meta else f"{text}."
+            if loc:
+                line += f" File: {loc}."
+            wrapped = _wrap_measured(line, col_w_pt - 10, SOURCES_PT)
+            entries.append((str(row.id), wrapped))
+        line_h = SOURCES_PT * 1.3 / 72
+        top, bottom = h - 0.95, 0.4
+        per_col = int((top - bottom) / line_h)
+        cols: list[list] = [[]]
+        used = 0
+        for ident, wrapped in entries:
+            need = len(wrapped) + 0.25
+            if used + need > per_col and cols[-1]:
+                cols.append([])
+                used = 0
+            cols[-1].append((ident, wrapped))
+            used += need
+        for start in range(0, max(len(cols), 1), 2):
+            fig = Figure(figsize=(w, h), dpi=100, facecolor="white")
+            FigureCanvasAgg(fig)
+            page_no = 2 + start // 2
+            fig.text(0.5 / w, (h - 0.45) / h, f"Sources of the map “{recipe.title}”",
+                     ha="left", va="top", fontsize=12, fontweight="bold", color=INK)
+            fig.text(0.5 / w, (h - 0.72) / h,
+                     f"Every document cited by the features shown ({len(docs)}), by "
+                     f"publisher: publisher, date — title. Page {page_no}.",
+                     ha="left", va="top", fontsize=7.5, color=MUTED)
+            for c, col in enumerate(cols[start:start + 2]):
+                x = 0.5 + c * ((w - 1.0) / 2 + 0.15)
+                y = top
+                for ident, wrapped in col:
+                    fig.text(x / w, y / h, "\n".join(wrapped), ha="left", va="top",
+                             fontsize=SOURCES_PT, color=INK, linespacing=1.3,
+                             gid=f"source:{ident}")
+                    y -= (len(wrapped) + 0.25) * line_h
+            pages.append(literal_text(fig))
+    return pages

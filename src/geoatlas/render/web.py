@@ -1,12 +1,21 @@
-"""The shareable web map: one self-contained, offline, deterministic Folium HTML file.
+"""The shareable web map: one self-contained, offline, deterministic HTML file.
 
-Every feature's popup and tooltip are built here as escaped HTML (:mod:`geoatlas.htmlsafe`),
-styled from the recipe's style spec (:mod:`geoatlas.style`), and handed to a small
-Leaflet runtime (``assets/geoatlas.js``) with the controls: grouped layers, legend, search,
-time control, scale, fullscreen and cursor coordinates.
+No template engine ever sees data. The page is put together here from three kinds of
+text: our own fixed markup, data escaped by :mod:`geoatlas.htmlsafe` (popups, legends,
+the sources panel: the one HTML boundary), and the map's spec as JSON in a
+``<script type="application/json">`` block (:func:`geoatlas.htmlsafe.script_json`),
+which the runtime (``assets/geoatlas.js``) reads with ``JSON.parse`` and shows with
+``textContent``. Folium and branca are not used to write the page.
+
+The building blocks are public so other pages (a story map) can reuse them:
+:func:`basemap_spec`, :func:`layer_spec`, :class:`PopupContext`, :func:`map_spec`,
+:func:`page_html`.
 
 Examples
 --------
+>>> page = page_html({"title": "{{ 7*7 }}", "layers": []}, "{{ 7*7 }}")
+>>> "49" in page, "&#123;&#123; 7*7 &#125;&#125;" in page
+(False, True)
 >>> import geoatlas
 >>> m = geoatlas.open().map("afghanistan-minerals")     # doctest: +SKIP
 >>> m.save("minerals.html")                             # doctest: +SKIP
@@ -17,18 +26,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
-from typing import ClassVar
 
-import folium
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
-from jinja2 import Template
 
-from .. import htmlsafe
-from ..schema import STATUSES, split_list
-from ..style import BASEMAP, BASEMAP_WIDTHS, LegendEntry, Symbol, compact_number, dash_css
+from .. import htmlsafe, style
+from ..schema import STATUSES, TABLES, field_label, split_list
+from ..style import LegendEntry, Symbol, compact_number, dash_css
 from . import compact
 from .offline import inline_head
 from .prepare import PreparedLayer, extent, prepare
@@ -42,50 +47,62 @@ TILES = {
     "OpenTopoMap": ("https://{s}.tile.opentopomap.org/{z}/{x}/{y}.png",
                     "&copy; OpenStreetMap contributors, SRTM | &copy; OpenTopoMap (CC-BY-SA)"),
 }
+MAP_ID = "geoatlas"
+SPEC_ID = "ga-spec"
 
 
-class OfflineMap(folium.Map):
-    """A folium Map that links nothing from the network: assets are inlined instead."""
+# -- the page ----------------------------------------------------------------------------
+class WebMap:
+    """A built web map: its HTML page and the spec inside it.
 
-    default_js: ClassVar[list] = []
-    default_css: ClassVar[list] = []
+    Displays inline in Jupyter (an ``<iframe srcdoc>``) and saves as one file.
+    """
+
+    def __init__(self, html: str, spec: dict):
+        self.html = html
+        self.spec = spec
+
+    def render(self) -> str:
+        """The page as one string."""
+        return self.html
+
+    def save(self, path) -> Path:
+        """Write the page to ``path`` (UTF-8); return the path."""
+        path = Path(path)
+        path.write_bytes(self.html.encode("utf-8"))
+        return path
+
+    def _repr_html_(self) -> str:
+        return (f'<iframe srcdoc="{htmlsafe.text(self.html)}" style="width:100%;height:600px;'
+                f'border:0" sandbox="allow-scripts allow-popups"></iframe>')
 
 
-class _Runtime(MacroElement):
-    """The script that starts the geoatlas runtime on the map with the map's spec."""
+def page_html(spec: dict, title: str) -> str:
+    """The whole page: fixed markup, inlined assets, and ``spec`` as JSON data.
 
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "var geoatlas_{{ this._parent.get_name() }} = new GeoAtlas("
-        "{{ this._parent.get_name() }}, {{ this.spec_json }});"
-        "{% endmacro %}"
+    ``title`` goes through :func:`geoatlas.htmlsafe.text`; ``spec`` through
+    :func:`geoatlas.htmlsafe.script_json`. Nothing is rendered by a template engine.
+    """
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{htmlsafe.text(title)}</title>\n{inline_head()}\n</head>\n<body>\n"
+        f'<div id="{MAP_ID}" class="ga-map"></div>\n'
+        f'<script type="application/json" id="{SPEC_ID}">{htmlsafe.script_json(spec)}</script>\n'
+        f'<script>GeoAtlas.start("{MAP_ID}", "{SPEC_ID}");</script>\n</body>\n</html>\n'
     )
 
-    def __init__(self, spec: dict):
-        super().__init__()
-        self._name = "GeoAtlasRuntime"
-        self.spec = spec
-        self.spec_json = htmlsafe.script_json(spec)
 
-
-def make_map(atlas, recipe, layers: list[PreparedLayer] | None = None) -> folium.Map:
-    """Build the folium Map of ``recipe`` (it displays inline in Jupyter)."""
+def make_map(atlas, recipe, layers: list[PreparedLayer] | None = None) -> WebMap:
+    """Build the web map of ``recipe`` (it displays inline in Jupyter)."""
     layers = layers if layers is not None else prepare(atlas, recipe)
-    minx, miny, maxx, maxy = extent(layers, recipe)
-    m = OfflineMap(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=5, tiles=None,
-                   prefer_canvas=True, control_scale=False)
-    m.get_root().header.add_child(Element(inline_head()), name="geoatlas_assets")
-    m.get_root().title = htmlsafe.text(recipe.title)  # folium inserts it raw
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
-    m.add_child(_Runtime(map_spec(atlas, recipe, layers)))
-    _stable_ids(m)
-    return m
+    spec = map_spec(atlas, recipe, layers)
+    return WebMap(page_html(spec, recipe.title), spec)
 
 
 def render_html(atlas, recipe, layers: list[PreparedLayer] | None = None) -> str:
     """The map as one HTML string (deterministic: same input, same bytes)."""
-    html = make_map(atlas, recipe, layers).get_root().render()
-    return html.rstrip() + "\n"
+    return make_map(atlas, recipe, layers).html
 
 
 def write(atlas, recipe, layers, folder: Path, **options) -> list[Path]:
@@ -97,115 +114,202 @@ def write(atlas, recipe, layers, folder: Path, **options) -> list[Path]:
     path = Path(folder) / f"{recipe.name}.html"
     layers = layers if layers is not None else prepare(atlas, recipe)
     m = make_map(atlas, recipe, layers)
-    html = m.get_root().render().rstrip() + "\n"
-    data = html.encode("utf-8")
-    runtime = next(c for c in m._children.values() if isinstance(c, _Runtime))
-    compact.check_size(recipe, layers, runtime.spec, len(data), atlas)
+    data = m.html.encode("utf-8")
+    compact.check_size(recipe, layers, m.spec, len(data), atlas)
     path.write_bytes(data)
     return [path]
-
-
-def _stable_ids(m: folium.Map) -> None:
-    """Replace folium's random element ids by ones derived from position in the tree."""
-    counter = 0
-
-    def walk(el):
-        nonlocal counter
-        el._id = f"{counter:04d}"
-        counter += 1
-        for child in list(el._children.values()):
-            walk(child)
-
-    walk(m.get_root())
-    m._id = "geoatlas"
 
 
 # -- the spec handed to the runtime ----------------------------------------------------
 def map_spec(atlas, recipe, layers: list[PreparedLayer]) -> dict:
     """Everything the runtime needs, as plain JSON-able data (HTML pre-escaped)."""
-    ctx = _PopupContext(atlas, recipe)
+    ctx = PopupContext(atlas, recipe)
+    bounds = extent(layers, recipe)
     spec_layers = []
     if recipe.overlays:  # raster products, drawn under the vector layers
         from . import overlay
 
         world = atlas.as_of(recipe.as_of) if recipe.as_of else atlas
-        bounds = extent(layers, recipe)
         spec_layers += [overlay.overlay_spec(f"R{j}", world, ov, bounds)
                         for j, ov in enumerate(recipe.overlays)]
     for i, prepared in enumerate(layers):
-        spec_layers.append(_layer_spec(f"L{i}", prepared, ctx, atlas))
-    months = _timeline_months(atlas, layers)
+        spec_layers.append(layer_spec(f"L{i}", prepared, ctx, atlas))
+    dates = timeline_dates(atlas, layers)
     start = recipe.as_of.isoformat() if recipe.as_of else None
+    minx, miny, maxx, maxy = bounds
     return {
         "title": recipe.title,
         "header_html": _header_html(recipe),
-        "credits_html": htmlsafe.text(recipe.credits or atlas.basemap_credit)
-        + " | Leaflet",
+        "attribution_html": _attribution_html(atlas, recipe, ctx),
+        "sources_html": ctx.sources_panel_html(),
         "controls": list(recipe.controls),
-        "basemap": _basemap(atlas, extent(layers, recipe)),
-        "palette": {**BASEMAP, "widths": BASEMAP_WIDTHS},  # the style spec's basemap colours
+        "bounds": [[miny, minx], [maxy, maxx]],
+        "basemap": basemap_spec(atlas, bounds, focus=focus_countries(layers)),
         "tiles": [{"name": b, "url": TILES[b][0], "attribution": TILES[b][1]}
                   for b in recipe.basemaps],
         "layers": spec_layers,
-        "timeline": {"months": months, "start": start} if months else None,
+        "timeline": {"dates": dates, "start": start} if dates else None,
     }
 
 
 def _header_html(recipe) -> str:
-    parts = [f"<h1>{htmlsafe.text(recipe.title)}</h1>"]
+    parts = [f"<h1>{htmlsafe.bdi(recipe.title)}</h1>"]
     if recipe.subtitle:
-        parts.append(f"<p>{htmlsafe.text(recipe.subtitle)}</p>")
+        parts.append(f'<p class="ga-subtitle">{htmlsafe.bdi(recipe.subtitle)}</p>')
     if recipe.description:
         parts.append(f"<details><summary>About this map</summary>"
-                     f"<p>{htmlsafe.text(recipe.description)}</p></details>")
+                     f"<p>{htmlsafe.bdi(recipe.description)}</p></details>")
     return "".join(parts)
 
 
-def _timeline_months(atlas, layers: list[PreparedLayer]) -> list[str]:
-    dates = []
+def _attribution_html(atlas, recipe, ctx: PopupContext) -> str:
+    """Publishers of the cited documents, compactly, and a link to the sources panel."""
+    publishers = sorted({str(p) for p in ctx.cited_sources()["publisher"] if p},
+                        key=str.casefold)
+    shown = ", ".join(htmlsafe.bdi(_short_publisher(p)) for p in publishers[:4])
+    more = f" +{len(publishers) - 4}" if len(publishers) > 4 else ""
+    credit = htmlsafe.bdi(recipe.credits or atlas.basemap_credit)
+    return ('<a href="#ga-sources" class="ga-sources-link" role="button">Sources</a>: '
+            f'<span class="ga-publishers">{shown}{more}</span>'
+            f' | <span class="ga-credit" title="{htmlsafe.text(recipe.credits or "")}">'
+            f"{credit}</span> | Leaflet")
+
+
+def _short_publisher(name: str) -> str:
+    """A publisher's acronym in parentheses when it has one: ``... (EFSAS)`` -> ``EFSAS``."""
+    name = str(name).strip()
+    if name.endswith(")") and " (" in name:
+        inner = name[name.rindex(" (") + 2:-1].strip()
+        if inner:
+            return inner
+    return name
+
+
+def timeline_dates(atlas, layers: list[PreparedLayer]) -> list[str]:
+    """Every date where a status shown on the map changes (ISO, sorted, unique)."""
+    dates: set[dt.date] = set()
     for p in layers:
         if not p.spec.timeline:
             continue
         for layer in ("contracts", p.spec.layer):
             for hist in atlas.catalog.histories.get(layer, {}).values():
-                dates += [t.date for t in hist if t.date is not None]
-    if not dates:
+                dates.update(t.date for t in hist if t.date is not None)
+    return sorted(d.isoformat() for d in dates)
+
+
+# -- the basemap -------------------------------------------------------------------------
+def basemap_palette() -> dict:
+    """The basemap colours and line widths of the style spec (:data:`geoatlas.style.BASEMAP`)."""
+    return {**style.BASEMAP, "widths": dict(style.BASEMAP_WIDTHS)}
+
+
+def focus_countries(layers: list[PreparedLayer]) -> list[str]:
+    """The ISO3 codes the map is about: the most common country of its features."""
+    counts: dict[str, int] = {}
+    for p in layers:
+        for col in ("country", "iso3"):
+            if col in p.frame and p.spec.layer not in ("countries", "provinces"):
+                for v in p.frame[col].dropna():
+                    counts[v] = counts.get(v, 0) + 1
+    if not counts:
         return []
-    first = min(dates)
-    last = max(max(dates), dt.date.today())
-    months = []
-    y, m = first.year, first.month
-    while (y, m) <= (last.year, last.month):
-        months.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return months
+    top = max(counts.values())
+    return sorted(k for k, v in counts.items() if v == top)
 
 
-def _basemap(atlas, bounds) -> dict:
-    """The offline basemap: every country, plus the provinces of the countries in view.
+def basemap_spec(atlas, bounds, focus=()) -> dict:
+    """The offline basemap: the world's countries, provinces in view, water, place labels.
 
-    Simplified for the screen (0.01° ≈ 1 km, topology kept per feature) and rounded to
-    3 decimals: it is a backdrop; the recipe's own layers carry full precision.
+    Countries come simplified by scale (:func:`geoatlas.basemap.for_screen`: full detail
+    around the map, coarse beyond, never a clip edge) and are marked focus (``f``, the
+    countries the map is about), neighbour (``n``, touching them) or other (``c``). The
+    provinces in view, lakes and rivers when the basemap has them, and the labels of
+    countries and capitals come with them; colours are :func:`basemap_palette`.
     """
     from ..basemap import for_screen
 
-    provinces = atlas["provinces"] if "provinces" in atlas.layers else None
-    countries, near = for_screen(atlas["countries"],
-                                 provinces if provinces is not None
-                                 else atlas["countries"].iloc[:0], bounds)
-    features = [
-        {"type": "Feature", "properties": {"n": str(name), "k": "c"}, "geometry": _geojson(g, 3)}
-        for name, g in zip(countries["name"], countries.geometry)
-    ]
-    if provinces is not None:
-        provinces = near
-        outlines = provinces.geometry.boundary.to_numpy()
-        features += [
-            {"type": "Feature", "properties": {"n": str(name), "k": "p"},
-             "geometry": _geojson(g, 3)}
-            for name, g in zip(provinces["name"], outlines)
-        ]
-    return {"type": "FeatureCollection", "features": features}
+    focus = set(focus)
+    empty = atlas["countries"].iloc[:0]
+    provinces = atlas["provinces"] if "provinces" in atlas.layers else empty
+    countries, near = for_screen(atlas["countries"], provinces, bounds)
+    geoms = countries.geometry.to_numpy()
+    is_focus = countries["iso3"].isin(focus).to_numpy()
+    touching = np.zeros(len(geoms), bool)
+    if is_focus.any():
+        touching = shapely.intersects(geoms, shapely.buffer(shapely.union_all(geoms[is_focus]),
+                                                            0.05))
+    features = []
+    for g, f, t in zip(geoms, is_focus, touching):
+        kind = "f" if f else ("n" if t else "c")
+        features.append({"type": "Feature", "properties": {"k": kind},
+                         "geometry": _geojson(g, 3)})
+    features += [{"type": "Feature", "properties": {"k": "p"}, "geometry": _geojson(g, 3)}
+                 for g in near.geometry.boundary.to_numpy()]
+    extra = getattr(atlas, "basemap", {}) or {}
+    for layer, kind in (("lakes", "w"), ("rivers", "r")):
+        water = extra.get(layer)
+        if water is not None and len(water):
+            features += [{"type": "Feature", "properties": {"k": kind},
+                          "geometry": _geojson(g, 3)}
+                         for g in shapely.simplify(water.geometry.to_numpy(), 0.01)]
+    w, so, e, n = (float(v) for v in atlas["countries"].total_bounds)
+    if e - w > 350:  # a world basemap: the sea is everywhere the map can be panned to
+        w, so, e, n = -180.0, -90.0, 180.0, 90.0
+    sea = [[max(so, -85.06), w], [min(n, 85.06), e]]
+    return {"type": "FeatureCollection", "features": features, "palette": basemap_palette(),
+            "sea": sea, "labels": _basemap_labels(atlas, extra)}
+
+
+def _country_zoom(area_km2: float) -> int:
+    for zoom, least in ((3, 500_000), (4, 100_000), (5, 20_000)):
+        if area_km2 >= least:
+            return zoom
+    return 6
+
+
+def _basemap_labels(atlas, extra: dict) -> list[dict]:
+    """Country names (from the basemap's label points) and capitals and cities."""
+    out = []
+    points = extra.get("country_labels")
+    if points is None:  # a basemap without label points: a point inside each country
+        countries = atlas["countries"]
+        points = countries.assign(geometry=countries.geometry.representative_point(),
+                                  area_km2=countries.geometry.area * 10_000)
+    for iso, name, area, pt in zip(points["iso3"], points["name"], points["area_km2"],
+                                   points.geometry):
+        if not isinstance(name, str) or pt is None or pt.is_empty:
+            continue
+        area = float(area) if area == area else 0.0
+        out.append({"t": name.upper(), "k": "country", "ll": [round(pt.y, 3), round(pt.x, 3)],
+                    "z": max(style_label_zoom("country"), _country_zoom(area)),
+                    "p": -1 + min(area / 2e7, 0.99), "id": f"country:{iso}"})
+    cities = extra.get("cities")
+    places = atlas["places"] if "places" in atlas.layers else None
+    kinds = ["city"] if cities is not None else ["capital", "city"]
+    rows = []
+    if cities is not None:
+        rows += [(f"cities:{i}", n, "capital", g) for i, n, g in
+                 zip(cities.index, cities["name"], cities.geometry)]
+    if places is not None:
+        sel = places[places["kind"].isin(kinds)]
+        rows += [(f"places:{i}", n, k, g) for i, n, k, g in
+                 zip(sel.index, sel["name"], sel["kind"], sel.geometry)]
+    for ident, name, kind, g in rows:
+        if not isinstance(name, str) or g is None or g.is_empty:
+            continue
+        out.append({"t": name, "k": kind, "ll": [round(g.y, 5), round(g.x, 5)],
+                    "z": style_label_zoom(kind), "p": 20 if kind == "capital" else 8,
+                    "id": ident})
+    return out
+
+
+def style_label_zoom(kind: str) -> int:
+    """The web zoom from which a label of ``kind`` shows (:data:`geoatlas.style.LABEL_MIN_ZOOM`).
+
+    >>> style_label_zoom("capital") <= style_label_zoom("city")
+    True
+    """
+    return int(style.LABEL_MIN_ZOOM.get(kind, style.LABEL_MIN_ZOOM["feature"]))
 
 
 def _geojson(geom, decimals: int = COORD_DECIMALS) -> dict:
@@ -220,14 +324,42 @@ def _style_json(sym: Symbol) -> dict:
     }
 
 
-def _layer_spec(key: str, prepared: PreparedLayer, ctx: _PopupContext, atlas) -> dict:
+# -- feature layers --------------------------------------------------------------------
+def _label_anchors(geom) -> list[list[float]]:
+    """Where a label may sit, best first: a point; along a line (as the static map tries)."""
+    if "LineString" in geom.geom_type:
+        line = max(shapely.get_parts(geom), key=lambda g: g.length)
+        pts = [line.interpolate(f, normalized=True) for f in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8)]
+    elif geom.geom_type == "Point":
+        pts = [geom]
+    else:
+        pts = [geom.representative_point()]
+    return [[round(p.y, 5), round(p.x, 5)] for p in pts]
+
+
+def _label_text(text: str, limit: int = 24) -> str:
+    """A map label: long names lose a trailing parenthesis (as on the static map)."""
+    text = " ".join(str(text).split())
+    if len(text) > limit and text.endswith(")") and " (" in text:
+        head = text[: text.rindex(" (")].strip()
+        if head:
+            return head
+    return text
+
+
+def layer_spec(key: str, prepared: PreparedLayer, ctx: PopupContext, atlas) -> dict:
+    """The runtime's spec of one recipe layer: features with style, popup, tooltip, label."""
     spec, frame = prepared.spec, prepared.frame
+    legend_html = _legend_html(spec.title, prepared.legend)
     if compact.wanted(prepared):  # big layers: typed arrays, drawn on a canvas
-        return compact.layer_spec(key, prepared, ctx.recipe, atlas,
-                                  _legend_html(spec.title, prepared.legend))
-    hist = atlas.catalog.histories.get(spec.layer, {}) if spec.timeline else {}
-    statuses_in_history = sorted({t.status for h in hist.values() for t in h},
-                                 key=STATUSES.index)
+        if "source_ids" in frame:
+            ctx.cited.update(dict.fromkeys(
+                s for v in frame["source_ids"].dropna().unique() for s in split_list(v)))
+        return compact.layer_spec(key, prepared, ctx.recipe, atlas, legend_html)
+    hist = ctx.histories_of(spec.layer, frame) if spec.timeline else {}
+    statuses_in_history = sorted({t[1] for h in hist.values() for t in h},
+                                 key=lambda s: (STATUSES.index(s) if s in STATUSES
+                                                else len(STATUSES), s))  # + workspace ones
     by_status = {}
     if hist and "status" in frame:
         for status in statuses_in_history:
@@ -236,11 +368,13 @@ def _layer_spec(key: str, prepared: PreparedLayer, ctx: _PopupContext, atlas) ->
     if by_status:
         legend_frame = pd.concat([frame.assign(status=s) for s in by_status])
     features = []
+    kind = spec.layer
     for i, (ident, row) in enumerate(frame.iterrows()):
+        sym = prepared.symbols[i]
         props = {
             "i": str(ident),
-            "y": _style_json(prepared.symbols[i]),
-            "p": ctx.popup(prepared, ident, row),
+            "y": _style_json(sym),
+            "p": ctx.popup(prepared, ident, row, hist),
         }
         if "name" in row and isinstance(row["name"], str):
             props["n"] = row["name"]
@@ -249,22 +383,35 @@ def _layer_spec(key: str, prepared: PreparedLayer, ctx: _PopupContext, atlas) ->
         tip = [ctx.value(spec.layer, f, row.get(f)) for f in spec.tooltip if f in row]
         if tip:
             props["t"] = " · ".join(t for t in tip if t)
-        if spec.label and spec.label in row:
-            props["l"] = htmlsafe.text(row[spec.label])
+        if spec.label and spec.label in row and isinstance(row[spec.label], str):
+            gt = row.geometry.geom_type
+            lkind = "point" if gt.endswith("Point") else ("line" if "Line" in gt else "polygon")
+            if kind == "places":
+                lkind = str(row.get("kind", "point"))
+            props["l"] = _label_text(row[spec.label])
+            props["la"] = _label_anchors(row.geometry)
+            props["lk"] = lkind
+            props["lz"] = style_label_zoom("feature" if lkind == "point" else lkind)
+            props["lp"] = 10 + sym.radius if lkind == "point" else (
+                5 if lkind == "line" else (20 if lkind == "capital" else 1))
         if str(ident) in hist:
             h = hist[str(ident)]
-            props["h"] = [[t.date.isoformat() if t.date else None, t.status] for t in h]
-            props["ys"] = {s: _style_json(by_status[s][i]) for s in {t.status for t in h}
+            props["h"] = h
+            props["ys"] = {s: _style_json(by_status[s][i]) for s in {t[1] for t in h}
                            if s in by_status}
         features.append({"type": "Feature", "properties": props,
                          "geometry": _geojson(row.geometry)})
     return {
         "id": key,
+        "layer": spec.layer,
         "title": spec.title,
         "group": spec.group,
         "visible": spec.visible,
         "label": bool(spec.label),
         "timeline": bool(hist),
+        # features whose existence does not depend on a status (a deposit is there before
+        # its first contract) stay on the map at every date; only their status changes
+        "keep": spec.layer not in atlas.catalog.histories,
         "legend_html": _legend_html(spec.title, spec.style.legend(legend_frame)),
         "data": {"type": "FeatureCollection", "features": features},
     }
@@ -294,10 +441,10 @@ def _swatch(entry: LegendEntry) -> str:
 
 
 def _legend_html(title: str, entries: list[LegendEntry]) -> str:
-    rows = [f"<h4>{htmlsafe.text(title)}</h4>"]
+    rows = [f"<h4>{htmlsafe.bdi(title)}</h4>"]
     for e in entries:
         rows.append(f'<div class="ga-legend-row">{_swatch(e)}'
-                    f"<span>{htmlsafe.text(e.label or title)}</span></div>")
+                    f"<span>{htmlsafe.bdi(e.label or title)}</span></div>")
     return "".join(rows)
 
 
@@ -307,10 +454,75 @@ QUALITY_BADGES = {
     "admin_area": "only the province is known",
     "schematic": "schematic geometry (straight between known places)",
 }
+QUALITY_TEXT = {"exact": "exact location", **QUALITY_BADGES}
+_SUMMARY_FIELDS = ("commodities", "kind", "modes")
+_LIST_FIELDS = {"companies", "contract_ids"}
+_WORD_FIELDS = {"status", "primary_commodity", "kind", "location_quality"}
 
 
-class _PopupContext:
-    """Lookups shared by every popup of a map: contracts, events, sources."""
+def _column_kind(layer: str, field: str) -> tuple[str, tuple]:
+    table = TABLES.get(layer)
+    if table is not None:
+        try:
+            col = table.column(field)
+            return col.kind, col.choices
+        except KeyError:
+            pass
+    if field in _LIST_FIELDS:
+        return "list", ()
+    if field in ("country", "iso3", "company_country"):
+        return "iso3", ()
+    return "text", ()
+
+
+def _missing(value) -> bool:
+    if value is None or value is pd.NaT:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value == ""
+
+
+def text_value(layer: str, field: str, value, country_names: dict | None = None) -> str:
+    """One attribute value as the plain text people read (not escaped).
+
+    Lists (``;``-separated columns) read as ``a, b``; vocabulary words lose their
+    underscores; ISO codes become country names; money is compact; free text is
+    shown exactly as written.
+
+    >>> text_value("deposits", "commodities", "lapis_lazuli;gold")
+    'lapis lazuli, gold'
+    >>> text_value("deposits", "notes", "Quoted: 'a; b'")
+    "Quoted: 'a; b'"
+    >>> text_value("deposits", "country", "AFG", {"AFG": "Afghanistan"})
+    'Afghanistan'
+    """
+    if _missing(value):
+        return ""
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return value.isoformat()[:10]
+    if field.endswith("_usd") or field == "value_usd":
+        try:
+            return money(value)
+        except (TypeError, ValueError):
+            return str(value)
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    kind, choices = _column_kind(layer, field)
+    if kind in ("iso3", "iso3_list"):
+        return ", ".join((country_names or {}).get(c, c) for c in split_list(str(value)))
+    if kind in ("list", "ids"):
+        items = split_list(str(value))
+        if choices:
+            items = [i.replace("_", " ") for i in items]
+        return ", ".join(items)
+    if kind == "enum" or field in _WORD_FIELDS:
+        return str(value).replace("_", " ")
+    return str(value)
+
+
+class PopupContext:
+    """Lookups shared by every popup of a map: contracts, events, sources, countries."""
 
     def __init__(self, atlas, recipe):
         self.recipe = recipe
@@ -318,97 +530,151 @@ class _PopupContext:
         self.events = atlas["events"]
         self.sources = atlas["sources"].set_index("id", drop=False)
         self.histories = atlas.catalog.histories
+        countries = atlas["countries"] if "countries" in atlas.layers else None
+        self.country_names = ({str(k): str(v) for k, v in zip(countries["iso3"],
+                                                               countries["name"])}
+                              if countries is not None else {})
+        self.cited: dict[str, None] = {}
+
+    # values ------------------------------------------------------------------------------
+    def text_value(self, layer: str, field: str, value) -> str:
+        """One attribute value as plain text (see :func:`text_value`)."""
+        return text_value(layer, field, value, self.country_names)
 
     def value(self, layer: str, field: str, value) -> str:
         """One attribute value as escaped HTML (links only for declared link fields)."""
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return ""
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        if field in self.recipe.link_fields:
+        if field in self.recipe.link_fields and not _missing(value):
             return htmlsafe.link(str(value))
-        if field.endswith("_usd") or field == "value_usd":
-            return htmlsafe.text(money(value))
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, str) and ";" in value:
-            value = ", ".join(split_list(value))
-        if field == "status" and isinstance(value, str):
-            value = value.replace("_", " ")
-        return htmlsafe.text(value)
+        return htmlsafe.bdi(self.text_value(layer, field, value))
 
-    def popup(self, prepared: PreparedLayer, ident, row) -> str:
-        """The popup of one feature: attributes, contracts, timeline, sources."""
+    # histories -----------------------------------------------------------------------------
+    def histories_of(self, layer: str, frame) -> dict[str, list]:
+        """``{id: [[date or None, status], ...]}`` of the features that have a history.
+
+        Deposits follow their contracts: the status of a deposit is that of its most
+        recently changed contract (as in :mod:`geoatlas.joins`), so its history is the
+        merged, date-ordered transitions of its contracts.
+        """
+        own = self.histories.get(layer, {})
+        out = {k: [[t.date.isoformat() if t.date else None, t.status] for t in h]
+               for k, h in own.items()}
+        if layer == "deposits" and "contract_ids" in frame:
+            contracts = self.histories.get("contracts", {})
+            for ident, ids in frame["contract_ids"].items():
+                merged = [t for cid in split_list(ids) for t in contracts.get(cid, [])]
+                if not merged or str(ident) in out:
+                    continue
+                dated = sorted((t for t in merged if t.date), key=lambda t: t.date)
+                undated = [t for t in merged if not t.date]
+                out[str(ident)] = ([[t.date.isoformat(), t.status] for t in dated]
+                                   + [[None, t.status] for t in undated])
+        return out
+
+    # the popup ----------------------------------------------------------------------------
+    def popup(self, prepared: PreparedLayer, ident, row, hist: dict | None = None) -> str:
+        """A feature's popup, read like a briefing.
+
+        A title; one summary line (what it is, the status as of the chosen date, the
+        location quality); the contracts and events as one dated list; the sources as
+        titles (linked when they have an http(s) URL); the notes folded.
+        """
         spec = prepared.spec
         layer = spec.layer
         name = row.get("name", ident)
-        out = [f'<div class="ga-popup"><h3>{htmlsafe.text(name)}</h3>']
-        quality = row.get("location_quality")
-        if quality in QUALITY_BADGES:
-            out.append(f'<span class="ga-q">{QUALITY_BADGES[quality]}</span>')
-        rows = []
-        for field in spec.popup:
-            if field == "name" or field not in row:
-                continue
-            if field == "status" and str(ident) in self.histories.get(layer, {}):
-                h = self.histories[layer][str(ident)]
-                shown = self._status_span(h, row.get("status"))
-            else:
+        ident = str(ident)
+        contract_ids = split_list(row.get("contract_ids", "") or "") if spec.contracts else []
+        contracts = [c for cid in contract_ids
+                     for _, c in self.contracts[self.contracts["id"] == cid].iterrows()]
+        events = self._events(layer, ident, contract_ids)
+        # the numbered sources: the feature's own, then its contracts' and events'
+        source_ids = split_list(row.get("source_ids", "") or "")
+        for c in contracts:
+            source_ids += split_list(c["source_ids"])
+        for e in events.itertuples(index=False):
+            source_ids += split_list(e.source_ids)
+        numbers = {sid: k + 1 for k, sid in enumerate(dict.fromkeys(source_ids))}
+        self.cited.update(dict.fromkeys(numbers))
+
+        out = [f'<div class="ga-popup"><h3>{htmlsafe.bdi(name)}</h3>']
+        summary = []
+        for field in _SUMMARY_FIELDS:
+            if field in spec.popup and field in row:
                 shown = self.value(layer, field, row.get(field))
+                if shown:
+                    summary.append(f'<span class="ga-what">{shown}</span>')
+                break
+        if hist is None:
+            hist = self.histories_of(layer, row.to_frame().T) if spec.timeline else {}
+        if ident in hist:
+            summary.append(self._status_span(hist[ident], row.get("status")))
+        elif "status" in spec.popup and not _missing(row.get("status")):
+            summary.append(f'<span class="ga-status">{self.value(layer, "status", row["status"])}'
+                           "</span>")
+        quality = row.get("location_quality")
+        if quality in QUALITY_TEXT:
+            summary.append(f'<span class="ga-q ga-q-{quality}">{QUALITY_TEXT[quality]}</span>')
+        if summary:
+            out.append('<p class="ga-summary">' + " · ".join(summary) + "</p>")
+        rows = []
+        skip = {"name", "status", "location_quality", "notes", *_SUMMARY_FIELDS[:1]}
+        summary_field = next((f for f in _SUMMARY_FIELDS if f in spec.popup and f in row), None)
+        for field in spec.popup:
+            if field in skip or field == summary_field or field not in row:
+                continue
+            if field == "companies" and contracts:
+                continue  # the dated list below names them with their contracts
+            shown = self.value(layer, field, row.get(field))
             if shown:
-                rows.append(f"<tr><th>{htmlsafe.text(field.replace('_', ' '))}</th>"
+                rows.append(f"<tr><th>{htmlsafe.text(field_label(field, layer))}</th>"
                             f"<td>{shown}</td></tr>")
         if rows:
             out.append("<table>" + "".join(rows) + "</table>")
-        source_ids = split_list(row.get("source_ids", "") or "")
-        contract_ids = split_list(row.get("contract_ids", "") or "") if spec.contracts else []
-        if contract_ids:
-            out.append("<h4>Contracts</h4><ul>")
-            for cid in contract_ids:
-                match = self.contracts[self.contracts["id"] == cid]
-                if match.empty:
-                    continue
-                c = match.iloc[0]
-                out.append("<li>" + self._contract(c) + "</li>")
-                source_ids += split_list(c["source_ids"])
+        dated = [(self._contract_date(c), "c", self._contract(c, numbers)) for c in contracts]
+        for e in events.itertuples(index=False):
+            text = f"{htmlsafe.bdi(e.description)}{self._cite(e.source_ids, numbers)}"
+            dated.append((e.date or "", "e", text))
+        if dated:
+            dated.sort(key=lambda t: (t[0] or "9999", t[1]))
+            out.append("<h4>Contracts and events</h4><ul class=\"ga-dated\">")
+            for when, _, text in dated:
+                out.append(f'<li><span class="ga-date">{htmlsafe.text(when or "undated")}'
+                           f"</span> {text}</li>")
             out.append("</ul>")
-        events = self._events(layer, str(ident), contract_ids)
-        if len(events):
-            out.append("<h4>Timeline</h4><ul>")
-            for e in events.itertuples(index=False):
-                when = htmlsafe.text(e.date or "date unknown")
-                out.append(f"<li>{when}: {htmlsafe.text(e.description)}"
-                           f"{self._cite(e.source_ids)}</li>")
-                source_ids += split_list(e.source_ids)
-            out.append("</ul>")
-        if source_ids:
-            out.append("<h4>Sources</h4><ol>")
-            for sid in dict.fromkeys(source_ids):
-                out.append(f"<li>{self._source(sid)}</li>")
+        if numbers:
+            out.append('<h4>Sources</h4><ol class="ga-sources">')
+            out += [f"<li>{self.source_html(sid)}</li>" for sid in numbers]
             out.append("</ol>")
-        if str(ident) in self.histories.get(layer, {}) or contract_ids:
-            out.append('<p class="ga-when"></p>')
+        notes = row.get("notes")
+        if "notes" in spec.popup and not _missing(notes):
+            shown = self.value(layer, "notes", notes)
+            out.append(f'<details class="ga-notes"><summary>Notes</summary><p>{shown}</p>'
+                       "</details>")
         out.append("</div>")
         return "".join(out)
 
-    def _status_span(self, history, fallback) -> str:
-        data = [[t.date.isoformat() if t.date else None, t.status] for t in history]
+    def _status_span(self, history: list, fallback) -> str:
         shown = htmlsafe.text((fallback or "").replace("_", " "))
         status = htmlsafe.text(fallback or "none")
-        return f'<span data-h="{htmlsafe.attr_json(data)}" data-status="{status}">{shown}</span>'
+        return (f'<span class="ga-status" data-h="{htmlsafe.attr_json(history)}" '
+                f'data-status="{status}">{shown}</span>'
+                '<span class="ga-asof"></span>')
 
-    def _contract(self, c) -> str:
-        parts = [f"<b>{htmlsafe.text(c['company'])}</b>"]
-        if c.get("company_country"):
-            parts.append(f" ({htmlsafe.text(', '.join(split_list(c['company_country'])))})")
+    def _contract_date(self, c) -> str:
+        awarded = c.get("awarded")
+        return "" if _missing(awarded) else str(awarded)[:10]
+
+    def _contract(self, c, numbers: dict) -> str:
+        parts = [f"<b>{htmlsafe.bdi(c['company'])}</b>"]
+        if not _missing(c.get("company_country")):
+            where = self.text_value("contracts", "company_country", c["company_country"])
+            parts.append(f" ({htmlsafe.bdi(where)})")
         figure = contract_value_text(c)
         if figure:
-            parts.append(f": {htmlsafe.text(figure)}")
-        if c.get("awarded"):
-            parts.append(f"; {htmlsafe.text(c['awarded'])}")
+            parts.append(f": {htmlsafe.bdi(figure)}")
         h = self.histories.get("contracts", {}).get(c["id"], [])
-        parts.append(f"; status {self._status_span(h, c.get('status'))}")
-        parts.append(self._cite(c["source_ids"]))
+        data = [[t.date.isoformat() if t.date else None, t.status] for t in h]
+        parts.append(f"; status {self._status_span(data, c.get('status'))}")
+        parts.append(self._cite(c["source_ids"], numbers))
         return "".join(parts)
 
     def _events(self, layer: str, ident: str, contract_ids: list[str]) -> pd.DataFrame:
@@ -420,26 +686,47 @@ class _PopupContext:
         order = sel["date"].fillna("").map(lambda d: d or "9999")
         return sel.assign(_o=order).sort_values("_o", kind="stable")
 
-    def _cite(self, source_ids: str) -> str:
-        ids = split_list(source_ids or "")
+    def _cite(self, source_ids: str, numbers: dict) -> str:
+        ids = [numbers[s] for s in split_list(source_ids or "") if s in numbers]
         if not ids:
             return ""
-        return f' <small>[{htmlsafe.text(", ".join(ids))}]</small>'
+        return f' <sup class="ga-cite">[{", ".join(map(str, ids))}]</sup>'
 
-    def _source(self, sid: str) -> str:
+    # sources --------------------------------------------------------------------------------
+    def source_html(self, sid: str, full: bool = False) -> str:
+        """A cited document: its title (a link when it has an http(s) URL), publisher, date.
+
+        Never its file name: a reader cannot open ``000_0ef2….txt``. ``full`` adds the
+        author and the URL written out (the sources panel).
+        """
         if sid not in self.sources.index:
-            return htmlsafe.text(sid)
+            return htmlsafe.bdi(sid)
         s = self.sources.loc[sid]
-        bits = [f"<b>{htmlsafe.text(s['title'])}</b>"]
-        meta = ", ".join(htmlsafe.text(v) for v in (s["publisher"], s["published"]) if v)
-        if meta:
-            bits.append(f" — {meta}")
-        if s["file"]:
-            bits.append(f" <small>({htmlsafe.text(s['file'])})</small>")
-        if s["url"] and "url" in self.recipe.link_fields:
-            bits.append(f" {htmlsafe.link(s['url'], 'link')}")
-        bits.append(f" <small>[{htmlsafe.text(sid)}]</small>")
-        return "".join(bits)
+        url = s.get("url")
+        title = (htmlsafe.link(str(url), str(s["title"])) if htmlsafe.is_http_url(url)
+                 else f"<b>{htmlsafe.bdi(s['title'])}</b>")
+        meta = [htmlsafe.bdi(s[c]) for c in (("author",) if full else ()) + ("publisher",)
+                if not _missing(s.get(c))]
+        published = s.get("published")
+        meta.append(htmlsafe.text(published) if not _missing(published) else "undated")
+        out = f"{title} — {', '.join(meta)}"
+        if full and htmlsafe.is_http_url(url):
+            out += f' <span class="ga-url">{htmlsafe.link(str(url))}</span>'
+        return out
+
+    def cited_sources(self) -> pd.DataFrame:
+        """The rows of ``sources`` cited by the popups built so far (all when none yet)."""
+        ids = [s for s in self.cited if s in self.sources.index]
+        return self.sources.loc[ids] if ids else self.sources.iloc[0:0]
+
+    def sources_panel_html(self) -> str:
+        """Every document cited on the map, in full, for the in-page sources panel."""
+        table = self.cited_sources()
+        order = sorted(table.index, key=lambda s: (str(table.loc[s, "title"]).casefold(), s))
+        items = "".join(f'<li id="ga-src-{htmlsafe.text(s)}">{self.source_html(s, full=True)}'
+                        "</li>" for s in order)
+        return (f"<h2>Sources</h2><p>{len(order)} documents are cited on this map.</p>"
+                f"<ol>{items}</ol>")
 
 
 def money(value) -> str:
