@@ -23,6 +23,7 @@ BENCHES = {
     "io": ("bench_io.py", [], ["--features", "100000"]),
     "query": ("bench_query.py", [], ["--points", "100000", "--sample", "50"]),
     "dask": ("bench_dask.py", [], ["--check", "20000", "--big", "1000000", "--files", "4"]),
+    "check": ("bench_check.py", [], ["--rows", "10000", "--sample", "200"]),
 }
 
 

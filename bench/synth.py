@@ -230,6 +230,10 @@ def write_layer(gdf: gpd.GeoDataFrame, path: Path) -> Path:
     return path
 
 
+SYNTHETIC_SOURCE = ("synthetic,Seeded synthetic layers (bench/synth.py),geoatlas,,,,,,dataset,"
+                    "Invented benchmark data; not facts.\n")
+
+
 def make_workspace(dest: Path, gdf: gpd.GeoDataFrame, layer: str = "occurrences",
                    suffix: str = ".parquet", compact: bool | None = None,
                    recipe_extra: str = "") -> Path:
@@ -241,6 +245,8 @@ def make_workspace(dest: Path, gdf: gpd.GeoDataFrame, layer: str = "occurrences"
         (dest / "maps").mkdir(parents=True)
         shutil.copytree(REPO / "geo", dest / "geo")
         shutil.copytree(REPO / "layers", dest / "layers")
+        with open(dest / "layers" / "sources.csv", "a", encoding="utf-8") as sources:
+            sources.write(SYNTHETIC_SOURCE)  # the synthetic layers cite it, as every row must
     write_layer(gdf, dest / "layers" / f"{layer}{suffix}")
     kinds = set(gdf.geom_type)
     kind = ("polygon" if kinds & {"Polygon", "MultiPolygon"}

@@ -160,6 +160,30 @@ def test_query_csv_neutralises_formulas_and_raw_csv_keeps_them(mini_copy):
         "=HYPERLINK(\"http://evil.example\",\"x\")"
 
 
+def test_export_csv_neutralises_formulas_keeps_numbers_and_raw_csv_opts_out(tmp_path):
+    from .conftest import HOSTILE
+
+    safe = run_cli("export", str(HOSTILE), "--layer", "deposits", "--out",
+                   str(tmp_path / "d.csv"))
+    assert safe.exit_code == 0, safe.output
+    raw = run_cli("export", str(HOSTILE), "--layer", "deposits", "--format", "csv",
+                  "--raw-csv", "--out", str(tmp_path / "raw.csv"))
+    assert raw.exit_code == 0, raw.output
+    with (HOSTILE / "layers" / "deposits.csv").open(encoding="utf-8", newline="") as fh:
+        source = {r["id"]: r for r in csv.DictReader(fh)}
+    for name, quoted in (("d.csv", True), ("raw.csv", False)):
+        with (tmp_path / name).open(encoding="utf-8", newline="") as fh:
+            rows = {r["id"]: r for r in csv.DictReader(fh)}
+        assert rows.keys() == source.keys()
+        for ident, row in rows.items():
+            for col in ("name", "notes"):
+                want = source[ident][col]
+                assert want[0] in "=+-@"
+                assert row[col] == ("'" + want if quoted else want)
+            assert row["wkt"].startswith("POINT (")
+            assert float(row["lat"]) == float(source[ident]["lat"])  # numbers stay numbers
+
+
 # -- item 9: every user-caused error is one message, never a traceback -------------------
 BAD_INPUTS = {
     "latitude 91": ("layers/deposits.csv", "34.27,69.20", "91,69.20",
@@ -277,6 +301,16 @@ def test_read_only_out_is_a_message(mini_copy, tmp_path):
     assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
     assert lines[0].startswith(f"geoatlas: error: cannot write {out}/")
     assert "read-only" in lines[0]
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux sysfs")
+def test_an_unwritable_out_folder_is_a_message(mini_copy):
+    # sysfs refuses new folders even to root: a real EPERM, no mock
+    result = run_cli("build", str(mini_copy), "--only", "web", "--out", "/sys/geoatlas-out")
+    assert result.exit_code == 1
+    assert result.output == ("geoatlas: error: cannot write /sys/geoatlas-out: operation not "
+                             "permitted: make the folder writable or pass --out FOLDER; the "
+                             "previous outputs are untouched\n")
 
 
 # -- item 10: strict numbers, no control or bidi characters -------------------------------

@@ -245,7 +245,6 @@ def map_tips(hostile):
 
 
 @pytest.mark.qgis
-@needs("qgis")
 def test_qgis_map_tips_show_values_as_text(map_tips):
     deposits = {r["id"]: r for r in _rows("layers/deposits.csv")}
     seen = 0

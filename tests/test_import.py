@@ -249,16 +249,37 @@ def test_new_row_without_sources_is_refused_with_its_id(ws):
     assert _diff(root) == []  # the valid rename is not written either
 
 
+def _unreferenced_deposit(root: Path) -> str:
+    """A deposit no other file of the workspace mentions (safe to delete)."""
+    others = "".join(p.read_text(encoding="utf-8") for d in ("geo", "layers")
+                     for p in sorted((root / d).glob("*.csv")) if p.name != "deposits.csv")
+    lines = (root / "layers/deposits.csv").read_text(encoding="utf-8").splitlines()[1:]
+    free = [line.split(",")[0] for line in lines if line.split(",")[0] not in others]
+    assert free, "every deposit is referenced elsewhere"
+    return free[0]
+
+
 def test_deleted_rows_need_allow_delete(ws):
     root, gpkg = ws
-    _sql(gpkg, "DELETE FROM deposits WHERE id = 'ghazni-lithium'")
-    line = _line(root, "layers/deposits.csv", "ghazni-lithium")
+    ident = _unreferenced_deposit(root)
+    _sql(gpkg, "DELETE FROM deposits WHERE id = ?", ident)
+    line = _line(root, "layers/deposits.csv", ident)
     kept = _import(gpkg, root)
     assert kept.exit_code == 0, kept.output
     assert kept.output.splitlines()[0] == ("deposits: 1 deleted in the GeoPackage, kept (use "
-                                          "--allow-delete to remove) (ghazni-lithium)")
+                                          f"--allow-delete to remove) ({ident})")
     assert _diff(root) == []
     removed = _import(gpkg, root, "--allow-delete")
     assert removed.exit_code == 0, removed.output
-    assert removed.output.splitlines()[0] == "deposits: 1 deleted (ghazni-lithium)"
+    assert removed.output.splitlines()[0] == f"deposits: 1 deleted ({ident})"
     assert _diff(root) == ["-" + line]
+
+
+def test_deleting_a_row_others_refer_to_is_refused(ws):
+    root, gpkg = ws
+    _sql(gpkg, "DELETE FROM deposits WHERE id = 'mes-aynak'")  # contracts point at it
+    result = _import(gpkg, root, "--allow-delete")
+    assert result.exit_code == 1
+    assert "mes-aynak" in result.output and "layers/contracts.csv:" in result.output
+    assert "nothing was imported" in result.output
+    assert _diff(root) == []

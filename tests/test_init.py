@@ -90,9 +90,9 @@ def test_regions_have_their_own_places_and_provinces(regions):
 def test_each_region_opens_offline_in_chromium(regions, name, out_dir):
     from tests.test_web import pixel_variance
 
-    html = next((regions[name] / "out").glob("*.html"))
-    if not html.exists():  # built by the test above when run alone
+    if not list((regions[name] / "out").glob("*.html")):  # when run without the test above
         assert run("build", str(regions[name]), "--only", "web").exit_code == 0
+    html = next((regions[name] / "out").glob("*.html"))
     with offline_page() as (page, log):
         page.goto(html.as_uri())
         page.wait_for_function("window.geoatlas !== undefined")
@@ -311,3 +311,37 @@ def test_build_prints_each_output_and_keeps_third_party_logs_out_of_v(regions):
     assert "INFO: built svalbard in" in done.stderr  # our own -v log
     assert "pruned" not in done.stderr and "subset" not in done.stderr.lower()  # fontTools
     assert "\r[" not in done.stderr  # no progress bar when stderr is not a terminal
+
+
+def test_basemap_from_a_natural_earth_source_file(tmp_path):
+    """The full-source path (QGIS's world_map.gpkg layout), on a small invented copy."""
+    src = tmp_path / "world_map.gpkg"
+    west, east = shapely.box(-180, -90, 0, 90), shapely.box(0, -90, 180, 90)
+    countries = gpd.GeoDataFrame(
+        {"iso_a2": ["WW", "EE", "-1"], "NAME": ["West", "East", None],
+         "FIPS_10_": ["WW", "EE", None], "ISO_A3": ["WWW", "EEE", None],
+         "WB_A2": [None] * 3, "WB_A3": [None] * 3},
+        geometry=[west.difference(shapely.box(-10, -10, 0, 10)), east,
+                  shapely.box(-10, -10, 0, 10)], crs=4326)
+    provinces = gpd.GeoDataFrame(
+        {"iso_a2": ["WW", "WW", "EE", "-1"], "name": ["Alpha", "Alpha", "Beta", "Gap"],
+         "fips": ["W1", "W2", "E1", None], "woe_label": [None, None, "Beta, EE", None],
+         "woe_name": [None, None, "Beta Land", None], "sov_a3": ["WWW", "WWW", "EEE", "XGP"],
+         "adm0_a3": ["WWW", "WWW", "EEE", "XGP"], "admin": ["West", "West", "East", "Gap Area"],
+         "gu_a3": ["WWW", "WWW", "EEE", "XGP"], "gn_name": ["Alpha North", "Alpha South",
+                                                            "Beta", None]},
+        geometry=[shapely.box(-180, 0, 0, 90), shapely.box(-180, -90, 0, 0).difference(
+            shapely.box(-10, -10, 0, 10)), east, shapely.box(-10, -10, 0, 10)], crs=4326)
+    pyogrio.write_dataframe(countries, src, layer="countries")
+    pyogrio.write_dataframe(provinces, src, layer="states_provinces", append=False)
+    out = basemap.build_basemap(tmp_path / "b.gpkg", bbox="-20,-20,20,20", source=src)
+    c = gpd.read_file(out, layer="countries").set_index("iso3")
+    assert list(c.index) == ["EEE", "WWW", "XGP"]
+    assert c.loc["XGP", "kind"] == "area" and not c.loc["XGP", "is_country"]
+    p = gpd.read_file(out, layer="provinces")
+    assert sorted(p["id"]) == ["eee-beta", "www-alpha-alpha-north", "www-alpha-alpha-south",
+                               "xgp-gap"]
+    assert p.set_index("id").loc["eee-beta", "alt_names"] == "Beta Land"
+    info = basemap.read_info(out)
+    assert info["provinces_source"] == "Natural Earth 1:10m Admin 1 - States, Provinces"
+    assert len(info["source_sha256"]) == 64

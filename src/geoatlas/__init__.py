@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from .errors import (
     DataError,
     GeoatlasError,
+    ImportRefused,
     OutputError,
     Problem,
     QueryError,
@@ -46,6 +47,18 @@ def open(path: str | _Path | None = None, as_of: str | _dt.date | None = None) -
     from .atlas import open as _open
 
     return _open(path, as_of)
+
+
+def plan_import(gpkg: str | _Path, workspace: str | _Path | None = None,
+                allow_delete: bool = False):
+    """Edits made to a built GeoPackage, ready to write back (:mod:`geoatlas.importer`).
+
+    ``plan.summary()`` and ``plan.diff()`` tell what would change, ``plan.write()`` writes
+    the changed CSV rows; an invalid edit raises :class:`ImportRefused`.
+    """
+    from .importer import plan_import as _plan_import
+
+    return _plan_import(gpkg, workspace, allow_delete)
 
 
 def init_workspace(path: str | _Path, bbox=None, countries=None, basemap=None,
@@ -85,6 +98,7 @@ __all__ = [
     "Atlas",
     "DataError",
     "GeoatlasError",
+    "ImportRefused",
     "OutputError",
     "Problem",
     "QueryError",
@@ -96,5 +110,6 @@ __all__ = [
     "init_workspace",
     "map",
     "open",
+    "plan_import",
     "vocabulary",
 ]

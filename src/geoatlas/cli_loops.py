@@ -27,11 +27,12 @@ def import_command(gpkg, workspace, dry_run, allow_delete) -> None:
     Only the changed rows of the CSV files change; every imported row passes the same
     validation as `geoatlas check`, else nothing is written.
     """
-    from .importer import ImportRefused, plan_import
+    from .errors import DataError
+    from .importer import plan_import
 
     try:
         plan = plan_import(gpkg, workspace, allow_delete=allow_delete)
-    except ImportRefused as exc:
+    except DataError as exc:  # ImportRefused, or not a GeoPackage that build wrote
         for p in exc.problems:
             click.echo(str(p), err=True)
         n = len(exc.problems)

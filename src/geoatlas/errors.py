@@ -25,6 +25,7 @@ from dataclasses import dataclass
 __all__ = [
     "DataError",
     "GeoatlasError",
+    "ImportRefused",
     "OutputError",
     "Problem",
     "QueryError",
@@ -96,6 +97,10 @@ class DataError(GeoatlasError, ValueError):
 
 class ValidationError(DataError):
     """Validation of a workspace found problems (all of them are in ``problems``)."""
+
+
+class ImportRefused(DataError):
+    """``geoatlas import`` refused an edited GeoPackage; ``problems`` says why (nothing written)."""
 
 
 class RecipeError(GeoatlasError, ValueError):

@@ -267,6 +267,64 @@ def export_frame(
     return path
 
 
+def export_csv(frame: pd.DataFrame, path: str | Path, overwrite: bool = False,
+               raw: bool = False) -> Path:
+    """Write a layer or table as CSV for people (spreadsheets), atomically.
+
+    The attributes are flattened as for every format (:func:`ogr_frame`); a geometry
+    becomes a ``wkt`` column (lon/lat, EPSG:4326). Text cells that a spreadsheet would
+    run as a formula are neutralised by :func:`csv_safe` unless ``raw`` is true.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+        The rows to write.
+    path : str or pathlib.Path
+        The target file.
+    overwrite : bool
+        Replace an existing file (default: refuse).
+    raw : bool
+        Keep formula-like cells unchanged (CSV for programs).
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> df = pd.DataFrame({"id": ["a"], "name": ["=1+1"], "km": [-3.5]})
+    >>> p = export_csv(df, Path(tempfile.mkdtemp()) / "a.csv")
+    >>> p.read_text().splitlines()
+    ['id,name,km', "a,'=1+1,-3.5"]
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise OutputError(f"{path} exists; use --overwrite (overwrite=True) to replace it")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {path}: folder {folder} does not exist")
+    data = ogr_frame(frame)
+    if isinstance(data, gpd.GeoDataFrame):
+        geom = data.geometry.name
+        wkt = data.geometry.to_wkt(rounding_precision=7).astype(object)
+        data = pd.DataFrame(data.drop(columns=geom)).assign(wkt=wkt.to_numpy())
+    if not raw:
+        data = csv_safe(data)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            data.to_csv(handle, index=False, lineterminator="\n")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
 def export_layer(
     atlas: Mapping,
     name: str,

@@ -165,8 +165,11 @@ def _world_catalog(root: Path):
         tables[name] = pd.DataFrame(columns=cols, dtype=object)
     info = {**info, "credit": basemap.credit({**info, "source_short": "Natural Earth",
                                               "scale": "1:10m", "license": "public domain"})}
+    labels = basemap.label_points(world)
+    labels = labels.set_index("iso3", drop=False).rename_axis(None)
     return Catalog(root, {"countries": world}, tables, {}, {},
-                   basemap={"countries": world, "cities": cities}, basemap_info=info)
+                   basemap={"countries": world, "cities": cities, "country_labels": labels},
+                   basemap_info=info)
 
 
 def quick_map(gdf, name: str = "layer", style: Mapping | None = None, sources=None,
@@ -214,9 +217,7 @@ def quick_map(gdf, name: str = "layer", style: Mapping | None = None, sources=No
                           Path(f"{name}.toml"), atlas)
     m = make_map(atlas, recipe)
     if out is not None:
-        from .render.web import render_html
-
-        html = render_html(atlas, recipe)
+        html = m.render()
         path = Path(out)
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_text(html, encoding="utf-8")

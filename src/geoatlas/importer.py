@@ -38,17 +38,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .csvedit import CsvText
-from .errors import DataError, Problem
+from .errors import ImportRefused, Problem
 from .origin import geometry_key, normalize, read_origin
 
 POINT_LAYERS = ("places", "deposits")
 SCHEMATIC_LAYERS = ("rail", "corridors")
 GEOMETRY_FROM = {"rail": "`nodes`", "corridors": "`nodes`", "belts": "`axis`/`half_width_km`"}
 GEOM = "__geometry__"
-
-
-class ImportRefused(DataError):
-    """The edited GeoPackage cannot be imported; ``problems`` says why (nothing written)."""
 
 
 @dataclass
@@ -171,7 +167,7 @@ def plan_import(gpkg: str | Path, workspace: str | Path | None = None,
     problems: list[Problem] = []
     touched: dict[str, dict[str, str]] = defaultdict(dict)  # path -> row id -> gpkg table
     present = {name for name, _ in pyogrio.list_layers(gpkg)}
-    for table in sorted(by_table, key=lambda t: _table_order(t, by_table)):
+    for table in sorted(by_table):
         infos = by_table[table]
         layer = next(iter(infos.values()))["layer"]
         ch = changes.setdefault(layer, LayerChanges())
@@ -208,10 +204,6 @@ def plan_import(gpkg: str | Path, workspace: str | Path | None = None,
         if problems:
             raise ImportRefused(problems)
     return ImportPlan(gpkg, root, meta, changes, texts, allow_delete)
-
-
-def _table_order(table: str, by_table) -> tuple:
-    return (table.rsplit("_", 1)[0] if table[-1].isdigit() else table, table)
 
 
 def _changed_at_all(gpkg: Path, table: str, infos: dict[int, dict]) -> bool:

@@ -21,7 +21,7 @@ A recipe looks like::
 Examples
 --------
 >>> sorted(RECIPE_KEYS)[:3]
-['as_of', 'basemaps', 'controls']
+['as_of', 'basemaps', 'chapters']
 """
 
 from __future__ import annotations

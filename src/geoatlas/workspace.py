@@ -461,10 +461,12 @@ class _Loader:
                 known = ids.get(col.ref, set())
                 keys = frame["id"] if "id" in frame else [None] * len(frame)
                 lines = frame.attrs.get("lines") or [None] * len(frame)
+                verdicts: dict[str, list[str]] = {}  # a cell value repeats: decide it once
                 for ident, line, text in zip(keys, lines, frame[col.name]):
-                    values = schema.split_list(text) if col.kind == "ids" else [text]
-                    values = [v for v in values if v]
-                    bad = [v for v in values if v not in known]
+                    bad = verdicts.get(text)
+                    if bad is None:
+                        values = schema.split_list(text) if col.kind == "ids" else [text]
+                        bad = verdicts[text] = [v for v in values if v and v not in known]
                     if bad:
                         message = (f"'{col.name}' refers to unknown {col.ref} id(s) "
                                    f"{', '.join(bad)}{_hint(bad[0], known)}")

@@ -386,7 +386,6 @@ def focus_countries(countries, shown: Sequence[PreparedLayer], share: float = 0.
     set of str
         Index labels (ISO3 codes) of ``countries``.
     """
-    import geopandas as gpd
     import shapely
 
     pts = [shapely.point_on_surface(p.frame.geometry.dropna().to_numpy()) for p in shown
@@ -394,8 +393,8 @@ def focus_countries(countries, shown: Sequence[PreparedLayer], share: float = 0.
     if not pts:
         return set()
     pts = np.concatenate(pts)
-    hits = gpd.GeoSeries(pts, crs=4326).sindex.query(countries.geometry.to_numpy(),
-                                                      predicate="contains")
-    counts = np.bincount(hits[0], minlength=len(countries))
+    tree = shapely.STRtree(countries.geometry.to_numpy())
+    hits = tree.query(pts, predicate="within")  # (point, country) pairs
+    counts = np.bincount(hits[1], minlength=len(countries))
     keep = counts >= max(1, share * len(pts))
     return {str(i) for i in countries.index[keep]}

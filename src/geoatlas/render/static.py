@@ -220,17 +220,13 @@ def figure(atlas, recipe, layers=None):
         _draw_graticule(ax, view, edge_labels=True,
                         strong=variation > NORTH_TOLERANCE_DEG)
         points = _draw_layers(ax, shown, view, tolerance=tol)
-        marks = _place_marks(atlas, recipe, layers, view)
         placed = [*_draw_scale_bar(ax, view, layout.scale_corner),
                   *_draw_north(ax, view, layout.north_corner, variation)]
         _draw_inset(layout.inset_axes(), atlas, view)
         renderer = fig.canvas.get_renderer()
         blockers = [b for b in placed] + [layout.inset_bbox_display()]
-        capitals = [_Point(q.x, q.y, q.radius_pt, "places", q.ident) for q in marks
-                    if q.capital]
-        n, dropped = _draw_labels(ax, atlas, recipe, layers, view, points + capitals,
-                                  blockers, renderer, marks={q.ident: q for q in marks})
-        _draw_places(ax, [q for q in marks if q.capital or q.ident in ax.placed_places])
+        n, dropped = _label_and_mark_places(ax, atlas, recipe, layers, view, points, blockers,
+                                            renderer)
         log.info("%s: %d labels placed, %d dropped to avoid overlaps", recipe.name, n, dropped)
         layout.title()
         layout.legends(shown)
@@ -256,6 +252,16 @@ def literal_text(fig):
         t.set_parse_math(False)
         t.set_usetex(False)
     return fig
+
+
+def _label_and_mark_places(ax, atlas, recipe, layers, view, points, blockers, renderer):
+    """Place every label, then mark the capitals and the places that were named."""
+    marks = _place_marks(atlas, recipe, layers, view)
+    capitals = [_Point(q.x, q.y, q.radius_pt, "places", q.ident) for q in marks if q.capital]
+    counts = _draw_labels(ax, atlas, recipe, layers, view, points + capitals, blockers,
+                          renderer, marks={q.ident: q for q in marks})
+    _draw_places(ax, [q for q in marks if q.capital or q.ident in ax.placed_places])
+    return counts
 
 
 def _focus(atlas, shown) -> set[str]:
@@ -305,10 +311,11 @@ def map_image(atlas, recipe, layers=None, dpi: int | None = None, width_in: floa
         ax.set_aspect("auto")
         ax.axis("off")
         tol = _tolerance(frame, width_px / dpi)
-        _draw_basemap(ax, atlas, frame, tolerance=tol)
+        _draw_basemap(ax, atlas, frame, tolerance=tol, focus=_focus(atlas, shown))
         _draw_graticule(ax, frame, edge_labels=False)
         points = _draw_layers(ax, shown, frame, tolerance=tol)
-        _draw_labels(ax, atlas, recipe, layers, frame, points, [], canvas.get_renderer())
+        _label_and_mark_places(ax, atlas, recipe, layers, frame, points, [],
+                               canvas.get_renderer())
         literal_text(fig)
         canvas.draw()
         rgba = np.asarray(canvas.buffer_rgba()).copy()
@@ -551,7 +558,8 @@ def countries_near(atlas, frame: MapFrame, pad_deg: float = 10.0):
     lon1, lat1 = np.nanmax(ring, axis=0) + pad_deg
     countries = atlas["countries"]
     box = (max(lon0, -180.0), max(lat0, -89.9), min(lon1, 180.0), min(lat1, 89.9))
-    hit = countries.sindex.query(shapely.box(*box), predicate="intersects")
+    tree = shapely.STRtree(countries.geometry.to_numpy())
+    hit = tree.query(shapely.box(*box), predicate="intersects")
     near = countries.iloc[np.sort(hit)].copy()
     near["geometry"] = shapely.make_valid(shapely.clip_by_rect(near.geometry.to_numpy(), *box))
     return near[~near.geometry.is_empty]

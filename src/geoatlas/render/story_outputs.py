@@ -11,8 +11,10 @@ chapter of a recipe with ``[[chapters]]``:
 
 Examples
 --------
->>> chapter_extent(None, (69.3, 34.3), 7)        # doctest: +ELLIPSIS
-(66.8..., 33.1..., 71.7..., 35.4...)
+>>> [round(v, 2) for v in chapter_extent(None, (69.3, 34.3), 7)]  # 9.9° x 5.8° at zoom 7
+[64.36, 31.4, 74.24, 37.2]
+>>> chapter_extent((69.0, 34.0, 70.0, 35.0), None, None)     # features: bounds, padded
+(68.7, 33.7, 70.3, 35.3)
 """
 
 from __future__ import annotations
@@ -115,6 +117,7 @@ def add_map_themes(qgz: Path, themes: list[tuple[str, list[str]]]) -> None:
     document = doctype + "\n" + ET.tostring(root, encoding="unicode") + "\n"
     out = zipfile.ZipInfo(info.filename, date_time=info.date_time)
     out.compress_type = zipfile.ZIP_DEFLATED
+    out.external_attr = info.external_attr
     tmp = qgz.with_name(qgz.name + ".tmp")
     with zipfile.ZipFile(tmp, "w") as zf:
         zf.writestr(out, document)

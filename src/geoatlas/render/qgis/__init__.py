@@ -92,7 +92,10 @@ def write(atlas, recipe, layers: Sequence[PreparedLayer] | None, folder,
     tables = write_geopackage(atlas, recipe, layers, gpkg)
     products = write_products(atlas, recipe, layers, folder)
     write_project(recipe, layers, tables, qgz, atlas=atlas, rasters=products)
-    return [gpkg, qgz, *(p.path for p in products)]
+    extra = []
+    for product in products:  # the GeoTIFF and the style sidecar raster.write puts beside it
+        extra += [f for f in (product.path, product.path.with_suffix(".qml")) if f.exists()]
+    return [gpkg, qgz, *extra]
 
 
 def write_project(recipe, layers: Sequence[PreparedLayer], tables: Sequence[GpkgTable],

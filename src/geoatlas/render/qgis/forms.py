@@ -30,8 +30,6 @@ from ... import schema
 from .common import option_map
 from .expr import field
 
-_UNITS = {"usd": "(USD)", "km": "(km)", "mb": "(MB)"}
-_WORDS = {"id": "ID", "ids": "IDs", "iso3": "ISO3", "url": "URL"}
 _FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DERIVED_ENUMS = {
     "status": schema.STATUSES,
@@ -44,41 +42,30 @@ DERIVED_ENUMS = {
 def field_label(table: str, name: str) -> str:
     """The label people read for field ``name`` of ``table`` (QGIS alias, legend, tips).
 
-    The schema's label when it has one (``schema.field_label``), else the name with
-    words for underscores and units in brackets.
+    The schema's (:func:`geoatlas.schema.field_label`): the column's own label, else the
+    name with words for underscores and the unit in brackets.
 
     Examples
     --------
-    >>> field_label("rail", "half_width_km"), field_label("x", "source_ids")
-    ('half width (km)', 'source IDs')
+    >>> field_label("belts", "half_width_km"), field_label("x", "source_ids")
+    ('half-width (km)', 'sources')
     """
-    getter = getattr(schema, "field_label", None)
-    if getter is not None:
-        try:
-            label = getter(table, name)
-        except (KeyError, ValueError, TypeError):
-            label = None
-        if label:
-            return str(label)
-    words = str(name).split("_")
-    out = []
-    for i, w in enumerate(words):
-        if i == len(words) - 1 and w in _UNITS and i > 0:
-            out.append(_UNITS[w])
-        else:
-            out.append(_WORDS.get(w, w))
-    return " ".join(out) if any(out) else str(name)
+    return schema.field_label(str(name), table)
 
 
-def value_label(value: str) -> str:
-    """A code of a vocabulary as a word: ``under_construction`` -> ``under construction``.
+def value_label(value: str, field: str | None = None) -> str:
+    """A code of a vocabulary as words, as the legends say it (the style spec's wording).
 
     Examples
     --------
-    >>> value_label("rare_earths")
-    'rare earths'
+    >>> value_label("rare_earths"), value_label("under_construction", "status")
+    ('rare earths', 'under construction')
     """
-    return str(value).replace("_", " ")
+    from ...style import human_label
+
+    kind = ("status" if field == "status" else
+            "commodity" if field in ("primary_commodity", "commodities") else None)
+    return human_label(str(value), kind)
 
 
 def _column(table: str, name: str):
@@ -110,8 +97,15 @@ def widget(table: str, name: str, values=None) -> tuple[str, dict]:
     """
     col = _column(table, name)
     choices = col.choices if col is not None and col.kind == "enum" else DERIVED_ENUMS.get(name)
+    if name == "status":
+        choices = schema.vocabulary("statuses")  # with the workspace's own words
+    elif name == "primary_commodity":
+        choices = schema.vocabulary("commodities")
     if choices:
-        return "ValueMap", {"map": [{value_label(c): c} for c in choices]}
+        present = [str(v) for v in (values if values is not None else [])
+                   if isinstance(v, str) and v]
+        words = list(dict.fromkeys([*choices, *present]))  # never a value shown in red
+        return "ValueMap", {"map": [{value_label(c, name): c} for c in words]}
     if col is not None and col.kind == "date":
         cells = [str(v) for v in (values if values is not None else []) if v not in (None, "")]
         cells = [c for c in cells if c.lower() not in ("nan", "none", "nat")]
