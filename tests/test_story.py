@@ -148,6 +148,7 @@ def test_scrolling_through_the_story(built, story, atlas, out_dir, size):
             _scroll_to_chapter(page, n)
             section = page.locator(f"#chapter-{n + 1}")
             assert "ga-active" in section.get_attribute("class")
+            assert page.locator(".leaflet-control-scale-line").is_visible()
             scale = page.inner_text(".leaflet-control-scale-line")
             date = page.inner_text(".ga-story-date")
             assert re.fullmatch(r"\d+ k?m", scale), scale
@@ -165,7 +166,7 @@ def test_scrolling_through_the_story(built, story, atlas, out_dir, size):
             assert set(shown) == wanted, (n, shown)
             when = page.evaluate("() => window.geoatlas.when")
             assert when == ch.as_of.isoformat()
-            if n == 3:
+            if n == 6:  # 2024: Mes Aynak and the trains, close up
                 tag = "desktop" if width > 700 else "phone"
                 page.screenshot(path=str(out_dir / f"story-{tag}.png"))
             seen.append((scale, date))

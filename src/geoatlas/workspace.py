@@ -343,7 +343,7 @@ class _Loader:
                 continue
             sidecar = self._sidecar_sources(file)
             for name, layer in self._file_layers(file, shown):
-                where = shown if layer is None else f"{shown}:{layer}"
+                where = shown if name == file.stem else f"{shown}:{layer}"
                 try:
                     gdf = read_vector(file, layer=layer)
                 except Exception as exc:  # any reader failure is a data problem here

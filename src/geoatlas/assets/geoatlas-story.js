@@ -4,7 +4,15 @@
   "use strict";
   var data = JSON.parse(document.getElementById("ga-story-data").textContent);
   var mapEl = document.getElementById("ga-story-map");
-  var map = L.map(mapEl, { preferCanvas: true, zoomSnap: 1, scrollWheelZoom: false });
+  // as GeoAtlas.start does for the web map page (the runtime adds its own zoom control),
+  // but the scroll wheel scrolls the story, not the map
+  var options = { zoomControl: false, preferCanvas: true, zoomSnap: 1, scrollWheelZoom: false };
+  if (data.map.basemap && data.map.basemap.sea) {
+    options.maxBounds = data.map.basemap.sea;
+    options.maxBoundsViscosity = 1;
+  }
+  var map = L.map(mapEl, options);
+  map.setMinZoom(Math.max(0, Math.ceil(Math.log(map.getSize().x / 256) / Math.LN2)));
   map.fitBounds(data.start);
   var ga = new window.GeoAtlas(map, data.map);
   var root = document.documentElement;
