@@ -215,3 +215,71 @@ def test_quotes_are_checked_against_the_document(quoting_workspace):
     assert "layers/citations.csv:3: quote for deposits row 'copper-hill' not found in " \
            "doc.txt (source 'doc')" in result.output, result.output
     assert "Traceback" not in result.output
+
+
+# -- places, neighbours, pipelines, statuses ----------------------------------------------
+
+MOVED = ["sar-e-sang", "khanneshin", "hajigak", "balkhab-copper", "coal-balkhab",
+         "shaida-copper", "ghazni-lithium", "saindak"]
+
+
+def test_deposits_with_a_published_position_are_not_at_a_centroid(atlas):
+    dep = atlas.deposits
+    moved = [d for d in MOVED if d != "khanneshin"]  # no stored reference gives its position
+    assert (dep.loc[moved, "location_quality"] == "approximate").all()
+    assert (dep.loc[moved, "coord_source"] != "natural-earth-10m").all()
+    # the references used for positions are cited by the row itself
+    for ident in moved:
+        assert dep.loc[ident, "coord_source"] in split_list(dep.loc[ident, "source_ids"]) \
+            or dep.loc[ident, "coord_source"] == "geonames", ident
+
+
+def test_at_least_twenty_neighbour_deposits_each_with_operator_and_status(atlas):
+    dep = atlas.deposits
+    before = {"saindak", "taldybulak-levoberezhny", "jilau-taror", "irkol"}
+    new = dep[(dep["country"] != "AFG") & ~dep.index.isin(before)]
+    assert len(new) >= 20
+    assert set(new["country"]) >= {"KAZ", "UZB", "KGZ", "TJK", "TKM", "PAK", "IRN"}
+    assert (new["n_contracts"] > 0).all(), list(new.index[new["n_contracts"] == 0])
+    assert new["status"].notna().all() and (new["companies"] != "").all()
+    refs = set(atlas.sources.loc[atlas.sources["kind"].isin(["reference", "news", "dataset"]),
+                                 "id"])
+    for ident, cell in zip(new.index, new["source_ids"]):
+        assert set(split_list(cell)) & refs, ident
+
+
+def test_pipelines_are_lines_with_status_and_cited(atlas):
+    pipes = atlas.pipelines
+    assert {"beyneu-bozoy-shymkent", "tapi"} <= set(pipes.index)
+    assert set(pipes.geom_type) == {"LineString"}
+    assert pipes.loc["tapi", "status"] == "under_construction"
+    assert pipes.loc["beyneu-bozoy-shymkent", "status"] == "operating"
+    assert (pipes["location_quality"] == "schematic").all()
+    # the Kazakh pipeline is drawn inside Kazakhstan (and the Baikonur lease within it)
+    line = pipes.loc["beyneu-bozoy-shymkent"].geometry
+    kaz = shapely.union(atlas.countries.loc["KAZ"].geometry, atlas.countries.loc["KAB"].geometry)
+    assert shapely.length(shapely.difference(line, kaz.buffer(0.05))) == pytest.approx(0, abs=1e-6)
+
+
+def test_stale_statuses_are_superseded_by_dated_events(atlas):
+    contracts = atlas.contracts.set_index("id")
+    assert contracts.loc["amu-darya-cnpc-2011", "status"] == "superseded"
+    assert atlas.as_of("2022-12-31").contracts.set_index("id").loc[
+        "amu-darya-cnpc-2011", "status"] == "signed"
+    assert contracts.loc["hajigak-afisco", "status"] == "signed"
+    for rid in ("trans-afghan-mazar-kabul", "trans-afghan-kabul-torkham",
+                "trans-afghan-torkham-peshawar"):
+        assert atlas.rail.loc[rid, "status"] == "superseded"
+    assert atlas.rail.loc["trans-afghan-mazar-logar", "status"] == "planned"
+
+
+def test_country_events_have_a_capital_to_stand_on(atlas):
+    ev = atlas.events
+    isos = set(ev.loc[ev["subject_layer"] == "countries", "subject_id"])
+    assert {"CHN", "KAZ", "UZB", "RUS", "QAT", "KGZ", "AZE", "AFG"} <= isos
+    capitals = atlas.places[atlas.places["kind"] == "capital"]
+    counts = capitals["country"].value_counts()
+    for iso in isos:
+        assert counts.get(iso) == 1, iso
+    for place in ("doha", "beijing", "beyneu"):
+        assert place in atlas.places.index

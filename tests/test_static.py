@@ -505,7 +505,8 @@ def test_pdf_page_two_lists_every_cited_document(written, atlas):
     recipe = load_recipe(atlas, "afghanistan-minerals")
     info = subprocess.run(["pdfinfo", str(written["pdf"])], capture_output=True, text=True,
                           check=True).stdout
-    assert re.search(r"Pages:\s+2\b", info)
+    pages = re.search(r"Pages:\s+(\d+)", info)
+    assert pages and int(pages.group(1)) >= 2  # the list runs on as long as it needs
     page2 = _norm(subprocess.run(["pdftotext", "-f", "2", str(written["pdf"]), "-"],
                                  capture_output=True, text=True, check=True).stdout)
     layers = _shown(prepare(atlas, recipe))

@@ -516,13 +516,13 @@ def test_hover_tooltip_and_briefing_popup(atlas, built_maps, shots, browser):
         page.mouse.move(x, y)
         tip = page.locator(".ga-tip")
         tip.wait_for()
-        assert tip.inner_text() == "Mes Aynak · copper"
+        assert tip.inner_text() == "Mes Aynak · copper, cobalt"
         page.mouse.click(x, y)
         popup = page.locator(".leaflet-popup-content")
         popup.wait_for()
         text = popup.inner_text()
         assert text.startswith("Mes Aynak\n")
-        assert "copper · under construction" in text and "approximate location" in text
+        assert "copper, cobalt · under construction" in text and "approximate location" in text
         assert text.count("approximate location") == 1
         assert "contract value (USD)" in text and "Afghanistan" in text
         assert re.search(r"\b[a-z]+_[a-z_]+\b", text) is None, text  # no snake_case

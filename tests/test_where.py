@@ -220,8 +220,8 @@ def test_code_never_parses(text, tmp_path):
 
 
 def test_where_reaches_no_evaluator():
-    """No eval/exec and no pandas query/eval anywhere in the package (shapely's
-    STRtree.query, a spatial index, is the one ``.query`` allowed)."""
+    """No eval/exec and no pandas query/eval anywhere in the package (spatial indexes,
+    shapely's STRtree and geopandas' sindex, are the only ``.query`` allowed)."""
     found = []
     for path in SRC.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -232,7 +232,8 @@ def test_where_reaches_no_evaluator():
                 found.append(f"{path.name}:{node.lineno}: {f.id}()")
             if isinstance(f, ast.Attribute) and f.attr in ("eval", "query"):
                 receiver = ast.unparse(f.value)
-                spatial = receiver.lower().endswith("tree") or "STRtree(" in receiver
+                spatial = (receiver.lower().endswith(("tree", "sindex"))
+                           or "STRtree(" in receiver)
                 if not (f.attr == "query" and spatial):
                     found.append(f"{path.name}:{node.lineno}: {receiver}.{f.attr}()")
     assert found == []

@@ -5,7 +5,7 @@ Examples
 >>> import geoatlas
 >>> atlas = geoatlas.open()            # the default workspace   # doctest: +SKIP
 >>> atlas.layers                                                  # doctest: +SKIP
-['countries', 'provinces', 'places', 'deposits', 'belts', 'rail', 'corridors']
+['countries', 'provinces', 'places', 'deposits', 'belts', 'rail', 'corridors', 'pipelines']
 >>> atlas.deposits.loc["mes-aynak", "province"]                   # doctest: +SKIP
 'Logar'
 
@@ -31,6 +31,7 @@ from .errors import (
     WhereError,
     WorkspaceError,
 )
+from .vocab import vocabulary
 
 if TYPE_CHECKING:  # pragma: no cover
     from .atlas import Atlas
@@ -110,4 +111,5 @@ __all__ = [
     "map",
     "open",
     "plan_import",
+    "vocabulary",
 ]

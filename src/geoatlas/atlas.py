@@ -226,7 +226,7 @@ class Atlas(Mapping):
 
         Examples
         --------
-        >>> hits = atlas.near("deposits", "rail", km=50, where="status == 'proposed'")
+        >>> hits = atlas.near("deposits", "rail", km=50, where="status == 'superseded'")
         >>> mes = hits.loc["mes-aynak"]
         >>> mes["nearest_id"], round(float(mes["distance_km"]), 1)
         ('trans-afghan-kabul-torkham', 27.6)

@@ -573,7 +573,7 @@ def _layer_spec(entry: dict, path: tuple, label: str, atlas, errs: _Problems
             layer_style = LayerStyle.from_dict(name, geom, style_spec)
         except (TypeError, ValueError) as exc:
             errs.add(spath, f"{label}: bad style: {exc}")
-    has_status = "status" in gdf.columns and name in ("rail", "corridors", "deposits")
+    has_status = "status" in gdf.columns and name in ("rail", "corridors", "deposits", "pipelines")
     compact = entry.get("compact")
     if compact is not None and not isinstance(compact, bool):
         errs.add((*path, "compact"), f"{label}: 'compact' must be true or false, "

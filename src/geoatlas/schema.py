@@ -324,7 +324,8 @@ TABLES: dict[str, Table] = {
                 _c("date", "date"),
                 _DATE_PREC,
                 _c("subject_layer", "enum", True, choices=SUBJECT_LAYERS),
-                _c("subject_id", "id", True),
+                _c("subject_id", "text", True, doc="an id of subject_layer, or an ISO3 code "
+                                                   "when subject_layer is countries"),
                 _c("kind", "enum", True, choices=EVENT_KINDS),
                 _c("status", "enum", False, choices=STATUSES),
                 _c("description", required=True),

@@ -321,7 +321,7 @@ class _Loader:
                 frame[col.name] = frame[col.name].map(_number_or_nan).astype(float)
             elif col.kind == "date":  # unparseable dates were reported; keep them out of timelines
                 frame[col.name] = frame[col.name].map(lambda v: v if _is_date(v) else "")
-        frame.attrs["lines"] = [line for line, _ in raw.rows]  # for rows without an id
+        frame.attrs["lines"] = _Lines(line for line, _ in raw.rows)  # for rows without an id
         self.frames[table.name] = frame
         lines: dict[str, int] = {}
         for line, row in raw.rows:
@@ -654,6 +654,17 @@ class _Loader:
                         ident,
                     )
         return hist
+
+
+class _Lines(list):
+    """CSV line numbers kept in ``DataFrame.attrs``: never deep-copied.
+
+    pandas deep-copies ``attrs`` after every operation on a frame; a plain list of 100k
+    line numbers made each column access O(rows) and ``check`` minutes long.
+    """
+
+    def __deepcopy__(self, memo):
+        return self
 
 
 def _scan_frame(gdf: gpd.GeoDataFrame, shown: str, limit: int = 20) -> list[Problem]:

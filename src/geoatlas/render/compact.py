@@ -300,7 +300,9 @@ def _attributes(sections: _Sections, prepared, recipe, frame, atlas) -> dict:
     out = {
         "fields": fields,
         "title": title_i,
-        "popup": [index[f] for f in spec.popup if f in index and f != "name"],
+        # the location quality shows once, as the badge under the title
+        "popup": [index[f] for f in spec.popup if f in index
+                  and f not in ("name", "location_quality")],
         "tooltip": [index[f] for f in spec.tooltip if f in index],
         "label": index.get(spec.label) if spec.label else None,
         "quality": index.get("location_quality"),

@@ -14,8 +14,8 @@ The building blocks are public so other pages (a story map) can reuse them:
 Examples
 --------
 >>> page = page_html({"title": "{{ 7*7 }}", "layers": []}, "{{ 7*7 }}")
->>> "49" in page, "&#123;&#123; 7*7 &#125;&#125;" in page
-(False, True)
+>>> '"title":"{{ 7*7 }}"' in page, "<title>&#123;&#123; 7*7 &#125;&#125;</title>" in page
+(True, True)
 >>> import geoatlas
 >>> m = geoatlas.open().map("afghanistan-minerals")     # doctest: +SKIP
 >>> m.save("minerals.html")                             # doctest: +SKIP
