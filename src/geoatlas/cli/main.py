@@ -2,12 +2,6 @@
 
 Verbs live in their own modules of :mod:`geoatlas.cli` and import the heavy parts of
 geoatlas inside the command, so ``geoatlas --help`` starts in a fraction of a second.
-
-Examples
---------
->>> from click.testing import CliRunner
->>> CliRunner().invoke(cli, ["--version"]).output.startswith("geoatlas")
-True
 """
 
 from __future__ import annotations

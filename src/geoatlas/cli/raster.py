@@ -81,6 +81,14 @@ _map_extent = click.option("--map", "map_name", default=None, metavar="NAME",
 _where = where_opt()
 
 
+def _surface_options(func):
+    """The options of every surface product: filter, grid, date and output."""
+    for option in reversed([_where, _resolution, _extent, _map_extent, _as_of, _out,
+                            _overwrite]):
+        func = option(func)
+    return func
+
+
 @click.group(cls=_WorkspaceGroup, subcommand_metavar="[WORKSPACE] PRODUCT [ARGS]...",
              context_settings={"help_option_names": ["-h", "--help"]})
 @workspace_opt
@@ -102,13 +110,7 @@ def raster(ctx: click.Context, workspace: str | None) -> None:
 @raster.command()
 @click.option("--to", "layer", required=True, metavar="LAYER",
               help="Layer to measure to, e.g. rail or corridors.")
-@_where
-@_resolution
-@_extent
-@_map_extent
-@_as_of
-@_out
-@_overwrite
+@_surface_options
 @click.pass_context
 def distance(ctx, layer, where, resolution_km, extent, map_name, as_of, out,
              overwrite) -> None:
@@ -128,13 +130,7 @@ def distance(ctx, layer, where, resolution_km, extent, map_name, as_of, out,
               help="Numeric field to weight by, e.g. contract_value_usd.")
 @click.option("--bandwidth-km", type=click.FloatRange(min=0, min_open=True), default=50.0,
               show_default=True, help="Standard deviation of the Gaussian kernel.")
-@_where
-@_resolution
-@_extent
-@_map_extent
-@_as_of
-@_out
-@_overwrite
+@_surface_options
 @click.pass_context
 def density(ctx, layer, weight, bandwidth_km, where, resolution_km, extent, map_name, as_of,
             out, overwrite) -> None:
