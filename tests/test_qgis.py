@@ -433,6 +433,28 @@ def test_map_tip_shows_names_and_values_literally_in_qgis(cases, tmp_path_factor
         assert shown == want, case
 
 
+@pytest.mark.qgis
+def test_map_tip_marks_unquoted_citations_only(tmp_path):
+    """A feature citing a source without a quote gets an "unquoted" line; a quoted one not."""
+    missing = _pyqgis_missing()
+    if missing:
+        need(missing)
+    from geoatlas.render.qgis import expr
+
+    tip = expr.map_tip(["name"], unquoted="unquoted_sources")
+    hostile = "ref-a;<b>x</b> [% 6*7 %]"
+    payload = [{"names": ["name", "unquoted_sources"], "values": v, "tip": tip}
+               for v in (["Mes Aynak", hostile], ["Quoted", ""], ["Also quoted", None])]
+    (tmp_path / "cases.json").write_text(json.dumps(payload), encoding="utf-8")
+    done = subprocess.run([SYSTEM_PYTHON, str(PROBE), "--tips", str(tmp_path / "cases.json")],
+                          capture_output=True, text=True, timeout=300, env=_system_env())
+    assert done.returncode == 0, done.stderr[-3000:]
+    marked, quoted, null = json.loads(done.stdout)["tips"]
+    assert marked == (f'<b>Mes Aynak</b><br><i title="{expr.UNQUOTED_TIP}">unquoted: '
+                      f"{_html(hostile)}</i>")
+    assert quoted == "<b>Quoted</b>" and null == "<b>Also quoted</b>"
+
+
 def _html(text: str) -> str:
     for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"),
                          ("'", "&#39;")):
@@ -599,7 +621,10 @@ def test_hostile_text_stays_literal_in_layout_and_map_tip(mini_copy, tmp_path):
     assert report["title"] == HOSTILE_TITLE
     texts = report["cartography"]["layouts"][0]["texts"]
     assert HOSTILE_TITLE in texts and "49" not in " ".join(texts)
-    assert report["tip"] == f"<b>{_html(HOSTILE_NAME)}</b><br>status: operating"
+    # the mini rail link cites its fixture document without a quote: the tip says so
+    from geoatlas.render.qgis.expr import UNQUOTED_TIP
+    assert report["tip"] == (f"<b>{_html(HOSTILE_NAME)}</b><br>status: operating"
+                             f'<br><i title="{UNQUOTED_TIP}">unquoted: fixture-doc</i>')
     assert report["cartography"]["bookmarks"][0] == f"{HOSTILE_TITLE}: map extent"
 
 

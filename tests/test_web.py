@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 import geoatlas
 from geoatlas.build import build
+from geoatlas.citations import UNQUOTED_HINT
 from geoatlas.cli import cli
 from geoatlas.recipe import load_recipe
 from geoatlas.render.prepare import prepare
@@ -538,6 +539,82 @@ def test_hover_tooltip_and_briefing_popup(atlas, built_maps, shots, browser):
         assert contract["company"].split(" (")[0] in text
         assert not popup.locator(".ga-notes p").is_visible()  # notes are folded
         page.screenshot(path=str(shots / "afghanistan-minerals-popup.png"))
+        assert log["console_errors"] == [] and log["page_errors"] == []
+
+
+@pytest.mark.browser
+def test_popup_marks_unquoted_citations_and_folds_quotes(atlas, built_maps, shots, browser):
+    # the data: Mes Aynak quotes EFSAS but cites the Ministry of Mines page as a whole
+    cites = atlas["citations"]
+    mine = cites[(cites["table"] == "deposits") & (cites["row_id"] == "mes-aynak")]
+    quote = mine.loc[mine["source_id"] == "efsas-2023", "quote"].iloc[0]
+    row = atlas["deposits"].set_index("id").loc["mes-aynak"]
+    assert "ref-mom-aynak" in row["unquoted_sources"].split(";")
+    assert "efsas-2023" not in row["unquoted_sources"].split(";")
+    titles = atlas["sources"].set_index("id")["title"]
+    with offline_page(browser=browser) as (page, log):
+        _goto(page, built_maps["afghanistan-minerals"])
+        x, y = _feature_xy(page, "mes-aynak", zoom=8)
+        page.mouse.click(x, y)
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for()
+        items = popup.locator(".ga-sources > li")
+        seen = {}
+        for i in range(items.count()):
+            li = items.nth(i)
+            seen[li.inner_text().split(" — ")[0].strip()] = li
+        quoted, unquoted = seen[titles["efsas-2023"]], seen[titles["ref-mom-aynak"]]
+        mark = unquoted.locator(".ga-unquoted")
+        assert mark.is_visible() and mark.inner_text() == "unquoted"
+        assert "no supporting sentence" in mark.get_attribute("title").lower()
+        assert quoted.locator(".ga-unquoted").count() == 0
+        # the quote is folded, shown on demand, literally and bidi-isolated
+        fold = quoted.locator("details.ga-quote")
+        assert not fold.locator("bdi").first.is_visible()
+        fold.locator("summary").click()
+        assert quote in [t.strip() for t in fold.locator("bdi").all_inner_texts()]
+        mark.scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / "afghanistan-minerals-popup-quote.png"))
+        assert log["console_errors"] == [] and log["page_errors"] == []
+
+
+@pytest.mark.browser
+def test_compact_popup_marks_unquoted_citations(mini_copy, tmp_path, browser):
+    """The compact encoding marks a citation without a quote, and only that one."""
+    (mini_copy / "layers" / "citations.csv").write_text(
+        "table,row_id,source_id,quote,notes\n"
+        "deposits,copper-hill,fixture-doc,Copper Hill is a hill of copper.,\n",
+        encoding="utf-8")
+    toml = mini_copy / "maps" / "mini.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        'layer = "deposits"\n', 'layer = "deposits"\ncompact = true\n'), encoding="utf-8")
+    atlas = geoatlas.open(mini_copy)
+    html = build(atlas, ["mini"], tmp_path / "out", ["web"])[0]
+    rows = atlas["deposits"].set_index("id")
+    assert rows.loc["copper-hill", "unquoted_sources"] == ""
+    assert rows.loc["iron-valley", "unquoted_sources"] == "fixture-doc"
+    with offline_page(browser=browser) as (page, log):
+        _goto(page, html)
+        assert page.evaluate("window.geoatlas.layers.some(e => e.compact)")
+        marks = {}
+        for fid in ("copper-hill", "iron-valley"):
+            row = rows.loc[fid]
+            x, y = page.evaluate("""([lat, lon]) => {
+                const g = window.geoatlas;
+                g.map.setView([lat, lon], 12, {animate: false});
+                const p = g.map.latLngToContainerPoint([lat, lon]);
+                const r = g.map.getContainer().getBoundingClientRect();
+                return [p.x + r.left, p.y + r.top]; }""", [row.geometry.y, row.geometry.x])
+            page.wait_for_timeout(300)
+            page.mouse.click(x, y)
+            popup = page.locator(".leaflet-popup-content .ga-popup[data-feature]")
+            popup.wait_for()
+            assert popup.locator("h3").inner_text() == row["name"]
+            mark = popup.locator(".ga-sources li .ga-unquoted, ol li .ga-unquoted")
+            marks[fid] = [mark.nth(i).get_attribute("title") for i in range(mark.count())]
+            page.keyboard.press("Escape")
+        assert marks["copper-hill"] == []
+        assert marks["iron-valley"] == [UNQUOTED_HINT]
         assert log["console_errors"] == [] and log["page_errors"] == []
 
 

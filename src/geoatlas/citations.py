@@ -31,12 +31,14 @@ import pandas as pd
 from . import schema
 from .errors import Problem
 
-__all__ = ["UNQUOTED_COLUMN", "check", "document_path", "mark_unquoted", "normalize",
-           "quote_found"]
+__all__ = ["UNQUOTED_COLUMN", "UNQUOTED_HINT", "check", "document_path", "mark_unquoted",
+           "normalize", "quote_found"]
 
 UNQUOTED_COLUMN = "unquoted_sources"
 """Column added to every layer and table citing sources: the cited source ids that have
 no supporting quote in ``citations.csv`` (semicolon-separated; empty = all quoted)."""
+UNQUOTED_HINT = "No supporting sentence recorded; the reference is cited as a whole"
+"""What every map says (tooltip of its "unquoted" mark) of a source cited without a quote."""
 CITATIONS = "layers/citations.csv"
 _QUOTES = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",

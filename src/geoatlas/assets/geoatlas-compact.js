@@ -605,6 +605,8 @@
       }
       if (c.sources) {
         var ids = this.value(c.sources.field, k).split(";").filter(function (s) { return s; });
+        var unq = c.sources.unquoted === null || c.sources.unquoted === undefined ? []
+          : this.value(c.sources.unquoted, k).split(";");
         if (ids.length) {
           add("h4", "", root, "Sources");
           var ol = add("ol", "", root);
@@ -616,6 +618,10 @@
             else { add("b", "", li, s[0]); }
             var meta = [s[1], s[2] || "undated"].filter(function (t) { return t; }).join(", ");
             li.appendChild(document.createTextNode(" \u2014 " + meta));
+            if (unq.indexOf(sid) >= 0) {  // cited as a whole, no supporting sentence
+              li.appendChild(document.createTextNode(" "));
+              add("span", "ga-unquoted", li, "unquoted").title = c.sources.unquotedTitle;
+            }
           });
         }
       }

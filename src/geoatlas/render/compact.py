@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..citations import UNQUOTED_COLUMN, UNQUOTED_HINT
 from ..errors import OutputError
 from ..schema import split_list
 
@@ -282,7 +283,7 @@ def _attributes(sections: _Sections, prepared, recipe, frame, atlas) -> dict:
               *([spec.label] if spec.label else [])]:
         if f in cols and f not in wanted_fields:
             wanted_fields.append(f)
-    extra = [c for c in ("location_quality", "source_ids") if c in cols]
+    extra = [c for c in ("location_quality", "source_ids", UNQUOTED_COLUMN) if c in cols]
     fields = []
     index = {}
     for f in [*wanted_fields, *[c for c in extra if c not in wanted_fields]]:
@@ -320,7 +321,10 @@ def _attributes(sections: _Sections, prepared, recipe, frame, atlas) -> dict:
                 known[sid] = [str(s[c] or "") for c in ("title", "publisher", "published")]
                 known[sid] += ["", str(s["url"] or "")]
         raw = frame["source_ids"]
-        out["sources"] = {"field": index["source_ids"], "table": known}
+        # the sources a row cites without a supporting quote are marked "unquoted"
+        out["sources"] = {"field": index["source_ids"], "table": known,
+                          "unquoted": index.get(UNQUOTED_COLUMN),
+                          "unquotedTitle": UNQUOTED_HINT}
         fields[index["source_ids"]]["values"] = sections.add(
             "f:source_ids:values",
             [";".join(split_list(v)) if isinstance(v, str) else "" for v in

@@ -32,6 +32,7 @@ import pandas as pd
 import shapely
 
 from .. import htmlsafe, style
+from ..citations import UNQUOTED_COLUMN, UNQUOTED_HINT
 from ..schema import STATUSES, field_label, split_list
 from ..style import LegendEntry, dash_css
 from . import compact
@@ -471,6 +472,8 @@ def _legend_html(title: str, entries: list[LegendEntry]) -> str:
 
 
 # -- popups ------------------------------------------------------------------------------
+UNQUOTED_TITLE = htmlsafe.text(UNQUOTED_HINT)
+"""The tooltip of a popup's "unquoted" mark on a source."""
 _SUMMARY_FIELDS = ("commodities", "kind", "modes")
 
 
@@ -488,6 +491,13 @@ class PopupContext:
                                                                countries["name"])}
                               if countries is not None else {})
         self.cited: dict[str, None] = {}
+        # (table, row id, source id) -> the sentence that citation rests on
+        cites = atlas["citations"] if "citations" in atlas.tables else None
+        self.quotes = ({} if cites is None else {
+            (str(t), str(r), str(s)): str(q)
+            for t, r, s, q in zip(cites["table"], cites["row_id"], cites["source_id"],
+                                  cites["quote"])
+            if isinstance(q, str) and q.strip()})
 
     # values ------------------------------------------------------------------------------
     def text_value(self, layer: str, field: str, value) -> str:
@@ -546,6 +556,11 @@ class PopupContext:
         for e in events.itertuples(index=False):
             source_ids += split_list(e.source_ids)
         numbers = {sid: k + 1 for k, sid in enumerate(dict.fromkeys(source_ids))}
+        citing = [(layer, ident, row.get("source_ids"), row.get(UNQUOTED_COLUMN))]
+        citing += [("contracts", str(c["id"]), c["source_ids"], c.get(UNQUOTED_COLUMN))
+                   for c in contracts]
+        citing += [("events", str(e["id"]), e["source_ids"], e.get(UNQUOTED_COLUMN))
+                   for _, e in events.iterrows()]
         self.cited.update(dict.fromkeys(numbers))
 
         out = [f'<div class="ga-popup"><h3>{htmlsafe.bdi(name)}</h3>']
@@ -595,7 +610,8 @@ class PopupContext:
             out.append("</ul>")
         if numbers:
             out.append('<h4>Sources</h4><ol class="ga-sources">')
-            out += [f"<li>{self.source_html(sid)}</li>" for sid in numbers]
+            out += [f"<li>{self.source_html(sid)}{self._support(sid, citing)}</li>"
+                    for sid in numbers]
             out.append("</ol>")
         notes = row.get("notes")
         if "notes" in spec.popup and not is_missing(notes):
@@ -644,6 +660,25 @@ class PopupContext:
         if not ids:
             return ""
         return f' <sup class="ga-cite">[{", ".join(map(str, ids))}]</sup>'
+
+    def _support(self, sid: str, citing: list) -> str:
+        """How a popup's source is backed: its quotes (folded), or an "unquoted" mark.
+
+        ``citing`` lists ``(table, id, source_ids, unquoted_sources)`` of the rows of the
+        popup. A source is marked unquoted when every row that cites it does so without a
+        supporting sentence (per the ``unquoted_sources`` column); otherwise the quoted
+        sentences are shown, escaped and isolated, in a folded ``details``.
+        """
+        rows = [(t, r, u) for t, r, ids, u in citing if sid in split_list(ids or "")]
+        quotes = list(dict.fromkeys(self.quotes[(t, r, sid)] for t, r, _ in rows
+                                    if (t, r, sid) in self.quotes))
+        if quotes:
+            shown = "</li><li>".join(f"“{htmlsafe.bdi(q)}”" for q in quotes)
+            return (f' <details class="ga-quote"><summary>quote</summary>'
+                    f"<ul><li>{shown}</li></ul></details>")
+        if rows and all(isinstance(u, str) and sid in split_list(u) for _, _, u in rows):
+            return f' <span class="ga-unquoted" title="{UNQUOTED_TITLE}">unquoted</span>'
+        return ""
 
     # sources --------------------------------------------------------------------------------
     def source_html(self, sid: str, full: bool = False) -> str:

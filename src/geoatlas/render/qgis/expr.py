@@ -31,6 +31,8 @@ from __future__ import annotations
 import html
 import re
 
+from ...citations import UNQUOTED_HINT
+
 __all__ = [
     "HTML_ESCAPES",
     "field",
@@ -112,7 +114,11 @@ def template_text(text: str) -> str:
     return html.escape(str(text)).replace("[", "&#91;").replace("%", "&#37;")
 
 
-def map_tip(fields, labels=None) -> str:
+UNQUOTED_TIP = UNQUOTED_HINT
+"""The tooltip of a map tip's *unquoted* line (the ids of the sources cited unquoted)."""
+
+
+def map_tip(fields, labels=None, unquoted: str | None = None) -> str:
     """The map-tip template of a layer: the first field bold, then ``label: value`` lines.
 
     Parameters
@@ -121,6 +127,10 @@ def map_tip(fields, labels=None) -> str:
         Field names, in order (untrusted).
     labels : mapping, optional
         Field name -> the label people read (default: the name, ``_`` as spaces).
+    unquoted : str, optional
+        The field listing the sources cited without a supporting quote
+        (``unquoted_sources``); when given, the tip ends with an *unquoted* line shown
+        only for features where that field is not empty.
 
     Returns
     -------
@@ -141,4 +151,10 @@ def map_tip(fields, labels=None) -> str:
         else:
             label = labels.get(f) or str(f).replace("_", " ")
             lines.append(f"{template_text(label)}: {block}")
-    return "<br>".join(lines)
+    tip = "<br>".join(lines)
+    if unquoted:
+        ref = field(unquoted)
+        opening = f'<br><i title="{html.escape(UNQUOTED_TIP)}">unquoted: '
+        mark = f"{tip_literal(opening)} || {html_text(ref)} || {tip_literal('</i>')}"
+        tip += f"[% CASE WHEN coalesce({ref}, '') <> '' THEN {mark} ELSE '' END %]"
+    return tip

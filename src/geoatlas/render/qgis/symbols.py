@@ -17,6 +17,7 @@ from xml.etree import ElementTree as ET
 
 import pandas as pd
 
+from ...citations import UNQUOTED_COLUMN
 from ...schema import LOCATION_QUALITIES, STATUSES
 from ...style import STATUS_DASHES, LayerStyle, Symbol, human_label
 from ..prepare import PreparedLayer
@@ -335,7 +336,8 @@ def style_elements(prepared: PreparedLayer) -> list[ET.Element]:
     fields = [c for c in prepared.frame.columns if c != prepared.frame.geometry.name]
     tip = ET.Element("mapTip")
     tip.text = map_tip([f for f in prepared.spec.tooltip if f in fields],
-                       {f: field_label(prepared.name, f) for f in fields})
+                       {f: field_label(prepared.name, f) for f in fields},
+                       unquoted=UNQUOTED_COLUMN if UNQUOTED_COLUMN in fields else None)
     out.append(tip)
     return out
 
