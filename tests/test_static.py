@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from matplotlib.colors import to_rgba
 from pyproj import CRS, Geod, Transformer
 
+from geoatlas import style
 from geoatlas.errors import RecipeError
 from geoatlas.recipe import load_recipe
 from geoatlas.render import static
@@ -190,7 +191,7 @@ def test_every_deposit_is_labelled_or_counted_in_a_group(atlas, name):
             covered.update(m for _, m in members)
     assert inside <= covered, sorted(inside - covered)
     names = set(deposits.frame["name"])
-    assert all(re.sub(r" \(\+\d+\)$", "", t) in {static.short_label(n) for n in names}
+    assert all(re.sub(r" \(\+\d+\)$", "", t) in {style.short_label(n) for n in names}
                for t in labels.values())
     if name == "afghanistan-minerals":
         assert any(t.startswith("Mes Aynak") for t in labels.values())

@@ -53,6 +53,7 @@ __all__ = [
     "dash_css",
     "field_words",
     "human_label",
+    "short_label",
 ]
 
 
@@ -563,3 +564,19 @@ labels, line and polygon = its line and area labels; the rest are gazetteer kind
 country's own zoom also depends on its area). Labels are then
 placed by the same priorities as on the static map: bigger symbols first, lines, then
 areas, country names last, and none may overlap another."""
+
+
+def short_label(text: str, limit: int = 24) -> str:
+    """A map label, the same on the web and static maps.
+
+    A long name loses its trailing parenthesis ("Mes Aynak (Logar)" is short enough).
+
+    >>> short_label("Khanneshin carbonatite (Helmand rare earths/uranium)")
+    'Khanneshin carbonatite'
+    """
+    text = " ".join(str(text).split())
+    if len(text) > limit and text.endswith(")") and " (" in text:
+        head = text[: text.rindex(" (")].strip()
+        if head:
+            return head
+    return text

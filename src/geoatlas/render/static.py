@@ -42,7 +42,7 @@ from pyproj import CRS
 
 from ..formats import A4_LANDSCAPE_IN, STATIC_FORMATS
 from ..geometry import WGS84, transformer
-from ..style import BASEMAP, BASEMAP_WIDTHS, LegendEntry, Symbol
+from ..style import BASEMAP, BASEMAP_WIDTHS, LegendEntry, Symbol, short_label
 from .mapframe import (
     NORTH_TOLERANCE_DEG,
     PAGE_IN,
@@ -83,7 +83,6 @@ __all__ = [
     "page_layout",
     "publishers",
     "scale_factor",
-    "short_label",
     "sources_pages",
     "view_ring_lonlat",
     "write",
@@ -983,20 +982,6 @@ def _label_field(p: PreparedLayer) -> str | None:
         if name and name in p.frame:
             return name
     return None
-
-
-def short_label(text: str, limit: int = 24) -> str:
-    """A map label: long names lose a trailing parenthesis ("Mes Aynak (Logar)" stays).
-
-    >>> short_label("Khanneshin carbonatite (Helmand rare earths/uranium)")
-    'Khanneshin carbonatite'
-    """
-    text = " ".join(str(text).split())
-    if len(text) > limit and text.endswith(")") and " (" in text:
-        head = text[: text.rindex(" (")].strip()
-        if head:
-            return head
-    return text
 
 
 def _label_candidates(atlas, recipe, layers, frame: MapFrame) -> list[_Candidate]:

@@ -360,16 +360,6 @@ def _label_anchors(geom) -> list[list[float]]:
     return [[round(p.y, 5), round(p.x, 5)] for p in pts]
 
 
-def _label_text(text: str, limit: int = 24) -> str:
-    """A map label: long names lose a trailing parenthesis (as on the static map)."""
-    text = " ".join(str(text).split())
-    if len(text) > limit and text.endswith(")") and " (" in text:
-        head = text[: text.rindex(" (")].strip()
-        if head:
-            return head
-    return text
-
-
 def layer_spec(key: str, prepared: PreparedLayer, ctx: PopupContext, atlas) -> dict:
     """The runtime's spec of one recipe layer: features with style, popup, tooltip, label."""
     spec, frame = prepared.spec, prepared.frame
@@ -411,7 +401,7 @@ def layer_spec(key: str, prepared: PreparedLayer, ctx: PopupContext, atlas) -> d
             lkind = "point" if gt.endswith("Point") else ("line" if "Line" in gt else "polygon")
             if kind == "places":
                 lkind = str(row.get("kind", "point"))
-            props["l"] = _label_text(row[spec.label])
+            props["l"] = style.short_label(row[spec.label])
             props["la"] = _label_anchors(row.geometry)
             props["lk"] = lkind
             props["lz"] = style_label_zoom("feature" if lkind == "point" else lkind)
