@@ -150,6 +150,11 @@ def test_scrolling_through_the_story(built, story, atlas, out_dir, size):
             section = page.locator(f"#chapter-{n + 1}")
             assert "ga-active" in section.get_attribute("class")
             assert page.locator(".leaflet-control-scale-line").is_visible()
+            # the flight may still be under way when a moveend marks the view settled
+            # (seen under load): wait, bounded, for the scale to leave the last chapter's
+            page.wait_for_function(
+                "prev => document.querySelector('.leaflet-control-scale-line')"
+                ".innerText !== prev", arg=seen[-1][0], timeout=10_000)
             scale = page.inner_text(".leaflet-control-scale-line")
             date = page.inner_text(".ga-story-date")
             assert re.fullmatch(r"\d+ k?m", scale), scale
