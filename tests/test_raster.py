@@ -22,8 +22,8 @@ from pyproj import CRS, Geod, Transformer
 from geoatlas.cli import cli
 from geoatlas.recipe import load_recipe
 from geoatlas.render import raster
+from geoatlas.render.mapframe import map_frame
 from geoatlas.render.prepare import prepare
-from geoatlas.render.static import map_frame
 
 GEOD = Geod(ellps="WGS84")
 RES_KM = 5.0
