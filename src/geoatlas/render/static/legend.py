@@ -5,6 +5,19 @@ panel, swatches drawn with exactly the entries' symbols (:func:`legend_parts` sp
 where the row height must change); the panel goes to two columns and smaller type when
 the legends do not fit. Each Legend's gid is ``legend:<layer>:<part>``, which
 :func:`legends` reads back.
+
+Examples
+--------
+>>> from types import SimpleNamespace
+>>> from geoatlas.style import LegendEntry, Symbol
+>>> dot = Symbol("#333333", "#bb793a", 1.0, 1.0, 0.9, 5.0, None)
+>>> deposits = SimpleNamespace(spec=SimpleNamespace(title="Deposits"), legend=[
+...     LegendEntry("copper", "point", dot), LegendEntry("gold", "point", dot),
+...     LegendEntry("approximate location", "note")])
+>>> [[e.label for e in part] for part in legend_parts(deposits)]
+[['copper', 'gold'], ['approximate location']]
+>>> entry_label(deposits, LegendEntry("", "point", dot))
+'Deposits'
 """
 
 from __future__ import annotations
@@ -103,12 +116,12 @@ def entry_label(p: PreparedLayer, e: LegendEntry) -> str:
 
 
 def legends(fig) -> dict[str, list]:
-    """The legend texts of a :func:`figure`, by layer name, in drawing order.
+    """The legend texts of a :func:`~geoatlas.render.static.figure`, by layer name, in order.
 
     Parameters
     ----------
     fig : matplotlib.figure.Figure
-        A figure made by :func:`figure`.
+        A figure made by :func:`~geoatlas.render.static.figure`.
 
     Returns
     -------
