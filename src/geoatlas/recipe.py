@@ -37,7 +37,7 @@ from . import where as where_language
 from .errors import Problem, RecipeError, WhereError, did_you_mean
 from .formats import A4_LANDSCAPE_IN, STATIC_FORMATS
 from .style import ALLOWED_KEYS as STYLE_KEYS
-from .style import LayerStyle
+from .style import TILES, LayerStyle
 from .timeline import to_date
 
 __all__ = [
@@ -117,7 +117,7 @@ STATIC_KEYS = {
     "labels": "layers whose features get text labels",
 }
 CONTROLS = ("layers", "legend", "scale", "search", "fullscreen", "coordinates", "timeline")
-BASEMAPS = ("OpenStreetMap", "CartoDB positron", "OpenTopoMap")
+BASEMAPS = tuple(TILES)  # the online basemaps the style spec knows
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import htmlsafe
 from ..style import RASTER_RAMPS
+from .webformat import layer_entry
 
 __all__ = ["RAMPS", "compute", "legend_html", "overlay_spec", "ramp_colors", "to_web_png"]
 
@@ -104,16 +105,10 @@ def overlay_spec(key: str, atlas, spec, bounds) -> dict:
     anchors = RAMPS[spec.product]
     png, latlon, vmax = to_web_png(product, anchors, spec.max_value)
     unit = " km" if spec.product == "distance" else " per km²"
-    return {
-        "id": key,
-        "title": spec.title,
-        "group": spec.group,
-        "visible": spec.visible,
-        "label": False,
-        "timeline": False,
-        "image": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
-        "bounds": latlon,
-        "opacity": spec.opacity,
-        "legend_html": legend_html(key, spec.title, anchors, vmax, unit),
-        "data": {"type": "FeatureCollection", "features": []},
-    }
+    return layer_entry(
+        key, spec, legend_html(key, spec.title, anchors, vmax, unit),
+        image="data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+        bounds=latlon,
+        opacity=spec.opacity,
+        data={"type": "FeatureCollection", "features": []},
+    )
