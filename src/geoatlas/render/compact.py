@@ -49,7 +49,7 @@ from ..citations import UNQUOTED_COLUMN, UNQUOTED_HINT
 from ..errors import OutputError
 from ..schema import field_label, split_list
 from .typedarrays import QUANT, Sections, quantize, scaled_ints, section_array, spatial_order
-from .webformat import QUALITY_BADGES, layer_entry, style_json, text_value
+from .webformat import QUALITY_BADGES, is_missing, layer_entry, style_json, text_value
 
 __all__ = [
     "AUTO_THRESHOLD",
@@ -131,8 +131,7 @@ def display_text(field: str, value, link_fields=(), layer: str | None = None) ->
     'a; b'
     """
     if field in link_fields:
-        return "" if value is None or value is pd.NaT or (
-            isinstance(value, float) and math.isnan(value)) else str(value)
+        return "" if is_missing(value) else str(value)
     return text_value(layer or "", field, value)
 
 
