@@ -91,22 +91,29 @@ def density_surface(
     dens = _kernel_density(grid, xy, w, sigma)
     per = f"{weight.replace('_', ' ')} per km²" if weight else f"{layer} per km²"
     desc = f"kernel density of {layer} (Gaussian, bandwidth {bandwidth_km:g} km), {per}"
-    tags = {
+    unit = f"{weight} / km2" if weight else "1 / km2"
+    tags = _tags(atlas, layer, where, weight, len(frame), float(w.sum()), bandwidth_km,
+                 resolution_km, ext)
+    return Raster(dens.astype(np.float32)[None], grid.transform, crs, NODATA, (desc,),
+                  (unit,), tags)
+
+
+def _tags(atlas, layer, where, weight, features: int, total_weight: float,
+          bandwidth_km: float, resolution_km: float, ext) -> dict[str, str]:
+    """The GeoTIFF metadata of a density surface: what was counted, how, as of when."""
+    return {
         "product": "density",
         "layer": layer,
         "where": where or "",
         "weight": weight or "",
-        "features": str(len(frame)),
-        "total_weight": f"{float(w.sum()):.6g}",
+        "features": str(features),
+        "total_weight": f"{total_weight:.6g}",
         "bandwidth_km": f"{bandwidth_km:g}",
         "resolution_km": f"{resolution_km:g}",
         "extent_lonlat": ",".join(f"{v:g}" for v in ext),
         "method": "Gaussian kernel integrated exactly over each cell (error function)",
         "as_of": atlas.as_of_date.isoformat() if atlas.as_of_date else "latest",
     }
-    unit = f"{weight} / km2" if weight else "1 / km2"
-    return Raster(dens.astype(np.float32)[None], grid.transform, crs, NODATA, (desc,),
-                  (unit,), tags)
 
 
 def _weights(frame, layer: str, weight: str | None) -> np.ndarray:
