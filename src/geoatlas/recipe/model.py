@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..formats import A4_LANDSCAPE_IN, STATIC_FORMATS
-from ..style import LayerStyle
+from ..style import TILES, LayerStyle
 
 __all__ = [
     "BASEMAPS",
@@ -89,7 +89,7 @@ STATIC_KEYS = {
     "labels": "layers whose features get text labels",
 }
 CONTROLS = ("layers", "legend", "scale", "search", "fullscreen", "coordinates", "timeline")
-BASEMAPS = ("OpenStreetMap", "CartoDB positron", "OpenTopoMap")
+BASEMAPS = tuple(TILES)  # the online basemaps the style spec knows
 
 
 @dataclass(frozen=True)
