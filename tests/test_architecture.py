@@ -17,8 +17,8 @@ PKG_ROOT = Path(__file__).resolve().parent.parent / "src" / "geoatlas"
 PKG = "geoatlas"
 
 
-def _module_name(path: Path) -> str:
-    rel = path.relative_to(PKG_ROOT.parent).with_suffix("")
+def _module_name(path: Path, root: Path = PKG_ROOT) -> str:
+    rel = path.relative_to(root.parent).with_suffix("")
     parts = list(rel.parts)
     if parts[-1] == "__init__":
         parts.pop()
@@ -159,3 +159,121 @@ def test_no_import_cycles():
 def test_no_module_imports_another_modules_private_name():
     _, private = import_graph()
     assert private == [], "\n".join(private)
+
+
+# -- size: a module of one job fits on a few screens ---------------------------------------
+MAX_MODULE_LINES = 600
+MAX_FUNCTION_LINES = 80
+# Where a longer piece reads better whole, it is named here with the reason.
+LONG_FUNCTIONS: dict[str, str] = {}
+
+
+def oversized(root: Path = PKG_ROOT) -> tuple[list[str], list[str]]:
+    """Modules over MAX_MODULE_LINES and functions over MAX_FUNCTION_LINES."""
+    modules, functions = [], []
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        rel = path.relative_to(root.parent).as_posix()
+        if text.count("\n") > MAX_MODULE_LINES:
+            modules.append(f"{rel}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text, filename=str(path))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                key = f"{rel}:{node.name}"
+                if length > MAX_FUNCTION_LINES and key not in LONG_FUNCTIONS:
+                    functions.append(f"{key} ({length} lines, from line {node.lineno})")
+    return modules, functions
+
+
+def test_the_size_check_sees_a_long_function(tmp_path):
+    pkg = tmp_path / "geoatlas"
+    pkg.mkdir()
+    body = "".join(f"    x{i} = {i}\n" for i in range(MAX_FUNCTION_LINES))
+    (pkg / "big.py").write_text("def long_one():\n" + body + "\n" * MAX_MODULE_LINES)
+    modules, functions = oversized(pkg)
+    assert modules and "geoatlas/big.py" in modules[0]
+    assert functions and "geoatlas/big.py:long_one" in functions[0]
+
+
+def test_no_oversized_modules_or_functions():
+    modules, functions = oversized()
+    assert modules == [], f"modules over {MAX_MODULE_LINES} lines:\n" + "\n".join(modules)
+    assert functions == [], f"functions over {MAX_FUNCTION_LINES} lines:\n" + "\n".join(
+        functions)
+
+
+# -- renderers: each takes a prepared recipe and frames, none imports another ---------------
+RENDERERS = {
+    # The web page and everything only it draws with.
+    "web": ("render.web", "render.webspec", "render.webformat", "render.webbasemap",
+            "render.popup", "render.compact", "render.typedarrays", "render.websize",
+            "render.overlay", "render.offline", "render.story"),
+    "static": ("render.static",),
+    "qgis": ("render.qgis",),
+}
+"""Renderer families; what they share (prepare, mapframe, credits) belongs to none."""
+
+
+def _renderer_of(module: str) -> str | None:
+    rel = module.removeprefix(PKG + ".")
+    for family, prefixes in RENDERERS.items():
+        if any(rel == p or rel.startswith(p + ".") for p in prefixes):
+            return family
+    return None
+
+
+def test_renderers_do_not_import_each_other():
+    graph, _ = import_graph()
+    crossings = [
+        f"{mod} imports {target}"
+        for mod, targets in graph.items()
+        for target in targets
+        if _renderer_of(mod) and _renderer_of(target)
+        and _renderer_of(mod) != _renderer_of(target)
+    ]
+    assert crossings == [], "\n".join(crossings)
+
+
+def test_renderers_never_load_recipes_by_name():
+    offenders = []
+    for path in sorted((PKG_ROOT / "render").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and any(
+                a.name == "load_recipe" for a in node.names
+            ):
+                offenders.append(f"{path.relative_to(PKG_ROOT)}:{node.lineno}")
+    assert offenders == [], "renderers take a Recipe, not a name:\n" + "\n".join(offenders)
+
+
+def broken_imports(root: Path = PKG_ROOT) -> list[str]:
+    """Imports naming a geoatlas module that does not exist (a relative import one dot
+    short, say): Python only finds them when the function runs."""
+    modules = {_module_name(p, root) for p in sorted(root.rglob("*.py"))}
+    out = []
+    for path in sorted(root.rglob("*.py")):
+        module = _module_name(path, root)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                target = _resolve(module, path.name == "__init__.py", node)
+                if target.split(".")[0] == PKG and target not in modules:
+                    out.append(f"{module}:{node.lineno} imports missing {target}")
+            elif isinstance(node, ast.Import):
+                out += [f"{module}:{node.lineno} imports missing {a.name}"
+                        for a in node.names
+                        if a.name.split(".")[0] == PKG and a.name not in modules]
+    return out
+
+
+def test_the_broken_import_check_finds_a_missing_module(tmp_path):
+    pkg = tmp_path / "geoatlas"
+    (pkg / "render").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "errors.py").write_text("")
+    (pkg / "render" / "__init__.py").write_text("")
+    (pkg / "render" / "page.py").write_text(
+        "def f():\n    from .errors import OutputError\n    from ..errors import Fine\n")
+    assert broken_imports(pkg) == ["geoatlas.render.page:2 imports missing geoatlas.render.errors"]
+
+
+def test_every_import_names_a_module_that_exists():
+    assert broken_imports() == []

@@ -22,7 +22,7 @@ from pyproj import CRS, Geod, Transformer
 from geoatlas import surfaces
 from geoatlas.cli import cli
 from geoatlas.recipe import load_recipe
-from geoatlas.render.geotiff import map_extent, map_geotiff
+from geoatlas.render.static.geotiff import map_extent, map_geotiff
 from geoatlas.render.mapframe import map_frame
 from geoatlas.render.prepare import prepare
 

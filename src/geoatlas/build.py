@@ -80,8 +80,8 @@ MAP_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*", re.ASCII)
 
 STORY = {
     "web": "geoatlas.render.story",
-    "static": "geoatlas.render.story_outputs:write_static",
-    "qgis": "geoatlas.render.story_outputs:write_qgis",
+    "static": "geoatlas.render.static.chapters:write_chapters",
+    "qgis": "geoatlas.render.qgis.chapters:write_chapters",
 }
 """Renderers of a recipe with ``[[chapters]]``: the story page, a page and a QGIS map theme
 per chapter (``module`` or ``module:function``; the default function is ``write``)."""

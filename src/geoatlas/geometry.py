@@ -28,6 +28,9 @@ __all__ = [
     "WGS84",
     "buffer_km",
     "conformal_crs_for",
+    "describe_crs",
+    "fmt_lat",
+    "fmt_lon",
     "geodesic_km",
     "geodesic_length_km",
     "line_through",
@@ -142,3 +145,45 @@ def conformal_crs_for(bounds: Sequence[float]) -> CRS:
         f"+proj=lcc +lat_1={lat1:.4f} +lat_2={lat2:.4f} +lat_0={lat0:.4f} "
         f"+lon_0={lon0:.4f} +datum=WGS84 +units=m +no_defs"
     )
+
+
+# -- CRS as people read it -----------------------------------------------------------
+def describe_crs(crs: CRS) -> str:
+    """A short human description of a CRS, with its parameters exactly as defined.
+
+    >>> from pyproj import CRS
+    >>> text = describe_crs(CRS.from_proj4("+proj=lcc +lat_1=30.85 +lat_2=37.05 "
+    ...                                    "+lat_0=33.95 +lon_0=67.8 +datum=WGS84 +units=m"))
+    >>> text[:74]
+    'Lambert conformal conic (standard parallels 30.85°N and 37.05°N, central m'
+    >>> text[74:]
+    'eridian 67.8°E, WGS84)'
+    """
+    code = crs.to_epsg()
+    if code:
+        return f"{crs.name} (EPSG:{code})"
+    op = crs.coordinate_operation
+    if op is not None and "Lambert Conic Conformal" in op.method_name:
+        params = {p.name: p.value for p in op.params}
+        lat1 = params.get("Latitude of 1st standard parallel")
+        lat2 = params.get("Latitude of 2nd standard parallel")
+        lon0 = params.get("Longitude of false origin")
+        if None not in (lat1, lat2, lon0):
+            return (f"Lambert conformal conic (standard parallels {fmt_lat(lat1)} and "
+                    f"{fmt_lat(lat2)}, central meridian {fmt_lon(lon0)}, WGS84)")
+    return crs.name
+
+
+def _deg(v: float) -> str:
+    """Degrees exactly as the CRS holds them, without float noise (30.85, not 30.9)."""
+    return f"{round(abs(float(v)), 6):g}°"
+
+
+def fmt_lat(v: float) -> str:
+    """A latitude in degrees with its hemisphere (``30.85°N``)."""
+    return "0°" if v == 0 else f"{_deg(v)}{'N' if v > 0 else 'S'}"
+
+
+def fmt_lon(v: float) -> str:
+    """A longitude in degrees with its hemisphere (``67.8°E``)."""
+    return "0°" if v == 0 else f"{_deg(v)}{'E' if v > 0 else 'W'}"

@@ -53,7 +53,7 @@ def _grid(atlas, extent, map_name):
         raise click.UsageError("give --extent or --map, not both")
     if map_name:
         from ..recipe import load_recipe
-        from ..render.geotiff import map_extent
+        from ..render.static.geotiff import map_extent
 
         return map_extent(atlas, load_recipe(atlas, map_name))
     return (tuple(extent) if extent else None), None
@@ -158,7 +158,7 @@ def density(ctx, layer, weight, bandwidth_km, where, resolution_km, extent, map_
 def map_(ctx, name, dpi, width_in, out, overwrite) -> None:
     """A recipe's static map as a georeferenced RGBA GeoTIFF (bounds = map extent)."""
     from ..recipe import load_recipe
-    from ..render.geotiff import map_geotiff
+    from ..render.static.geotiff import map_geotiff
 
     atlas = _atlas(ctx, None)
     surface = map_geotiff(atlas, load_recipe(atlas, name), dpi=dpi, width_in=width_in)

@@ -5,8 +5,8 @@ One place decides where a map is and how it sits on the page, so the static map
 agree: :func:`map_frame` (the recipe's extent in its projected CRS),
 :func:`page_layout` (A4 landscape: map box, legend panel, the view grown to fill the
 box), :func:`north_variation` (how far true north turns across the view),
-:func:`describe_crs` (the exact projection parameters), :func:`focus_countries`,
-and :func:`labelled_countries`.
+:func:`focus_countries` and :func:`labelled_countries`; the projection is described
+in words by :func:`geoatlas.geometry.describe_crs`.
 
 Examples
 --------
@@ -15,6 +15,7 @@ Examples
 >>> atlas = geoatlas.open()                                            # doctest: +SKIP
 >>> recipe = load_recipe(atlas, "afghanistan-minerals")                # doctest: +SKIP
 >>> frame = map_frame(prepare(atlas, recipe), recipe)                  # doctest: +SKIP
+>>> from geoatlas.geometry import describe_crs                          # doctest: +SKIP
 >>> describe_crs(frame.crs)                                            # doctest: +SKIP
 'Lambert conformal conic (standard parallels 30.85°N and 37.05°N, central meridian 67.8°E, WGS84)'
 """
@@ -38,10 +39,7 @@ __all__ = [
     "MapFrame",
     "PageLayout",
     "basemap_covers",
-    "describe_crs",
     "expand",
-    "fmt_lat",
-    "fmt_lon",
     "focus_countries",
     "labelled_countries",
     "map_crs",
@@ -162,49 +160,6 @@ def north_direction(frame: MapFrame) -> tuple[float, float]:
     dx, dy = x1 - x0, y1 - y0
     norm = math.hypot(dx, dy)
     return dx / norm, dy / norm
-
-
-def describe_crs(crs: CRS) -> str:
-    """A short human description of a CRS, with its parameters exactly as defined.
-
-    >>> from pyproj import CRS
-    >>> text = describe_crs(CRS.from_proj4("+proj=lcc +lat_1=30.85 +lat_2=37.05 "
-    ...                                    "+lat_0=33.95 +lon_0=67.8 +datum=WGS84 +units=m"))
-    >>> text[:74]
-    'Lambert conformal conic (standard parallels 30.85°N and 37.05°N, central m'
-    >>> text[74:]
-    'eridian 67.8°E, WGS84)'
-    """
-    code = crs.to_epsg()
-    if code:
-        return f"{crs.name} (EPSG:{code})"
-    op = crs.coordinate_operation
-    if op is not None and "Lambert Conic Conformal" in op.method_name:
-        params = {p.name: p.value for p in op.params}
-        lat1 = params.get("Latitude of 1st standard parallel")
-        lat2 = params.get("Latitude of 2nd standard parallel")
-        lon0 = params.get("Longitude of false origin")
-        if None not in (lat1, lat2, lon0):
-            return (f"Lambert conformal conic (standard parallels {fmt_lat(lat1)} and "
-                    f"{fmt_lat(lat2)}, central meridian {fmt_lon(lon0)}, WGS84)")
-    return crs.name
-
-
-def _deg(v: float) -> str:
-    """Degrees exactly as the CRS holds them, without float noise (30.85, not 30.9)."""
-    return f"{round(abs(float(v)), 6):g}°"
-
-
-def fmt_lat(v: float) -> str:
-    """A latitude in degrees with its hemisphere (``30.85°N``)."""
-    return "0°" if v == 0 else f"{_deg(v)}{'N' if v > 0 else 'S'}"
-
-
-def fmt_lon(v: float) -> str:
-    """A longitude in degrees with its hemisphere (``67.8°E``)."""
-    return "0°" if v == 0 else f"{_deg(v)}{'E' if v > 0 else 'W'}"
-
-
 
 
 def expand(frame: MapFrame, aspect: float) -> MapFrame:

@@ -8,7 +8,7 @@ conic fitted to the extent, the same choice as the static map); :mod:`.distance`
 geodesic km to the nearest feature of a layer; :mod:`.density` a Gaussian kernel density
 per km². :func:`overlay_surface` computes the product a recipe's ``[[overlays]]`` entry
 asks for, for the web map (:mod:`geoatlas.render.overlay`) and the QGIS project alike.
-The map as a georeferenced image is a rendering, in :mod:`geoatlas.render.geotiff`.
+The map as a georeferenced image is a rendering, in :mod:`geoatlas.render.static.geotiff`.
 
 Examples
 --------

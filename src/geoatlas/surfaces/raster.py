@@ -1,7 +1,7 @@
 """The raster product container: a georeferenced array written as a Cloud-Optimized GeoTIFF.
 
 Every surface (:mod:`.distance`, :mod:`.density`) and the map image
-(:mod:`geoatlas.render.geotiff`) is a :class:`Raster` (array, affine transform, CRS,
+(:mod:`geoatlas.render.static.geotiff`) is a :class:`Raster` (array, affine transform, CRS,
 nodata, band descriptions, units, tags). :meth:`Raster.write` saves it as a tiled,
 deflate-compressed COG, atomically (a temporary file in the same folder, then a rename),
 with a QGIS style (:func:`raster_qml`) beside it coloured with the style spec's ramp
@@ -265,7 +265,7 @@ def describe(raster: Raster) -> str:
     valid = band[band != raster.nodata] if raster.nodata is not None else band
     _, rows, cols = raster.data.shape
     t = raster.transform
-    from ..render.mapframe import describe_crs
+    from ..geometry import describe_crs
 
     crs_text = describe_crs(raster.crs)
     rng = (f", values {float(valid.min()):.4g}..{float(valid.max()):.4g}"

@@ -85,7 +85,7 @@ def crs_name(recipe, crs: CRS) -> str:
     """What QGIS shows for the project CRS (its own name when registered)."""
     if crs.to_epsg():
         return crs.name
-    from ..mapframe import describe_crs
+    from ...geometry import describe_crs
 
     return describe_crs(crs) if "conformal" in describe_crs(crs).lower() else (
         f"Lambert conformal conic for {recipe.name}")

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
+from ...geometry import describe_crs
 from ..credits import cited_documents, publishers
-from ..mapframe import PAGE_IN, describe_crs
+from ..mapframe import PAGE_IN
 from .symbols import INK, MUTED
 from .text import literal_text, rc_params, wrap_measured
 

@@ -20,9 +20,9 @@ import math
 import numpy as np
 import shapely
 
-from ...geometry import WGS84, transformer
+from ...geometry import WGS84, fmt_lat, fmt_lon, transformer
 from ...style import BASEMAP, BASEMAP_WIDTHS, PRINT_BASEMAP, PRINT_LABELS, PRINT_WIDTHS
-from ..mapframe import MapFrame, fmt_lat, fmt_lon, view_ring_lonlat
+from ..mapframe import MapFrame, view_ring_lonlat
 from .project import line_parts, polygon_path, project
 from .symbols import BORDER, PT_PER_PX, SEA
 

@@ -24,8 +24,8 @@ from __future__ import annotations
 import numpy as np
 from pyproj import CRS
 
-from ..recipe import Recipe
-from ..surfaces.raster import Raster
+from ...recipe import Recipe
+from ...surfaces.raster import Raster
 
 __all__ = ["map_extent", "map_geotiff"]
 
@@ -47,8 +47,8 @@ def map_extent(atlas, recipe: Recipe) -> tuple[tuple[float, float, float, float]
     crs : pyproj.CRS
         The map's projected CRS.
     """
-    from .mapframe import map_frame
-    from .prepare import prepare
+    from ..mapframe import map_frame
+    from ..prepare import prepare
 
     frame = map_frame(prepare(atlas, recipe), recipe)
     return frame.extent, frame.crs
@@ -76,7 +76,7 @@ def map_geotiff(atlas, recipe: Recipe, dpi: int | None = None, width_in: float =
     """
     from rasterio.transform import from_bounds
 
-    from .static import map_image
+    from . import map_image
 
     rgba, frame = map_image(atlas, recipe, dpi=dpi, width_in=width_in)
     height, width = rgba.shape[:2]
