@@ -27,7 +27,7 @@ def main() -> None:
     ap.add_argument("--full", action="store_true", help="measure fiona on every feature")
     args = ap.parse_args()
     from geoatlas.export import export_frame
-    from geoatlas.workspace import read_vector
+    from geoatlas.readers import read_vector
 
     n = args.features
     log(f"synthetic {n:,} points")
