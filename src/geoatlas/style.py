@@ -41,12 +41,14 @@ __all__ = [
     "LABEL_MIN_ZOOM",
     "NO_VALUE_COLOR",
     "QUALITY_NOTES",
+    "QUALITY_TEXT",
     "RASTER_RAMPS",
     "STARTER_STYLES",
     "STATUS_COLORS",
     "STATUS_DASHES",
     "STATUS_GROUP_LABELS",
     "STATUS_LABELS",
+    "TILES",
     "LayerStyle",
     "LegendEntry",
     "Symbol",
@@ -143,12 +145,20 @@ FALLBACK_PALETTE = (
 )
 NO_VALUE_COLOR = "#9e9e9e"
 """Fill of a feature whose ``color_by`` value is empty."""
+QUALITY_TEXT = {
+    "exact": "exact location",
+    "approximate": "approximate location",
+    "admin_area": "only the province is known",
+    "schematic": "schematic geometry (straight between known places)",
+}
+"""What each ``location_quality`` means, in words: the web popups' and badges' text."""
 QUALITY_NOTES = {
     "exact": "exact location",
     "approximate": "approximate location (dashed outline)",
     "admin_area": "only the province is known (pale, dotted outline)",
     "schematic": "schematic: straight between known places (faded)",
 }
+"""The same in a legend, which also says how each quality is drawn."""
 
 BASEMAP = {
     "sea": "#dce8f1",
@@ -192,6 +202,19 @@ STARTER_STYLES = {
 A warm paper fill under grey borders, so the layer reads as background; written into
 ``maps/*.toml`` by :func:`geoatlas.workspace.create_workspace` and ``geoatlas init``
 (in this key order), where the analyst may change it like any recipe style.
+"""
+TILES = {
+    "OpenStreetMap": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                      "&copy; OpenStreetMap contributors"),
+    "CartoDB positron": ("https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png",
+                         "&copy; OpenStreetMap contributors &copy; CARTO"),
+    "OpenTopoMap": ("https://{s}.tile.opentopomap.org/{z}/{x}/{y}.png",
+                    "&copy; OpenStreetMap contributors, SRTM | &copy; OpenTopoMap (CC-BY-SA)"),
+}
+"""The online basemaps a recipe may add (``basemaps = [...]``): name -> (XYZ URL, credit).
+
+Optional extra layers over the offline basemap, for the web map and the QGIS project;
+the credit is HTML (``&copy;``) as tile providers ask for it.
 """
 
 
