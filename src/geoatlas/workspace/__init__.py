@@ -15,8 +15,11 @@ The modules: :mod:`.find` (where a workspace is), :mod:`.create` (a new, empty o
 
 Examples
 --------
->>> cat = load(find_workspace())                      # doctest: +SKIP
->>> cat.layers["deposits"].loc["mes-aynak", "province"]  # doctest: +SKIP
+>>> from geoatlas.workspace.find import REPO_ROOT
+>>> catalog, problems = validate(REPO_ROOT / "tests" / "fixtures" / "mini")
+>>> problems
+[]
+>>> catalog.layers["deposits"].loc["copper-hill", "province"]
 'Logar'
 """
 

@@ -19,7 +19,13 @@ __all__ = ["belt_layer", "line_layer", "point_layer"]
 
 
 def point_layer(frame: pd.DataFrame) -> gpd.GeoDataFrame:
-    """A table with ``lon``/``lat`` as points (None where a coordinate is missing or bad)."""
+    """A table with ``lon``/``lat`` as points (None where a coordinate is missing or bad).
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"id": ["a", "b"], "lon": [69.2, float("nan")], "lat": [34.5, 1]})
+    >>> [None if g is None else g.wkt for g in point_layer(frame).geometry]
+    ['POINT (69.2 34.5)', None]
+    """
     lon, lat = frame["lon"].to_numpy(float), frame["lat"].to_numpy(float)
     geoms = shapely.points(lon, lat)
     # a missing, bad or out-of-range coordinate was reported by check_rows: no point

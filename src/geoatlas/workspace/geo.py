@@ -26,6 +26,11 @@ def read_basemap(root: Path, log: ProblemLog):
 
     ``layers`` holds ``countries`` and ``provinces`` (EPSG:4326, indexed by id); a
     missing file or layer is a problem, and leaves the frames out.
+
+    >>> from geoatlas.workspace.find import REPO_ROOT
+    >>> layers, extras, info = read_basemap(REPO_ROOT, ProblemLog())
+    >>> sorted(layers), "cities" in extras, info["crs"]
+    (['countries', 'provinces'], True, 'EPSG:4326')
     """
     file = root / BASEMAP
     if not file.exists():

@@ -8,8 +8,11 @@ citations, the status histories and the joins. Every step adds its problems to o
 
 Examples
 --------
->>> cat = load(find_workspace())                      # doctest: +SKIP
->>> cat.layers["deposits"].loc["mes-aynak", "province"]  # doctest: +SKIP
+>>> from geoatlas.workspace.find import REPO_ROOT
+>>> catalog, problems = validate(REPO_ROOT / "tests" / "fixtures" / "mini")
+>>> problems
+[]
+>>> catalog.layers["deposits"].loc["copper-hill", "province"]
 'Logar'
 """
 

@@ -43,5 +43,9 @@ def problem_order(p: Problem):
 
 
 def hint(value: str, known: set[str]) -> str:
-    """A "did you mean" suffix for an unknown ``value`` (empty when nothing is close)."""
+    """A "did you mean" suffix for an unknown ``value`` (empty when nothing is close).
+
+    >>> hint("efsas-2032", {"efsas-2023", "idd-2019"})
+    ' (did you mean efsas-2023?)'
+    """
     return did_you_mean(value, sorted(known))
