@@ -1,7 +1,7 @@
 """I/O of 1M features: GeoPackage, FlatGeobuf, GeoParquet, geoatlas (default engine) vs fiona.
 
 geoatlas writes with :func:`geoatlas.export.export_frame` (pyogrio's Arrow path; GeoParquet
-by pyarrow) and reads with :func:`geoatlas.workspace.read_vector` (what the workspace
+by pyarrow) and reads with :func:`geoatlas.readers.read_vector` (what the workspace
 loader uses for files dropped into layers/). The baseline is the same calls with
 ``engine="fiona"`` (``geopandas.read_file(engine="fiona")`` to read). fiona has no
 GeoParquet driver, so GeoParquet is compared with fiona writing a GeoPackage.
@@ -27,7 +27,7 @@ def main() -> None:
     ap.add_argument("--full", action="store_true", help="measure fiona on every feature")
     args = ap.parse_args()
     from geoatlas.export import export_frame
-    from geoatlas.workspace import read_vector
+    from geoatlas.readers import read_vector
 
     n = args.features
     log(f"synthetic {n:,} points")

@@ -40,7 +40,10 @@ import pandas as pd
 import pyogrio
 from shapely.geometry import Point
 
-from geoatlas import basemap as bm
+from geoatlas.basemap import build as bm_build
+from geoatlas.basemap import file as bm_file
+from geoatlas.basemap import shapes as bm_shapes
+from geoatlas.basemap import sources as bm_sources
 
 DEB_MEMBER = "usr/share/qgis/resources/data/world_map.gpkg"
 NE_VERSION = "v4.1.0"
@@ -92,10 +95,10 @@ def find_source(arg: str | None, workdir: Path) -> tuple[Path, str, str | None]:
             gpkg, version = _extract_deb(path, workdir)
             return gpkg, f"--source {path.name}", version
         return path, "--source", None
-    if bm.NE_SOURCE.is_file():
+    if bm_sources.NE_SOURCE.is_file():
         res = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "qgis-common"],
                              capture_output=True, text=True)
-        return bm.NE_SOURCE, "system qgis-common", (res.stdout.strip() or None)
+        return bm_sources.NE_SOURCE, "system qgis-common", (res.stdout.strip() or None)
     log("world_map.gpkg not installed; running `apt-get download qgis-common`")
     res = subprocess.run(["apt-get", "download", "qgis-common"], cwd=workdir)
     debs = sorted(glob.glob(str(workdir / "qgis-common_*.deb")))
@@ -126,12 +129,12 @@ def find_cities(arg: str | None, workdir: Path) -> Path:
 # the package asset
 # --------------------------------------------------------------------------
 def build_asset(src: Path, cities: Path, out: Path, version: str, digest: str) -> None:
-    world, _ = bm.read_ne(src)
-    world = bm.coarse_world(world.sort_values("iso3").reset_index(drop=True),
+    world, _ = bm_sources.read_ne(src)
+    world = bm_shapes.coarse_world(world.sort_values("iso3").reset_index(drop=True),
                             ASSET_TOLERANCE)
     world = gpd.GeoDataFrame(world[["iso3", "iso_a2", "name", "kind", "iso3_source",
-                                    "geometry"]], geometry="geometry", crs=bm.CRS)
-    places = bm.read_ne_cities(cities).sort_values("name").reset_index(drop=True)
+                                    "geometry"]], geometry="geometry", crs=bm_file.CRS)
+    places = bm_sources.read_ne_cities(cities).sort_values("name").reset_index(drop=True)
     info = pd.DataFrame(sorted({
         "source": "Natural Earth 1:10m Cultural Vectors (Admin 0 - Countries)",
         "source_version": NE_VERSION,
@@ -143,8 +146,10 @@ def build_asset(src: Path, cities: Path, out: Path, version: str, digest: str) -
         "simplification": f"coverage-simplified at {ASSET_TOLERANCE:g} degrees",
         "build_script": "scripts/build_basemap.py --asset",
     }.items()), columns=["key", "value"])
-    bm._write(out, {"countries": world, "provinces": gpd.GeoDataFrame(
-        columns=bm.PROVINCE_COLUMNS, geometry="geometry", crs=bm.CRS), "cities": places}, info)
+    no_provinces = gpd.GeoDataFrame(columns=bm_file.PROVINCE_COLUMNS, geometry="geometry",
+                                    crs=bm_file.CRS)
+    bm_file.write_basemap(out, {"countries": world, "provinces": no_provinces,
+                                "cities": places}, info)
 
 
 # --------------------------------------------------------------------------
@@ -152,7 +157,7 @@ def build_asset(src: Path, cities: Path, out: Path, version: str, digest: str) -
 # --------------------------------------------------------------------------
 def check(path: Path) -> None:
     """Read the written file back and fail loudly if anything is off."""
-    problems = [f"{path}: {m}" for m in bm.check_basemap(path)]
+    problems = [f"{path}: {m}" for m in bm_file.check_basemap(path)]
     c = gpd.read_file(path, layer="countries")
     p = gpd.read_file(path, layer="provinces")
     for name, gdf in (("countries", c), ("provinces", p)):
@@ -184,16 +189,16 @@ def check(path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--source", help="world_map.gpkg or qgis-common .deb to read instead "
-                    f"of {bm.NE_SOURCE}")
+                    f"of {bm_sources.NE_SOURCE}")
     ap.add_argument("--cities", help="NE populated places file (default: the package "
                     f"asset's; with --asset: from the {CITIES_WHEEL} wheel)")
     ap.add_argument("--bbox", help="region W,S,E,N in degrees")
     ap.add_argument("--countries", help="region as ISO3 codes, e.g. CHL,PER")
     ap.add_argument("--provinces", help="an analyst's provinces file instead of NE admin-1")
-    ap.add_argument("--margin", type=float, default=bm.MARGIN_DEG,
+    ap.add_argument("--margin", type=float, default=bm_build.MARGIN_DEG,
                     help="degrees of full detail around the region (default: %(default)s)")
     ap.add_argument("--asset", action="store_true",
-                    help=f"build the package's world layer {bm.WORLD_ASSET}")
+                    help=f"build the package's world layer {bm_sources.WORLD_ASSET}")
     ap.add_argument("--out", default=None, help="output GeoPackage (default: "
                     "geo/basemap.gpkg, or the package asset with --asset)")
     args = ap.parse_args(argv)
@@ -202,18 +207,18 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="build_basemap.") as work:
         src, how, version = find_source(args.source, Path(work))
-        digest = bm._sha256(src)
+        digest = bm_sources.sha256(src)
         version = KNOWN_SOURCES.get(digest) or version or "unknown"
         log(f"source: {src} ({how}; qgis-common {version}; sha256 {digest[:16]}...)")
         if args.asset:
             cities = find_cities(args.cities, Path(work))
-            out = Path(args.out or bm.WORLD_ASSET)
+            out = Path(args.out or bm_sources.WORLD_ASSET)
             build_asset(src, cities, out, version, digest)
         else:
             out = Path(args.out or "geo/basemap.gpkg")
             extra = {"source_package_version": f"qgis-common {version}",
                      "build_script": "scripts/build_basemap.py"}
-            bm.build_basemap(out, bbox=args.bbox, countries=args.countries, source=src,
+            bm_build.build_basemap(out, bbox=args.bbox, countries=args.countries, source=src,
                              provinces=args.provinces, cities=args.cities, margin=args.margin,
                              extra_info=extra)
             check(out)

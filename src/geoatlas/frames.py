@@ -93,6 +93,48 @@ def adopt_frame(name: str, gdf, sources=None, source_table=None, require_sources
     table = (source_table.copy() if source_table is not None
              else pd.DataFrame(columns=list(SOURCE_FIELDS), dtype=object))
     ids, new_rows = _source_rows(sources, set(table.get("id", [])))
+    table, problems = _with_new_sources(table, new_rows)
+    known = set(table["id"])
+    bad = [i for i in ids if i not in known]
+    if bad:
+        problems.append(Problem(shown, f"unknown source id(s) {', '.join(bad)}; known: "
+                                       f"{', '.join(sorted(known)) or '(none)'}"))
+    frame = _with_text_ids(gdf)
+    for ident in frame["id"][frame["id"].duplicated()].unique():
+        problems.append(Problem(shown, f"duplicate id '{ident}'", feature=ident))
+    cells = (frame["source_ids"].fillna("").astype(str).tolist() if "source_ids" in frame
+             else [""] * len(frame))
+    whole = ";".join(ids)
+    filled = [c if schema.split_list(c) else whole for c in cells]
+    if require_sources:
+        problems += _citation_problems(shown, frame["id"], filled, whole, known)
+    if problems:
+        raise DataError(problems)
+    if any(filled):
+        frame["source_ids"] = filled
+    frame = frame.set_index("id", drop=False).rename_axis(None)
+    return frame, table
+
+
+def _with_text_ids(gdf):
+    """A copy of ``gdf`` in EPSG:4326 with a text ``id`` column (the index when it has none)."""
+    frame = gdf.to_crs(4326).copy()
+    if "id" not in frame.columns:
+        frame.insert(0, "id", [str(i) for i in frame.index])
+    frame["id"] = frame["id"].astype(str)
+    return frame
+
+
+def _with_new_sources(table, new_rows: list[dict]):
+    """``(table, problems)``: ``table`` with ``new_rows`` added, when they are all valid.
+
+    A new row needs a kebab-case ``id`` not yet taken and a ``title``; its ``kind`` is
+    ``dataset`` unless it says otherwise. With any problem, the table stays as it was.
+    """
+    import pandas as pd
+
+    from . import schema
+
     problems: list[Problem] = []
     for row in new_rows:
         ident = row.get("id", "")
@@ -108,37 +150,29 @@ def adopt_frame(name: str, gdf, sources=None, source_table=None, require_sources
             if not r.get("kind") and "kind" in add:
                 add.loc[add["id"] == r["id"], "kind"] = "dataset"
         table = pd.concat([table, add], ignore_index=True)
-    known = set(table["id"])
-    bad = [i for i in ids if i not in known]
-    if bad:
-        problems.append(Problem(shown, f"unknown source id(s) {', '.join(bad)}; known: "
-                                       f"{', '.join(sorted(known)) or '(none)'}"))
-    frame = gdf.to_crs(4326).copy()
-    if "id" not in frame.columns:
-        frame.insert(0, "id", [str(i) for i in frame.index])
-    frame["id"] = frame["id"].astype(str)
-    for ident in frame["id"][frame["id"].duplicated()].unique():
-        problems.append(Problem(shown, f"duplicate id '{ident}'", feature=ident))
-    cells = (frame["source_ids"].fillna("").astype(str).tolist() if "source_ids" in frame
-             else [""] * len(frame))
-    whole = ";".join(ids)
-    filled = [c if schema.split_list(c) else whole for c in cells]
-    if require_sources:
-        uncited = [i for i, c in zip(frame["id"], filled, strict=True) if not c]
-        for ident in uncited[:10]:
-            problems.append(Problem(shown, "cites no source: give sources=... or a "
-                                           "'source_ids' column", feature=ident))
-        if len(uncited) > 10:
-            problems.append(Problem(shown, f"and {len(uncited) - 10} more features cite "
-                                           "no source"))
-        for ident, cell in zip(frame["id"], filled, strict=True):
-            unknown = [s for s in schema.split_list(cell) if s not in known]
-            if unknown and cell != whole:
-                problems.append(Problem(shown, f"'source_ids' refers to unknown source id(s) "
-                                               f"{', '.join(unknown)}", feature=ident))
-    if problems:
-        raise DataError(problems)
-    if any(filled):
-        frame["source_ids"] = filled
-    frame = frame.set_index("id", drop=False).rename_axis(None)
-    return frame, table
+    return table, problems
+
+
+def _citation_problems(shown: str, idents, filled: list[str], whole: str,
+                       known: set[str]) -> list[Problem]:
+    """Features that cite nothing (the first ten, then a count) or cite unknown ids.
+
+    ``filled`` holds each feature's ``source_ids`` with ``whole`` (the ids given for the
+    whole frame, already checked) in place of an empty cell.
+    """
+    from . import schema
+
+    problems = []
+    uncited = [i for i, c in zip(idents, filled, strict=True) if not c]
+    for ident in uncited[:10]:
+        problems.append(Problem(shown, "cites no source: give sources=... or a "
+                                       "'source_ids' column", feature=ident))
+    if len(uncited) > 10:
+        problems.append(Problem(shown, f"and {len(uncited) - 10} more features cite "
+                                       "no source"))
+    for ident, cell in zip(idents, filled, strict=True):
+        unknown = [s for s in schema.split_list(cell) if s not in known]
+        if unknown and cell != whole:
+            problems.append(Problem(shown, f"'source_ids' refers to unknown source id(s) "
+                                           f"{', '.join(unknown)}", feature=ident))
+    return problems

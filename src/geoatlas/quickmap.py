@@ -29,22 +29,25 @@ def _world_catalog(root: Path):
     """A catalog with only the packaged world basemap (for maps of a bare frame)."""
     import pandas as pd
 
-    from . import basemap, schema
+    from . import schema
+    from .basemap.file import credit
+    from .basemap.gazetteer import label_points, place_cities
+    from .basemap.sources import read_asset
     from .workspace import Catalog
 
-    world, cities, info = basemap.read_asset()
+    world, cities, info = read_asset()
     world = world.sort_values("iso3").reset_index(drop=True)
     world["is_country"] = world["kind"] == "country"
     world = world.set_index("iso3", drop=False).rename_axis(None)
-    cities = basemap.place_cities(cities, world)
+    cities = place_cities(cities, world)
     cities = cities.set_index("id", drop=False).rename_axis(None)
     tables = {}
     for name in schema.NON_SPATIAL:
         cols = [c.name for c in schema.TABLES[name].columns]
         tables[name] = pd.DataFrame(columns=cols, dtype=object)
-    info = {**info, "credit": basemap.credit({**info, "source_short": "Natural Earth",
-                                              "scale": "1:10m", "license": "public domain"})}
-    labels = basemap.label_points(world)
+    info = {**info, "credit": credit({**info, "source_short": "Natural Earth",
+                                      "scale": "1:10m", "license": "public domain"})}
+    labels = label_points(world)
     labels = labels.set_index("iso3", drop=False).rename_axis(None)
     return Catalog(root, {"countries": world}, tables, {}, {},
                    basemap={"countries": world, "cities": cities, "country_labels": labels},

@@ -29,7 +29,11 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from . import basemap as bm
+from .basemap.build import build_basemap
+from .basemap.file import check_basemap, credit, read_info
+from .basemap.gazetteer import place_cities, slugify
+from .basemap.region import parse_bbox
+from .basemap.sources import read_asset
 from .errors import DataError, Problem, WorkspaceError
 
 __all__ = ["init_workspace"]
@@ -86,9 +90,9 @@ def init_workspace(
         raise ValueError("give the region: --bbox W,S,E,N, --countries ISO3,... or "
                          "--basemap FILE")
     if bbox is not None:
-        bm.parse_bbox(bbox)  # a malformed bbox fails before any work
+        parse_bbox(bbox)  # a malformed bbox fails before any work
     if basemap is not None:
-        problems = bm.check_basemap(basemap)
+        problems = check_basemap(basemap)
         if problems:
             raise DataError([Problem(str(basemap), m) for m in problems])
     root.parent.mkdir(parents=True, exist_ok=True)
@@ -106,15 +110,16 @@ def init_workspace(
 
 
 def _write_workspace(stage: Path, name: str, bbox, countries, basemap, provinces) -> None:
-    from .workspace import BASEMAP, create_workspace
+    from .workspace.create import create_workspace
+    from .workspace.find import BASEMAP
 
     create_workspace(stage, basemap=False)
     target = stage / BASEMAP
     if basemap is not None:
         shutil.copyfile(basemap, target)
     else:
-        bm.build_basemap(target, bbox=bbox, countries=countries, provinces=provinces)
-    info = bm.read_info(target)
+        build_basemap(target, bbox=bbox, countries=countries, provinces=provinces)
+    info = read_info(target)
     region = _region(target, info, bbox)
     cities = _cities_in(target, region)
     _write_sources(stage, info)
@@ -139,15 +144,15 @@ def _count(path: Path, layer: str) -> int:
 
 def _region(path: Path, info: dict[str, str], bbox) -> tuple[float, float, float, float]:
     if info.get("bbox"):
-        return bm.parse_bbox(info["bbox"])
+        return parse_bbox(info["bbox"])
     if bbox is not None:
-        return bm.parse_bbox(bbox)
+        return parse_bbox(bbox)
     import pyogrio
 
     b = pyogrio.read_info(path, layer="provinces")["total_bounds"]
     if _count(path, "provinces") == 0:
         b = pyogrio.read_info(path, layer="countries")["total_bounds"]
-    return bm.parse_bbox([float(v) for v in b])
+    return parse_bbox([float(v) for v in b])
 
 
 def _cities_in(path: Path, region):
@@ -157,9 +162,9 @@ def _cities_in(path: Path, region):
     try:
         cities = gpd.read_file(path, layer="cities")
     except Exception:  # a user basemap without cities: the packaged ones
-        _, cities, _ = bm.read_asset()
+        _, cities, _ = read_asset()
         countries = gpd.read_file(path, layer="countries")
-        cities = bm.place_cities(cities, countries)
+        cities = place_cities(cities, countries)
     cities = cities[cities.geometry.within(shapely.box(*region))]
     return cities[cities["iso3"].str.fullmatch(r"[A-Z]{3}")].sort_values("id")
 
@@ -206,7 +211,7 @@ def _write_places(stage: Path, cities) -> None:
     rows = [header]
     seen: set[str] = set()
     for rec in cities.itertuples():
-        ident = bm.slugify(rec.name)
+        ident = slugify(rec.name)
         if ident in seen or not ident:
             ident = rec.id
         seen.add(ident)
@@ -221,7 +226,7 @@ def _write_places(stage: Path, cities) -> None:
 
 
 def _slug(text: str) -> str:
-    return bm.slugify(text) or "example"
+    return slugify(text) or "example"
 
 
 def _toml_str(text: str) -> str:
@@ -230,6 +235,9 @@ def _toml_str(text: str) -> str:
 
 
 def _recipe(name: str, region, has_provinces: bool, has_places: bool) -> str:
+    from .style import STARTER_STYLES
+    from .workspace.create import style_lines
+
     w, s, e, n = region
     parts = [
         f"# The first map of this workspace: {name}. Edit freely; see the README.",
@@ -241,8 +249,7 @@ def _recipe(name: str, region, has_provinces: bool, has_places: bool) -> str:
     if has_provinces:
         parts += ["[[layers]]", 'layer = "provinces"', 'title = "Provinces"',
                   'group = "Reference"', 'tooltip = ["name"]', "timeline = false",
-                  "[layers.style]", 'color = "#8c8c8c"', 'fill = "#f3efe2"',
-                  "weight = 0.6", "fill_opacity = 0.2", ""]
+                  "[layers.style]", *style_lines(STARTER_STYLES["provinces"]), ""]
     if has_places:
         parts += ["[[layers]]", 'layer = "places"', 'title = "Cities"',
                   'group = "Reference"', 'label = "name"', 'tooltip = ["name"]',
@@ -317,6 +324,6 @@ then run `geoatlas check .`. A commodity that is not in the packaged list goes i
 
 ## Basemap
 
-{bm.credit(info)} {provinces}
+{credit(info)} {provinces}
 Rebuild it for another region with `geoatlas init NEW --bbox W,S,E,N`.
 """

@@ -48,6 +48,7 @@ __all__ = [
     "QUALITY_NOTES",
     "QUALITY_TEXT",
     "RASTER_RAMPS",
+    "STARTER_STYLES",
     "STATUS_COLORS",
     "STATUS_DASHES",
     "STATUS_GROUP_LABELS",
@@ -197,6 +198,16 @@ RASTER_RAMPS = {
 """Colour ramps of the raster products (RGB anchors, low to high), for every renderer."""
 BASEMAP_WIDTHS = {"border": 0.9, "province": 0.5, "rivers": 0.6, "graticule": 0.35}
 """Line widths of the basemap in CSS pixels (print renderers scale them by 0.75)."""
+STARTER_STYLES = {
+    "countries": {"fill": "#f3efe2", "color": "#7a7a7a", "weight": 0.8},
+    "provinces": {"color": "#8c8c8c", "fill": "#f3efe2", "weight": 0.6, "fill_opacity": 0.2},
+}
+"""The ``[layers.style]`` a new workspace's first recipe gives its reference layers.
+
+A warm paper fill under grey borders, so the layer reads as background; written into
+``maps/*.toml`` by :func:`geoatlas.workspace.create_workspace` and ``geoatlas init``
+(in this key order), where the analyst may change it like any recipe style.
+"""
 PRINT_BASEMAP = {
     "frame": "#3d3d3d",
     "graticule_land": "#d6d2c8",
