@@ -19,9 +19,10 @@ import rasterio
 from click.testing import CliRunner
 from pyproj import CRS, Geod, Transformer
 
+from geoatlas import surfaces
 from geoatlas.cli import cli
 from geoatlas.recipe import load_recipe
-from geoatlas.render import raster
+from geoatlas.render.geotiff import map_extent, map_geotiff
 from geoatlas.render.prepare import prepare
 from geoatlas.render.static import map_frame
 
@@ -36,9 +37,9 @@ def raster_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def distance(atlas, raster_dir):
-    extent, crs = raster.map_extent(atlas, "afghanistan-minerals")
-    surface = raster.distance_surface(atlas, "rail", resolution_km=RES_KM, extent=extent,
-                                      crs=crs)
+    extent, crs = map_extent(atlas, load_recipe(atlas, "afghanistan-minerals"))
+    surface = surfaces.distance_surface(atlas, "rail", resolution_km=RES_KM, extent=extent,
+                                        crs=crs)
     return surface, surface.write(raster_dir / "distance-to-rail.tif")
 
 
@@ -69,7 +70,7 @@ def test_distance_reads_back_as_promised(atlas, distance):
         assert _crs(src).is_projected
         assert src.transform == surface.transform
         assert src.transform.a == RES_KM * 1000 and src.transform.e == -RES_KM * 1000
-        assert src.nodata == raster.NODATA
+        assert src.nodata == surfaces.NODATA
         assert src.dtypes == ("float32",)
         assert src.descriptions[0].startswith("geodesic distance to the nearest rail")
         assert src.units == ("km",)
@@ -78,7 +79,7 @@ def test_distance_reads_back_as_promised(atlas, distance):
         assert src.tags()["product"] == "distance"
         data = src.read(1)
         # the grid covers the map extent, in the map's CRS, with whole cells
-        extent, crs = raster.map_extent(atlas, "afghanistan-minerals")
+        extent, crs = map_extent(atlas, load_recipe(atlas, "afghanistan-minerals"))
         assert _crs(src).equals(crs)
         xmin, ymin, xmax, ymax = Transformer.from_crs(4326, crs, always_xy=True) \
             .transform_bounds(*extent, densify_pts=101)
@@ -120,9 +121,9 @@ def test_distance_100_km_from_rail_matches_geod(atlas, distance):
 
 
 def test_distance_respects_where(atlas):
-    all_rail = raster.distance_surface(atlas, "rail", resolution_km=25)
-    some = raster.distance_surface(atlas, "rail", where="status == 'operating'",
-                                   resolution_km=25)
+    all_rail = surfaces.distance_surface(atlas, "rail", resolution_km=25)
+    some = surfaces.distance_surface(atlas, "rail", where="status == 'operating'",
+                                     resolution_km=25)
     assert some.data.shape == all_rail.data.shape
     assert (some.data >= all_rail.data - 1e-3).all()  # fewer targets: never closer
     assert some.data.mean() > all_rail.data.mean()
@@ -130,14 +131,14 @@ def test_distance_respects_where(atlas):
 
 @pytest.mark.parametrize("weight", [None, "contract_value_usd"])
 def test_density_integrates_to_the_count(atlas, raster_dir, weight):
-    surface = raster.density_surface(atlas, "deposits", weight=weight, bandwidth_km=40,
-                                     resolution_km=RES_KM)
+    surface = surfaces.density_surface(atlas, "deposits", weight=weight, bandwidth_km=40,
+                                       resolution_km=RES_KM)
     name = f"density-{weight or 'count'}.tif"
     path = surface.write(raster_dir / name)
     with rasterio.open(path) as src:
         assert _crs(src).equals(surface.crs)
         assert src.transform == surface.transform
-        assert src.nodata == raster.NODATA
+        assert src.nodata == surfaces.NODATA
         cell_km2 = abs(src.transform.a * src.transform.e) / 1e6
         total = float(src.read(1).astype(np.float64).sum() * cell_km2)
         assert "kernel density of deposits" in src.descriptions[0]
@@ -149,7 +150,7 @@ def test_density_integrates_to_the_count(atlas, raster_dir, weight):
 
 def test_map_geotiff_bounds_equal_the_map_extent(atlas, raster_dir):
     recipe = load_recipe(atlas, "afghanistan-minerals")
-    surface = raster.map_geotiff(atlas, "afghanistan-minerals", dpi=60)
+    surface = map_geotiff(atlas, recipe, dpi=60)
     path = surface.write(raster_dir / "afghanistan-minerals.tif")
     frame = map_frame(prepare(atlas, recipe), recipe)
     with rasterio.open(path) as src:
@@ -174,7 +175,7 @@ def test_cli_raster_products(mini_copy, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"wrote {out}: ")
     with rasterio.open(out) as src:
-        assert src.nodata == raster.NODATA and src.units == ("km",)
+        assert src.nodata == surfaces.NODATA and src.units == ("km",)
     again = runner.invoke(cli, ["raster", str(mini_copy), "distance", "--to", "rail",
                                 "--out", str(out)])
     assert again.exit_code == 1 and "--overwrite" in again.output
@@ -203,14 +204,14 @@ def load_recipe_name(root) -> str:
 def products(atlas, tmp_path_factory):
     """Every product, written under umask 022 (restored afterwards)."""
     folder = tmp_path_factory.mktemp("cog")
-    extent, crs = raster.map_extent(atlas, "afghanistan-minerals")
+    extent, crs = map_extent(atlas, load_recipe(atlas, "afghanistan-minerals"))
     made = {
         # 2 km cells: a grid wider than two tiles, so overviews are required
-        "distance": raster.distance_surface(atlas, "rail", resolution_km=2.0, extent=extent,
-                                            crs=crs),
-        "density": raster.density_surface(atlas, "deposits", bandwidth_km=50,
-                                          resolution_km=10),
-        "map": raster.map_geotiff(atlas, "afghanistan-minerals", dpi=80),
+        "distance": surfaces.distance_surface(atlas, "rail", resolution_km=2.0, extent=extent,
+                                              crs=crs),
+        "density": surfaces.density_surface(atlas, "deposits", bandwidth_km=50,
+                                            resolution_km=10),
+        "map": map_geotiff(atlas, load_recipe(atlas, "afghanistan-minerals"), dpi=80),
     }
     old = os.umask(0o022)
     try:
@@ -254,7 +255,7 @@ def test_distance_grid_has_overviews(products):
 
 
 def test_file_mode_follows_the_umask(atlas, tmp_path):
-    surface = raster.density_surface(atlas, "deposits", bandwidth_km=80, resolution_km=40)
+    surface = surfaces.density_surface(atlas, "deposits", bandwidth_km=80, resolution_km=40)
     old = os.umask(0o027)
     try:
         path = surface.write(tmp_path / "k.tif")
@@ -280,7 +281,7 @@ def test_qml_beside_each_product_uses_the_style_spec_ramp(products, kind):
     want = ["#{:02x}{:02x}{:02x}".format(*c) for c in RASTER_RAMPS[kind]]
     assert [i.get("color") for i in items] == want
     band = made[kind].data[0]
-    valid = band[band != raster.NODATA]
+    valid = band[band != surfaces.NODATA]
     values = [float(i.get("value")) for i in items]
     assert values[0] == 0  # as the web overlay and the QGIS project: 0 to the 98th pct
     assert values[-1] == pytest.approx(float(np.percentile(valid, 98)), rel=1e-5)

@@ -14,7 +14,7 @@ import geoatlas
 from geoatlas import query
 from geoatlas.build import build
 from geoatlas.recipe import load_recipe
-from geoatlas.render import compact
+from geoatlas.render import compact, typedarrays, websize
 from geoatlas.render.prepare import prepare
 from geoatlas.style import LayerStyle
 from tests.browser import offline_page, settle
@@ -50,7 +50,7 @@ def test_compact_points_round_trip_within_quantization(points_ws):
     enc = compact.encode(p, recipe, atlas)
     x, y = compact.decode_points(enc.spec)
     geoms = p.frame.geometry.to_numpy()[enc.order]
-    step = 0.5 / compact.QUANT + 1e-12
+    step = 0.5 / typedarrays.QUANT + 1e-12
     assert np.abs(x - shapely.get_x(geoms)).max() <= step
     assert np.abs(y - shapely.get_y(geoms)).max() <= step
     assert sorted(enc.order.tolist()) == list(range(len(p.frame)))  # a permutation
@@ -64,7 +64,7 @@ def test_compact_points_round_trip_within_quantization(points_ws):
     assert set(compact.decode_field(enc.spec, "status")) <= {
         "operating", "under construction", "signed", "announced", "proposed", "suspended"}
     # one symbol index per feature, into the symbols of the same style spec
-    codes = compact.section_array(enc.spec, enc.spec["sym"])
+    codes = typedarrays.section_array(enc.spec, enc.spec["sym"])
     from geoatlas.render.webformat import style_json
 
     expected = [style_json(s) for s in np.asarray(p.symbols, dtype=object)[enc.order]]
@@ -217,7 +217,7 @@ def _measure(ws) -> tuple[int, int]:
 
     atlas = geoatlas.open(ws)
     m = make_map(atlas, load_recipe(atlas, "occurrences"))
-    sizes = compact.layer_bytes(m.spec)
+    sizes = websize.layer_bytes(m.spec)
     return len(m.html.encode()), sizes[m.spec["layers"][-1]["id"]]
 
 
@@ -268,7 +268,7 @@ def test_size_budget_fits_and_reports(budget_ws, tmp_path, caplog):
     recipe, text = _with_recipe(ws, 'extent = "fit"',
                                 f'extent = "fit"\nmax_html_mb = {2 * total / 1e6}')
     try:
-        with caplog.at_level("INFO", logger="geoatlas.render.compact"):
+        with caplog.at_level("INFO", logger="geoatlas.render.websize"):
             build(geoatlas.open(ws), ["occurrences"], tmp_path, ["web"])
     finally:
         recipe.write_text(text)
@@ -326,7 +326,7 @@ def test_100k_points_open_and_a_click_shows_the_popup(tmp_path, out_dir):
         values = [0.0, 12.0, 19.6, 1234.5, 3e9, 150e6, 805000, 1e-05, 2.5e-07, 1e21]
         js = page.evaluate("(vs) => vs.map(v => [window.GeoAtlasCompact.pyFloat(v), "
                            "'$' + window.GeoAtlasCompact.compactNumber(v)])", values)
-        from geoatlas.render.web import money
+        from geoatlas.render.webformat import money
 
         assert js == [[compact.display_text("n", v), money(v)] for v in values]
         # search finds compact features

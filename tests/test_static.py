@@ -360,7 +360,7 @@ def test_extent_in_its_crs(atlas):
 
 def test_import_stays_light():
     code = ("import sys, geoatlas, geoatlas.cli, geoatlas.render.static, "
-            "geoatlas.render.raster; "
+            "geoatlas.surfaces, geoatlas.render.geotiff; "
             "print([m for m in ('matplotlib', 'rasterio') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout

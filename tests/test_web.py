@@ -24,14 +24,10 @@ from geoatlas.build import build
 from geoatlas.citations import UNQUOTED_HINT
 from geoatlas.cli import cli
 from geoatlas.recipe import load_recipe
+from geoatlas.render.popup import PopupContext
 from geoatlas.render.prepare import prepare
-from geoatlas.render.web import (
-    PopupContext,
-    _header_html,
-    layer_spec,
-    page_html,
-    render_html,
-)
+from geoatlas.render.web import page_html, render_html
+from geoatlas.render.webspec import _header_html, layer_spec
 from tests.browser import chromium, offline_page, settle
 
 HOSTILE = (
@@ -269,7 +265,7 @@ def test_sample_text_reads_back_from_the_dom(mini, mini_parts, tmp_path, browser
     symbols = [p.symbols[i] for i in rows]
     prepared = dataclasses.replace(p, spec=spec_entry, frame=frame, symbols=symbols)
     recipe = dataclasses.replace(recipe, title=HOSTILE, layers=[spec_entry])
-    from geoatlas.render.web import map_spec
+    from geoatlas.render.webspec import map_spec
 
     spec = map_spec(mini, recipe, [prepared])
     path = tmp_path / "sample.html"

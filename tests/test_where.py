@@ -340,10 +340,10 @@ def test_api_where_runs_nothing(mini, tmp_path):
     for call in calls:
         with pytest.raises(WhereError, match="column 7"):
             call()
-    from geoatlas.render import raster
+    from geoatlas import surfaces
 
     with pytest.raises(WhereError, match="column 7"):
-        raster.distance_surface(mini, "rail", where=hostile)
+        surfaces.distance_surface(mini, "rail", where=hostile)
     assert not sentinel.exists()
 
 

@@ -41,11 +41,13 @@ __all__ = [
     "LABEL_MIN_ZOOM",
     "NO_VALUE_COLOR",
     "QUALITY_NOTES",
+    "QUALITY_TEXT",
     "RASTER_RAMPS",
     "STATUS_COLORS",
     "STATUS_DASHES",
     "STATUS_GROUP_LABELS",
     "STATUS_LABELS",
+    "TILES",
     "LayerStyle",
     "LegendEntry",
     "Symbol",
@@ -142,12 +144,20 @@ FALLBACK_PALETTE = (
 )
 NO_VALUE_COLOR = "#9e9e9e"
 """Fill of a feature whose ``color_by`` value is empty."""
+QUALITY_TEXT = {
+    "exact": "exact location",
+    "approximate": "approximate location",
+    "admin_area": "only the province is known",
+    "schematic": "schematic geometry (straight between known places)",
+}
+"""What each ``location_quality`` means, in words: the web popups' and badges' text."""
 QUALITY_NOTES = {
     "exact": "exact location",
     "approximate": "approximate location (dashed outline)",
     "admin_area": "only the province is known (pale, dotted outline)",
     "schematic": "schematic: straight between known places (faded)",
 }
+"""The same in a legend, which also says how each quality is drawn."""
 
 BASEMAP = {
     "sea": "#dce8f1",
@@ -182,6 +192,19 @@ RASTER_RAMPS = {
 """Colour ramps of the raster products (RGB anchors, low to high), for every renderer."""
 BASEMAP_WIDTHS = {"border": 0.9, "province": 0.5, "rivers": 0.6, "graticule": 0.35}
 """Line widths of the basemap in CSS pixels (print renderers scale them by 0.75)."""
+TILES = {
+    "OpenStreetMap": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                      "&copy; OpenStreetMap contributors"),
+    "CartoDB positron": ("https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png",
+                         "&copy; OpenStreetMap contributors &copy; CARTO"),
+    "OpenTopoMap": ("https://{s}.tile.opentopomap.org/{z}/{x}/{y}.png",
+                    "&copy; OpenStreetMap contributors, SRTM | &copy; OpenTopoMap (CC-BY-SA)"),
+}
+"""The online basemaps a recipe may add (``basemaps = [...]``): name -> (XYZ URL, credit).
+
+Optional extra layers over the offline basemap, for the web map and the QGIS project;
+the credit is HTML (``&copy;``) as tile providers ask for it.
+"""
 
 
 def human_label(value: str, kind: str | None = None) -> str:

@@ -52,14 +52,15 @@ def _grid(atlas, extent, map_name):
     if extent and map_name:
         raise click.UsageError("give --extent or --map, not both")
     if map_name:
-        from ..render.raster import map_extent
+        from ..recipe import load_recipe
+        from ..render.geotiff import map_extent
 
-        return map_extent(atlas, map_name)
+        return map_extent(atlas, load_recipe(atlas, map_name))
     return (tuple(extent) if extent else None), None
 
 
 def _finish(surface, out: str, overwrite: bool) -> None:
-    from ..render.raster import describe
+    from ..surfaces import describe
 
     path = surface.write(Path(out), overwrite=overwrite)
     style = path.with_suffix(".qml")
@@ -115,7 +116,7 @@ def raster(ctx: click.Context, workspace: str | None) -> None:
 def distance(ctx, layer, where, resolution_km, extent, map_name, as_of, out,
              overwrite) -> None:
     """Geodesic distance in km from every cell to the nearest feature of a layer."""
-    from ..render.raster import distance_surface
+    from ..surfaces import distance_surface
 
     atlas = _atlas(ctx, as_of)
     extent, crs = _grid(atlas, extent, map_name)
@@ -135,7 +136,7 @@ def distance(ctx, layer, where, resolution_km, extent, map_name, as_of, out,
 def density(ctx, layer, weight, bandwidth_km, where, resolution_km, extent, map_name, as_of,
             out, overwrite) -> None:
     """Kernel density of a layer's features (per km²), optionally weighted."""
-    from ..render.raster import density_surface
+    from ..surfaces import density_surface
 
     atlas = _atlas(ctx, as_of)
     extent, crs = _grid(atlas, extent, map_name)
@@ -156,8 +157,9 @@ def density(ctx, layer, weight, bandwidth_km, where, resolution_km, extent, map_
 @click.pass_context
 def map_(ctx, name, dpi, width_in, out, overwrite) -> None:
     """A recipe's static map as a georeferenced RGBA GeoTIFF (bounds = map extent)."""
-    from ..render.raster import map_geotiff
+    from ..recipe import load_recipe
+    from ..render.geotiff import map_geotiff
 
     atlas = _atlas(ctx, None)
-    surface = map_geotiff(atlas, name, dpi=dpi, width_in=width_in)
+    surface = map_geotiff(atlas, load_recipe(atlas, name), dpi=dpi, width_in=width_in)
     _finish(surface, out, overwrite)

@@ -1,13 +1,14 @@
-"""The compact web encoding of big layers, and the HTML size budget.
+"""The compact web encoding of big layers: typed arrays drawn on a canvas, not GeoJSON.
 
 A layer of more than :data:`AUTO_THRESHOLD` features (or one whose recipe entry says
 ``compact = true``) is not written as GeoJSON with a pre-built popup per feature: that
 costs about 300 bytes a point before any attribute. Instead it becomes a handful of
 *sections*, each a typed array (byte-shuffled, gzip-compressed, base64) or a JSON list:
 
-* **geometry** -- coordinates quantized to :data:`QUANT` units per degree (1e-5 deg,
-  about 1 m), features sorted along a Morton (Z-order) curve, then delta-encoded, so
-  neighbours differ by a few units and compress to a byte or two. Lines and polygons are
+* **geometry** -- coordinates quantized to :data:`~geoatlas.render.typedarrays.QUANT`
+  units per degree (1e-5 deg, about 1 m), features sorted along a Morton (Z-order)
+  curve, then delta-encoded, so neighbours differ by a few units and compress to a byte
+  or two. Lines and polygons are
   kept at several levels of detail, one per band of zoom levels (:data:`LEVELS`),
   simplified to half a screen pixel of that band; polygons that tile the plane are
   simplified as a *coverage* (:func:`shapely.coverage_simplify`), so neighbouring
@@ -26,25 +27,17 @@ tooltips with DOM nodes and ``textContent`` only, so attribute text is never par
 HTML. Compact layers show attributes and sources in their popups, not contracts or
 dated events, and they do not follow the time control (they show the latest status).
 
-:func:`check_size` measures what every layer costs in the HTML, logs it, and enforces a
-recipe's ``max_html_mb`` with an explanation of what would fit.
+The packing of the arrays themselves is :mod:`geoatlas.render.typedarrays`; what a
+compact layer costs in the page is measured by :mod:`geoatlas.render.websize`.
 
 Examples
 --------
->>> import numpy as np
->>> q = quantize(np.array([69.17724, 69.17725]))
->>> q.tolist(), (q / QUANT).tolist()
-([6917724, 6917725], [69.17724, 69.17725])
->>> morton(np.array([0, 1, 0, 1]), np.array([0, 0, 1, 1])).tolist()
-[0, 1, 2, 3]
+>>> kind_of(np.array([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)]))
+'polygon'
 """
 
 from __future__ import annotations
 
-import base64
-import gzip
-import json
-import logging
 import math
 from dataclasses import dataclass
 
@@ -54,50 +47,40 @@ import shapely
 
 from ..citations import UNQUOTED_COLUMN, UNQUOTED_HINT
 from ..errors import OutputError
-from ..schema import split_list
+from ..schema import field_label, split_list
+from .typedarrays import QUANT, Sections, quantize, scaled_ints, section_array, spatial_order
+from .webformat import QUALITY_BADGES, is_missing, layer_entry, style_json, text_value
 
 __all__ = [
     "AUTO_THRESHOLD",
     "LEVELS",
-    "MB",
-    "MIN_COMPRESS",
+    "LINE",
     "PIXEL_TOLERANCE",
-    "QUANT",
+    "POINT",
+    "POLYGON",
     "Encoded",
-    "check_size",
     "decode_field",
     "decode_points",
     "decode_shapes",
     "display_text",
     "encode",
     "kind_of",
-    "layer_bytes",
     "layer_spec",
     "level_tolerances",
-    "morton",
-    "quantize",
-    "section_array",
     "simplify_level",
-    "size_report",
-    "spatial_order",
     "wanted",
 ]
 
 
-log = logging.getLogger(__name__)
-
 AUTO_THRESHOLD = 5000
 """Layers with more features than this are encoded compactly unless the recipe says no."""
-QUANT = 100_000
-"""Quantization: integer units per degree (1e-5 deg is 1.1 m of latitude)."""
 LEVELS = ((0, 5), (6, 8), (9, 11))
 """Levels of detail of lines and polygons: ``(first zoom drawn, zoom simplified for)``;
 each level is simplified to :data:`PIXEL_TOLERANCE` of a pixel at its zoom."""
 PIXEL_TOLERANCE = 0.5
-MIN_COMPRESS = 64
-"""Sections shorter than this many bytes are not worth a gzip header."""
-_POINT, _LINE, _POLYGON = "point", "line", "polygon"
-_TYPE_IDS = {_POINT: {0, 4}, _LINE: {1, 2, 5}, _POLYGON: {3, 6}}
+POINT, LINE, POLYGON = "point", "line", "polygon"
+"""The geometry families a compact layer can hold (its ``kind``)."""
+_TYPE_IDS = {POINT: {0, 4}, LINE: {1, 2, 5}, POLYGON: {3, 6}}
 
 
 # -- choosing --------------------------------------------------------------------------
@@ -136,98 +119,6 @@ def wanted(prepared) -> bool:
     return True
 
 
-# -- numbers -----------------------------------------------------------------------------
-def quantize(deg: np.ndarray) -> np.ndarray:
-    """Degrees to integer units of ``1 / QUANT`` degree (``int64``)."""
-    return np.round(np.asarray(deg, dtype=float) * QUANT).astype(np.int64)
-
-
-def morton(ix: np.ndarray, iy: np.ndarray) -> np.ndarray:
-    """Z-order key of non-negative 16-bit grid cells (``x`` bits in the even places)."""
-    def spread(v):
-        v = np.asarray(v, dtype=np.uint64) & np.uint64(0xFFFF)
-        v = (v | (v << np.uint64(8))) & np.uint64(0x00FF00FF)
-        v = (v | (v << np.uint64(4))) & np.uint64(0x0F0F0F0F)
-        v = (v | (v << np.uint64(2))) & np.uint64(0x33333333)
-        return (v | (v << np.uint64(1))) & np.uint64(0x55555555)
-
-    return spread(ix) | (spread(iy) << np.uint64(1))
-
-
-def spatial_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """A permutation that sorts points along a Z-order curve over their bounding box."""
-    if len(x) == 0:
-        return np.zeros(0, dtype=np.int64)
-    span = max(float(np.ptp(x)), float(np.ptp(y)), 1e-9)
-    ix = ((x - x.min()) / span * 65535).astype(np.int64)
-    iy = ((y - y.min()) / span * 65535).astype(np.int64)
-    return np.argsort(morton(ix, iy), kind="stable")
-
-
-def _scaled(values: np.ndarray) -> tuple[np.ndarray, int] | None:
-    """``(ints, k)`` with ``ints / 10**k == values`` exactly (NaN -> INT32_MIN), or None."""
-    finite = values[np.isfinite(values)]
-    if len(finite) and np.abs(finite).max() >= 2**53:
-        return None
-    for k in range(-9, 7):
-        w = np.round(finite * 10.0**k) if k >= 0 else np.round(finite / 10.0**-k)
-        if len(w) and np.abs(w).max() >= 2**31 - 1:
-            if k >= 0:
-                return None
-            continue
-        back = w / 10.0**k if k >= 0 else w * 10.0**-k
-        if np.array_equal(back, finite):
-            out = np.full(len(values), -(2**31), dtype=np.int64)
-            out[np.isfinite(values)] = w.astype(np.int64)
-            return out, k
-    return None
-
-
-# -- sections --------------------------------------------------------------------------
-@dataclass
-class _Sections:
-    """Named binary sections of one layer, each encoded for the page."""
-
-    items: dict
-
-    def add(self, name: str, data, delta: bool = False) -> str:
-        """Add a typed array (or a JSON-able list) as section ``name``; return the name."""
-        if isinstance(data, list):
-            raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-            meta = {"t": "json"}
-        else:
-            arr = np.asarray(data)
-            if delta:
-                arr = np.diff(arr.astype(np.int64), prepend=0)
-            dtype = _int_dtype(arr) if arr.dtype.kind in "iu" else np.dtype("<f8")
-            arr = arr.astype(dtype)
-            width = dtype.itemsize
-            raw = arr.view(np.uint8).reshape(-1, width).T.tobytes() if width > 1 else arr.tobytes()
-            meta = {"t": dtype.str.lstrip("<|"), "n": len(arr), "d": int(delta)}
-        z = len(raw) >= MIN_COMPRESS
-        payload = gzip.compress(raw, compresslevel=6, mtime=0) if z else raw
-        meta.update(z=int(z), b=base64.b64encode(payload).decode("ascii"))
-        self.items[name] = meta
-        return name
-
-    def size(self, names) -> int:
-        """Bytes the named sections take in the page."""
-        return sum(len(self.items[n]["b"]) for n in names if n in self.items)
-
-
-def _int_dtype(arr: np.ndarray) -> np.dtype:
-    if not len(arr):
-        return np.dtype("<i4")
-    lo, hi = int(arr.min()), int(arr.max())
-    for dt in ("u1", "u2", "i4") if lo >= 0 else ("i1", "i2", "i4"):
-        info = np.iinfo(dt)
-        if info.min <= lo and hi <= info.max:
-            return np.dtype(dt).newbyteorder("<")
-    if lo >= 0 and hi <= np.iinfo("u4").max:
-        return np.dtype("<u4")
-    return np.dtype("<f8")  # beyond 32 bits: exact as float64 up to 2**53
-
-
 # -- attributes ------------------------------------------------------------------------
 def display_text(field: str, value, link_fields=(), layer: str | None = None) -> str:
     """One attribute value as the plain text a popup shows (the web popup's rules).
@@ -240,18 +131,13 @@ def display_text(field: str, value, link_fields=(), layer: str | None = None) ->
     'a; b'
     """
     if field in link_fields:
-        return "" if value is None or value is pd.NaT or (
-            isinstance(value, float) and math.isnan(value)) else str(value)
-    from .webformat import text_value
-
+        return "" if is_missing(value) else str(value)
     return text_value(layer or "", field, value)
 
 
-def _field(sections: _Sections, name: str, series: pd.Series, link_fields,
+def _field(sections: Sections, name: str, series: pd.Series, link_fields,
            layer: str | None = None) -> dict:
     """Encode one column as a field description (its data in ``sections``)."""
-    from ..schema import field_label
-
     key = f"f:{name}"
     meta = {"name": name, "label": field_label(name, layer), "link": name in link_fields}
     numeric = (pd.api.types.is_numeric_dtype(series.dtype)
@@ -259,7 +145,7 @@ def _field(sections: _Sections, name: str, series: pd.Series, link_fields,
     if numeric:
         values = series.to_numpy(dtype=float, na_value=np.nan)
         meta["fmt"] = "money" if name.endswith("_usd") or name == "value_usd" else "num"
-        scaled = _scaled(values)
+        scaled = scaled_ints(values)
         if scaled is not None:
             meta.update(type="int", scale=scaled[1], data=sections.add(key, scaled[0]))
         else:
@@ -274,7 +160,7 @@ def _field(sections: _Sections, name: str, series: pd.Series, link_fields,
     return meta
 
 
-def _attributes(sections: _Sections, prepared, recipe, frame, atlas) -> dict:
+def _attributes(sections: Sections, prepared, recipe, frame, atlas) -> dict:
     spec = prepared.spec
     cols = [c for c in frame.columns if c != frame.geometry.name]
     wanted_fields: list[str] = []
@@ -296,8 +182,6 @@ def _attributes(sections: _Sections, prepared, recipe, frame, atlas) -> dict:
         title_i = index["\0id"]
     else:
         title_i = index[title]
-    from .webformat import QUALITY_BADGES
-
     out = {
         "fields": fields,
         "title": title_i,
@@ -311,25 +195,31 @@ def _attributes(sections: _Sections, prepared, recipe, frame, atlas) -> dict:
         "sources": None,
     }
     if "source_ids" in index:
-        ids = sorted({s for v in frame["source_ids"].dropna().unique() for s in split_list(v)})
-        table = atlas["sources"].set_index("id", drop=False) if "sources" in atlas else None
-        known = {}
-        for sid in ids:
-            if table is not None and sid in table.index:
-                s = table.loc[sid]
-                # never the file name: readers get title, publisher and date
-                known[sid] = [str(s[c] or "") for c in ("title", "publisher", "published")]
-                known[sid] += ["", str(s["url"] or "")]
-        raw = frame["source_ids"]
-        # the sources a row cites without a supporting quote are marked "unquoted"
-        out["sources"] = {"field": index["source_ids"], "table": known,
-                          "unquoted": index.get(UNQUOTED_COLUMN),
-                          "unquotedTitle": UNQUOTED_HINT}
-        fields[index["source_ids"]]["values"] = sections.add(
-            "f:source_ids:values",
-            [";".join(split_list(v)) if isinstance(v, str) else "" for v in
-             pd.factorize(raw, use_na_sentinel=True)[1]] + [""])
+        out["sources"] = _sources(sections, fields, index, frame, atlas)
     return out
+
+
+def _sources(sections: Sections, fields: list, index: dict, frame, atlas) -> dict:
+    """The cited documents of a layer's rows, and its ``source_ids`` as plain id lists."""
+    ids = sorted({s for v in frame["source_ids"].dropna().unique() for s in split_list(v)})
+    table = atlas["sources"].set_index("id", drop=False) if "sources" in atlas else None
+    known = {}
+    for sid in ids:
+        if table is not None and sid in table.index:
+            s = table.loc[sid]
+            # never the file name: readers get title, publisher and date
+            known[sid] = [str(s[c] or "") for c in ("title", "publisher", "published")]
+            known[sid] += ["", str(s["url"] or "")]
+    raw = frame["source_ids"]
+    # the sources a row cites without a supporting quote are marked "unquoted"
+    sources = {"field": index["source_ids"], "table": known,
+               "unquoted": index.get(UNQUOTED_COLUMN),
+               "unquotedTitle": UNQUOTED_HINT}
+    fields[index["source_ids"]]["values"] = sections.add(
+        "f:source_ids:values",
+        [";".join(split_list(v)) if isinstance(v, str) else "" for v in
+         pd.factorize(raw, use_na_sentinel=True)[1]] + [""])
+    return sources
 
 
 # -- geometry --------------------------------------------------------------------------
@@ -368,12 +258,12 @@ def simplify_level(geoms: np.ndarray, kind: str, tolerance: float,
     rounding made invalid is repaired with :func:`shapely.make_valid`.
     """
     if tolerance > 0:
-        if kind == _POLYGON and coverage:
+        if kind == POLYGON and coverage:
             geoms = shapely.coverage_simplify(geoms, tolerance)
         else:
-            geoms = shapely.simplify(geoms, tolerance, preserve_topology=kind == _POLYGON)
+            geoms = shapely.simplify(geoms, tolerance, preserve_topology=kind == POLYGON)
     out = shapely.transform(geoms, lambda xy: np.round(xy * QUANT) / QUANT)
-    if kind == _POLYGON:
+    if kind == POLYGON:
         bad = np.flatnonzero(~shapely.is_valid(out))
         for i in bad:
             fixed = shapely.make_valid(out[i])
@@ -384,11 +274,11 @@ def simplify_level(geoms: np.ndarray, kind: str, tolerance: float,
     return out
 
 
-def _encode_shapes(sections: _Sections, prefix: str, geoms: np.ndarray, kind: str) -> dict:
+def _encode_shapes(sections: Sections, prefix: str, geoms: np.ndarray, kind: str) -> dict:
     _, coords, offsets = shapely.to_ragged_array(geoms)
     q = quantize(coords)
     n = len(geoms)
-    if kind == _LINE:
+    if kind == LINE:
         coord_off = offsets[0]
         part_off = offsets[1] if len(offsets) > 1 else np.arange(n + 1)
         ring_off = None
@@ -436,9 +326,9 @@ def encode(prepared, recipe, atlas) -> Encoded:
     """
     frame = prepared.frame
     geoms = frame.geometry.to_numpy()
-    kind = kind_of(geoms) or _POINT
-    sections = _Sections({})
-    if kind == _POINT:
+    kind = kind_of(geoms) or POINT
+    sections = Sections({})
+    if kind == POINT:
         x, y = _point_xy(geoms)
     else:
         b = shapely.bounds(geoms)
@@ -447,20 +337,18 @@ def encode(prepared, recipe, atlas) -> Encoded:
     frame = frame.iloc[order]
     codes, table = _symbol_codes(prepared.symbols)
     codes = codes[order]
-    from .webformat import style_json
-
     spec = {
         "kind": kind, "n": len(frame), "q": QUANT,
         "bbox": [float(v) for v in frame.total_bounds] if len(frame) else [0, 0, 0, 0],
         "symbols": [style_json(s) for s in table],
         "sym": sections.add("sym", codes) if len(table) > 1 else None,
     }
-    if kind == _POINT:
+    if kind == POINT:
         spec["geometry"] = {"x": sections.add("x", quantize(x[order]), delta=True),
                             "y": sections.add("y", quantize(y[order]), delta=True)}
     else:
         ordered = geoms[order]
-        coverage = kind == _POLYGON and bool(shapely.coverage_is_valid(ordered))
+        coverage = kind == POLYGON and bool(shapely.coverage_is_valid(ordered))
         levels = []
         for (minzoom, _), tol in zip(LEVELS, level_tolerances(frame.total_bounds,
                                                                prepared.spec.simplify)):
@@ -495,38 +383,11 @@ def _symbol_codes(symbols) -> tuple[np.ndarray, list]:
 
 def layer_spec(key: str, prepared, recipe, atlas, legend_html: str) -> dict:
     """The runtime's spec of a compact layer (same outer keys as a GeoJSON layer)."""
-    spec = prepared.spec
-    return {
-        "id": key,
-        "title": spec.title,
-        "group": spec.group,
-        "visible": spec.visible,
-        "label": bool(spec.label),
-        "timeline": False,
-        "legend_html": legend_html,
-        "compact": encode(prepared, recipe, atlas).spec,
-    }
+    return layer_entry(key, prepared.spec, legend_html, label=bool(prepared.spec.label),
+                       compact=encode(prepared, recipe, atlas).spec)
 
 
 # -- decoding (the page does this in JavaScript; Python does it for tests) ------------
-def section_array(spec: dict, name: str):
-    """Decode section ``name`` of a compact spec: a numpy array or a list."""
-    meta = spec["sections"][name]
-    raw = base64.b64decode(meta["b"])
-    if meta["z"]:
-        raw = gzip.decompress(raw)
-    if meta["t"] == "json":
-        return json.loads(raw.decode())
-    dtype = np.dtype(meta["t"]).newbyteorder("<")
-    n, width = meta["n"], dtype.itemsize
-    if width > 1:
-        raw = np.frombuffer(raw, np.uint8).reshape(width, n).T.tobytes()
-    arr = np.frombuffer(raw, dtype=dtype).copy()
-    if meta["d"]:
-        arr = np.cumsum(arr.astype(np.int64))
-    return arr
-
-
 def decode_points(spec: dict) -> tuple[np.ndarray, np.ndarray]:
     """Lon/lat of the features of a compact point layer, in drawing order."""
     g = spec["geometry"]
@@ -540,7 +401,7 @@ def decode_shapes(spec: dict, level: int = -1) -> np.ndarray:
     xy = np.c_[section_array(spec, lv["x"]), section_array(spec, lv["y"])] / q
     nc = section_array(spec, lv["coords"])
     n_parts = section_array(spec, lv["parts"])
-    if spec["kind"] == _LINE:
+    if spec["kind"] == LINE:
         offsets = (np.r_[0, np.cumsum(nc)], np.r_[0, np.cumsum(n_parts)])
         return shapely.from_ragged_array(shapely.GeometryType.MULTILINESTRING, xy, offsets)
     nr = section_array(spec, lv["rings"])
@@ -562,101 +423,3 @@ def decode_field(spec: dict, name: str) -> list:
     return [None if math.isnan(v) else v for v in data]
 
 
-# -- the size budget -------------------------------------------------------------------
-MB = 1_000_000
-
-
-def layer_bytes(spec: dict) -> dict[str, int]:
-    """Bytes each layer takes in the page's script (JSON as embedded), by layer id."""
-    from .. import htmlsafe
-
-    return {ls["id"]: len(htmlsafe.script_json(ls).encode()) for ls in spec["layers"]}
-
-
-def _field_bytes(compact: dict) -> dict[str, int]:
-    secs = compact["sections"]
-    out = {}
-    for f in compact["fields"]:
-        names = [f["data"], f.get("values")]
-        out[f["name"]] = sum(len(secs[n]["b"]) for n in names if n and n in secs)
-    return out
-
-
-def _geometry_bytes(compact: dict) -> list[int]:
-    secs = compact["sections"]
-    if compact["kind"] == _POINT:
-        return [sum(len(secs[n]["b"]) for n in compact["geometry"].values())]
-    return [sum(len(secs[lv[k]]["b"]) for k in ("x", "y", "coords", "parts", "rings")
-                if lv.get(k)) for lv in compact["levels"]]
-
-
-def size_report(recipe, prepared_layers, spec: dict, html_bytes: int) -> list[str]:
-    """One line per layer: its name, features and bytes in the page (largest first)."""
-    sizes = layer_bytes(spec)
-    lines = []
-    for ls, p in sorted(zip(spec["layers"], prepared_layers), key=lambda t: -sizes[t[0]["id"]]):
-        how = "compact" if "compact" in ls else "GeoJSON"
-        lines.append(f"  {p.spec.layer:<16} {len(p.frame):>9,} features  "
-                     f"{sizes[ls['id']] / MB:8.2f} MB  ({how})")
-    rest = html_bytes - sum(sizes.values())
-    lines.append(f"  {'(page, assets, basemap)':<36}  {rest / MB:8.2f} MB")
-    return lines
-
-
-def check_size(recipe, prepared_layers, spec: dict, html_bytes: int, atlas=None) -> None:
-    """Log the bytes of every layer; raise :class:`OutputError` over ``max_html_mb``.
-
-    The error names the layers that are big, what their popup fields and geometry cost,
-    and the options that would bring the page under the budget: fewer popup fields,
-    ``compact = true``, a ``where`` filter, or coarser simplification.
-    """
-    report = size_report(recipe, prepared_layers, spec, html_bytes)
-    log.info("%s.html: %.2f MB\n%s", recipe.name, html_bytes / MB, "\n".join(report))
-    budget = recipe.max_html_mb
-    if budget is None or html_bytes <= budget * MB:
-        return
-    over = html_bytes - budget * MB
-    sizes = layer_bytes(spec)
-    lines = [f"maps/{recipe.name}.toml: the web map would be {html_bytes / MB:.2f} MB, over "
-             f"max_html_mb = {budget:g} (by {over / MB:.2f} MB). Bytes per layer:", *report,
-             "Options that would fit:"]
-    options = []
-    for ls, p in sorted(zip(spec["layers"], prepared_layers), key=lambda t: -sizes[t[0]["id"]]):
-        size = sizes[ls["id"]]
-        if size < 0.05 * html_bytes:
-            continue
-        name = p.spec.layer
-        n = len(p.frame)
-        if "compact" not in ls and n and kind_of(p.frame.geometry.to_numpy()):
-            small = len(json.dumps(layer_spec(ls["id"], p, recipe, atlas, "")["compact"]))
-            if size - small >= over:
-                options.append(f"compact = true on layer '{name}': about {small / MB:.2f} MB "
-                               f"instead of {size / MB:.2f} MB")
-        if "compact" in ls:
-            fields = _field_bytes(ls["compact"])
-            shown = [f for f in (*p.spec.popup, *p.spec.tooltip) if f in fields]
-            costly = sorted(set(shown), key=lambda f: -fields[f])
-            saved, drop = 0, []
-            for f in costly:
-                drop.append(f)
-                saved += fields[f]
-                if saved >= over:
-                    break
-            if drop and saved >= over:
-                options.append(f"drop popup/tooltip field(s) {', '.join(drop)} of layer "
-                               f"'{name}' (saves {saved / MB:.2f} MB; field costs: "
-                               + ", ".join(f"{f} {fields[f] / MB:.2f} MB" for f in costly)
-                               + ")")
-            geo = _geometry_bytes(ls["compact"])
-            if len(geo) > 1 and geo[-1] - geo[-2] >= over:
-                tol_m = ls["compact"]["levels"][-2]["tolerance"] * 111_320
-                options.append(f"simplify = {tol_m:.0f} (metres) on layer '{name}': its "
-                               f"finest detail costs {geo[-1] / MB:.2f} MB")
-        keep = int(n * max(0.0, (size - over)) / size) if size else 0
-        if keep > 0:
-            options.append(f"a 'where' filter keeping at most {keep:,} of the {n:,} features "
-                           f"of layer '{name}'")
-    if not options:
-        options.append("raise max_html_mb, or split the map into several recipes")
-    lines += [f"  - {o}" for o in options]
-    raise OutputError("\n".join(lines))

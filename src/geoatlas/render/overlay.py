@@ -1,15 +1,16 @@
 """Raster products as optional web-map overlays: a coloured PNG placed by its bounds.
 
 A recipe's ``[[overlays]]`` (see :mod:`geoatlas.recipe`) names a product of
-:mod:`geoatlas.render.raster` (``distance`` or ``density``). It is computed over the map's
-extent, warped to Web Mercator (the only CRS in which Leaflet places an image without
-distortion), coloured with a fixed ramp and embedded as a ``data:`` PNG, so the HTML still
+:mod:`geoatlas.surfaces` (``distance`` or ``density``). It is computed over the map's
+extent (:func:`geoatlas.surfaces.overlay_surface`), warped to Web Mercator (the only CRS
+in which Leaflet places an image without distortion), coloured with the style spec's ramp
+(:data:`geoatlas.style.RASTER_RAMPS`) and embedded as a ``data:`` PNG, so the HTML still
 needs no network.
 
 Examples
 --------
->>> ramp_colors(np.array([0.0, 0.5, 1.0]), RAMPS["distance"])[:, :3].tolist()
-[[253, 231, 37], [33, 145, 140], [68, 1, 84]]
+>>> ramp_colors(np.array([0.0, 0.5, 1.0, np.nan]), ((0, 0, 0), (200, 100, 50))).tolist()
+[[0, 0, 0, 255], [100, 50, 25, 255], [200, 100, 50, 255], [0, 0, 0, 0]]
 """
 
 from __future__ import annotations
@@ -21,12 +22,10 @@ import numpy as np
 
 from .. import htmlsafe
 from ..style import RASTER_RAMPS
+from ..surfaces import overlay_surface
+from .webformat import layer_entry
 
-__all__ = ["RAMPS", "compute", "legend_html", "overlay_spec", "ramp_colors", "to_web_png"]
-
-
-RAMPS = RASTER_RAMPS
-"""The style spec's raster ramps (one definition, in :mod:`geoatlas.style`)."""
+__all__ = ["legend_html", "overlay_spec", "ramp_colors", "to_web_png"]
 
 
 def ramp_colors(values: np.ndarray, anchors) -> np.ndarray:
@@ -37,19 +36,6 @@ def ramp_colors(values: np.ndarray, anchors) -> np.ndarray:
     rgb = np.stack([np.interp(v, pos, anchors[:, i]) for i in range(3)], axis=-1)
     alpha = np.where(np.isnan(values), 0, 255)
     return np.concatenate([np.round(rgb), alpha[..., None]], axis=-1).astype(np.uint8)
-
-
-def compute(atlas, spec, bounds):
-    """The :class:`~geoatlas.render.raster.Raster` an overlay spec asks for."""
-    from . import raster
-
-    if spec.product == "distance":
-        return raster.distance_surface(atlas, spec.layer, where=spec.where,
-                                       resolution_km=spec.resolution_km, extent=bounds)
-    return raster.density_surface(atlas, spec.layer, weight=spec.weight,
-                                  bandwidth_km=spec.bandwidth_km,
-                                  resolution_km=spec.resolution_km, extent=bounds,
-                                  where=spec.where)
 
 
 def to_web_png(product, anchors, vmax: float | None = None):
@@ -100,20 +86,14 @@ def legend_html(key: str, title: str, anchors, vmax: float, unit: str) -> str:
 
 def overlay_spec(key: str, atlas, spec, bounds) -> dict:
     """The runtime spec of one overlay: a data-URI image, its bounds and legend."""
-    product = compute(atlas, spec, bounds)
-    anchors = RAMPS[spec.product]
+    product = overlay_surface(atlas, spec, bounds)
+    anchors = RASTER_RAMPS[spec.product]
     png, latlon, vmax = to_web_png(product, anchors, spec.max_value)
     unit = " km" if spec.product == "distance" else " per km²"
-    return {
-        "id": key,
-        "title": spec.title,
-        "group": spec.group,
-        "visible": spec.visible,
-        "label": False,
-        "timeline": False,
-        "image": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
-        "bounds": latlon,
-        "opacity": spec.opacity,
-        "legend_html": legend_html(key, spec.title, anchors, vmax, unit),
-        "data": {"type": "FeatureCollection", "features": []},
-    }
+    return layer_entry(
+        key, spec, legend_html(key, spec.title, anchors, vmax, unit),
+        image="data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+        bounds=latlon,
+        opacity=spec.opacity,
+        data={"type": "FeatureCollection", "features": []},
+    )

@@ -3,10 +3,10 @@
 The page is assembled here as plain strings, never through a template engine: every
 piece of recipe or data text goes through :mod:`geoatlas.htmlsafe` (chapter text through
 :func:`markdown`, a tiny renderer that escapes first and then recognises a small subset).
-The map is the web renderer's own: its runtime and assets (:func:`inline_head`) and its
-spec (:func:`map_spec`), so the story draws every layer exactly as the web map does. A
-small script (``assets/geoatlas-story.js``) watches which chapter is in view and flies
-the map to that chapter's view, shows its layers and sets its date.
+The map is the web map's own: its runtime and assets (:func:`inline_head`) and its
+spec (:func:`~geoatlas.render.webspec.map_spec`), so the story draws every layer exactly
+as the web map does. A small script (``assets/geoatlas-story.js``) watches which chapter
+is in view and flies the map to that chapter's view, shows its layers and sets its date.
 
 On a wide screen the text scrolls in a column beside the map; on a phone the map sits at
 the top and the text scrolls under it. Each chapter lists the sources it rests on
@@ -30,7 +30,9 @@ from importlib import resources
 from pathlib import Path
 
 from .. import htmlsafe
+from .offline import inline_head
 from .prepare import PreparedLayer, extent, prepare
+from .webspec import map_spec
 
 __all__ = ["chapter_specs", "markdown", "story_html", "write"]
 
@@ -86,7 +88,7 @@ def _date_text(date) -> str:
 
 def chapter_specs(atlas, recipe, layers: list[PreparedLayer]) -> list[dict]:
     """What the story script needs per chapter: view, layer keys, date (JSON-able)."""
-    keys: dict[str, list[str]] = {}  # web.map_spec names recipe layers L0, L1, ...
+    keys: dict[str, list[str]] = {}  # webspec.map_spec names recipe layers L0, L1, ...
     for i, prepared in enumerate(layers):
         keys.setdefault(prepared.spec.layer, []).append(f"L{i}")
     out = []
@@ -136,9 +138,6 @@ def _sources_html(atlas, ch) -> str:
 
 def story_html(atlas, recipe, layers: list[PreparedLayer] | None = None) -> str:
     """The story page of ``recipe`` as one HTML string (deterministic)."""
-    from .offline import inline_head
-    from .web import map_spec
-
     layers = layers if layers is not None else prepare(atlas, recipe)
     spec = map_spec(atlas, recipe, layers)
     spec["header_html"] = ""  # the title is in the text column

@@ -1,8 +1,12 @@
-"""How attribute values read on the web map: display text, money, quality badges, styles.
+"""The web map's data formats, shared by every module that writes the page's spec.
 
-Shared by the Folium page (:mod:`geoatlas.render.web`) and the compact typed-array
-layers (:mod:`geoatlas.render.compact`), so a value reads the same in both. Nothing
-here escapes: the callers escape at their one boundary (:mod:`geoatlas.htmlsafe`).
+How attribute values read (display text, money, quality badges), a symbol in the short
+keys the page's script reads, the zoom a label shows from, geometry as rounded GeoJSON,
+and the keys every layer of the spec carries (:func:`layer_entry`), whether its
+features are GeoJSON (:mod:`geoatlas.render.webspec`), typed arrays
+(:mod:`geoatlas.render.compact`) or an image (:mod:`geoatlas.render.overlay`): so a value,
+a symbol and a layer read the same in all of them. Nothing here escapes: the callers
+escape at their one boundary (:mod:`geoatlas.htmlsafe`).
 
 Examples
 --------
@@ -10,6 +14,8 @@ Examples
 'under construction'
 >>> money(2.9e9)
 '$2.9 bn'
+>>> geojson(shapely.Point(69.123456, 34.5))
+{'type': 'Point', 'coordinates': (69.12346, 34.5)}
 """
 
 from __future__ import annotations
@@ -19,11 +25,25 @@ import math
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from ..schema import TABLES, split_list
-from ..style import Symbol, compact_number, dash_css
+from ..style import LABEL_MIN_ZOOM, QUALITY_TEXT, Symbol, compact_number, dash_css
 
-__all__ = ["QUALITY_BADGES", "QUALITY_TEXT", "is_missing", "money", "style_json", "text_value"]
+__all__ = [
+    "COORD_DECIMALS",
+    "QUALITY_BADGES",
+    "geojson",
+    "is_missing",
+    "layer_entry",
+    "money",
+    "style_json",
+    "style_label_zoom",
+    "text_value",
+]
+
+
+COORD_DECIMALS = 5  # ~1 m at these latitudes
 
 
 def style_json(sym: Symbol) -> dict:
@@ -34,12 +54,50 @@ def style_json(sym: Symbol) -> dict:
     }
 
 
-QUALITY_BADGES = {
-    "approximate": "approximate location",
-    "admin_area": "only the province is known",
-    "schematic": "schematic geometry (straight between known places)",
-}
-QUALITY_TEXT = {"exact": "exact location", **QUALITY_BADGES}
+def style_label_zoom(kind: str) -> int:
+    """The web zoom from which a label of ``kind`` shows (:data:`geoatlas.style.LABEL_MIN_ZOOM`).
+
+    >>> style_label_zoom("capital") <= style_label_zoom("city")
+    True
+    """
+    return int(LABEL_MIN_ZOOM.get(kind, LABEL_MIN_ZOOM["feature"]))
+
+
+def geojson(geom, decimals: int = COORD_DECIMALS) -> dict:
+    """A shapely geometry as a GeoJSON mapping, coordinates rounded to ``decimals``."""
+    rounded = shapely.transform(geom, lambda xy: np.round(xy, decimals))
+    return shapely.geometry.mapping(rounded)
+
+
+def layer_entry(key: str, spec, legend_html: str, *, label: bool = False,
+                timeline: bool = False, **content) -> dict:
+    """One layer of the page's spec: the keys every layer carries, then its ``content``.
+
+    ``spec`` gives the title, group and initial visibility (a recipe layer or overlay);
+    ``content`` is what the runtime draws: ``data`` (GeoJSON features), ``compact``
+    (typed arrays) or ``image`` (a raster overlay), with their own extra keys.
+
+    >>> from types import SimpleNamespace as NS
+    >>> entry = layer_entry("L0", NS(title="Rail", group="Transport", visible=True), "",
+    ...                     data={"type": "FeatureCollection", "features": []})
+    >>> sorted(entry)
+    ['data', 'group', 'id', 'label', 'legend_html', 'timeline', 'title', 'visible']
+    """
+    return {
+        "id": key,
+        "title": spec.title,
+        "group": spec.group,
+        "visible": spec.visible,
+        "label": label,
+        "timeline": timeline,
+        "legend_html": legend_html,
+        **content,
+    }
+
+
+QUALITY_BADGES = {q: text for q, text in QUALITY_TEXT.items() if q != "exact"}
+"""The location qualities a feature is badged with (every one but exact), and their words
+(:data:`geoatlas.style.QUALITY_TEXT`)."""
 _LIST_FIELDS = {"companies", "contract_ids"}
 _WORD_FIELDS = {"status", "primary_commodity", "kind", "location_quality"}
 

@@ -223,7 +223,7 @@ def xyz_layers(recipe) -> list[tuple[str, str, str]]:
     """``(title, url, credit)`` of the recipe's online basemaps (XYZ tiles)."""
     if not recipe.basemaps:
         return []
-    from ..web import TILES
+    from ...style import TILES
 
     out = []
     for name in recipe.basemaps:

@@ -1,15 +1,15 @@
 """The recipe's raster products (``[[overlays]]``) as GeoTIFFs and styled QGIS layers.
 
 Each overlay of the recipe (a distance or density surface, see
-:mod:`geoatlas.render.raster`) is computed over the map's extent, as the web map does,
+:mod:`geoatlas.surfaces`) is computed over the map's extent, as the web map does,
 written next to the project as ``<name>-<product>.tif`` and added to the project as a
 raster layer coloured with the same ramp as the web overlay (0 to the overlay's
 ``max_value``, else its 98th percentile), with the overlay's opacity and visibility.
 
 Examples
 --------
->>> ramp_items("distance", 400.0)[0]
-('0', '#fde725', '0 km')
+>>> [(value, label) for value, _, label in ramp_items("distance", 400.0)]
+[('0', '0 km'), ('100', '100 km'), ('200', '200 km'), ('300', '300 km'), ('400', '400 km+')]
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def write_products(atlas, recipe, layers: Sequence[PreparedLayer], folder) -> li
     """Compute and write every overlay of ``recipe`` into ``folder``."""
     if not getattr(recipe, "overlays", None):
         return []
-    from ..overlay import compute
+    from ...surfaces import overlay_surface
 
     world = atlas.as_of(recipe.as_of) if recipe.as_of else atlas
     bounds = extent(list(layers), recipe)
@@ -65,7 +65,7 @@ def write_products(atlas, recipe, layers: Sequence[PreparedLayer], folder) -> li
         seen[ov.product] = n
         name = f"{recipe.name}-{ov.product}" + ("" if n == 1 else f"-{n}")
         path = Path(folder) / f"{name}.tif"
-        product = compute(world, ov, bounds)
+        product = overlay_surface(world, ov, bounds)
         product.write(path)
         band = product.data[0].astype("float64")
         if product.nodata is not None:
