@@ -65,8 +65,9 @@ def _options(func):
 def query() -> None:
     """Ask spatial questions of a workspace: distances in km, geodesically right.
 
-    --where filters the features of LAYER, the ones a verb answers for; --to-where and
-    --by-where filter the --to and --by features.
+    \b
+    --where filters the features of LAYER, the ones a verb answers for;
+    --to-where and --by-where filter the --to and --by features.
 
     \b
     geoatlas query near deposits --to rail --km 50 --to-where "status == 'operating'"
