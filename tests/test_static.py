@@ -26,8 +26,10 @@ from pyproj import CRS, Geod, Transformer
 from geoatlas import style
 from geoatlas.errors import RecipeError
 from geoatlas.recipe import load_recipe
-from geoatlas.render import static
+from geoatlas.render import credits, mapframe, static
 from geoatlas.render.prepare import prepare
+from geoatlas.render.static import text as static_text
+from geoatlas.render.static.legend import entry_label, legend_parts
 from tests.clients import need_program
 
 RECIPES = ("afghanistan-minerals", "regional-corridors")
@@ -119,7 +121,7 @@ def test_legend_entries_equal_the_style_spec(drawn):
     shown = _shown(layers)
     assert list(texts) == [p.name for p in shown]
     for p in shown:
-        expected = [static.entry_label(p, e) for e in p.legend]
+        expected = [entry_label(p, e) for e in p.legend]
         assert [_norm(t.get_text()) for t in texts[p.name]] == expected, p.name
 
 
@@ -134,7 +136,7 @@ def test_legend_swatches_use_the_symbols(drawn):
         if not gid.startswith("legend:"):
             continue
         _, name, part = gid.split(":")
-        entries = static.legend_parts(by_name[name])[int(part)]
+        entries = legend_parts(by_name[name])[int(part)]
         for entry, handle in zip(entries, leg.legend_handles):
             sym = entry.symbol
             if entry.kind == "line":
@@ -177,7 +179,7 @@ def test_every_deposit_is_labelled_or_counted_in_a_group(atlas, name):
     recipe, layers, fig = _draw(atlas, name)
     ax = next(a for a in fig.axes if a.get_label() == "map")
     deposits = next(p for p in layers if p.name == "deposits")
-    view = static.page_layout(static.map_frame(layers, recipe), recipe.static.size).view
+    view = mapframe.page_layout(mapframe.map_frame(layers, recipe), recipe.static.size).view
     xy = deposits.frame.geometry.to_crs(view.crs)
     xmin, ymin, xmax, ymax = view.bounds
     inside = {str(i) for i, g in zip(deposits.frame.index, xy)
@@ -211,7 +213,7 @@ def test_capital_and_province_names_on_the_national_map(atlas):
 
 def test_disputed_and_special_areas_are_not_labelled_as_countries(atlas):
     countries = atlas.countries
-    mask = static.labelled_countries(countries)
+    mask = mapframe.labelled_countries(countries)
     unnamed = set(countries.loc[~mask, "name"])
     assert {"Siachen Glacier", "Baykonur Cosmodrome"} <= unnamed
     assert "Afghanistan" not in unnamed and "Pakistan" not in unnamed
@@ -230,14 +232,14 @@ def test_attribution_is_compact_and_names_every_publisher_or_counts_them(drawn, 
     text = _norm(art.get_text())
     assert text.startswith(atlas.basemap_credit)
     assert "Full list of sources: page 2 of the PDF." in text
-    pubs = static.publishers(atlas, _shown(layers))
+    pubs = credits.publishers(atlas, _shown(layers))
     assert len(pubs) > 5
     listed = re.search(r"by publisher: (.*?)(?:; and (\d+) more)?\. Full list", text)
     named = listed.group(1).split("; ")
     assert named == pubs[:len(named)]
     assert len(named) + int(listed.group(2) or 0) == len(pubs)
     assert "mirror" not in text and "repost" not in text  # publishers, not mirrors
-    assert f"({len(static.cited_documents(atlas, _shown(layers)))} documents)" in text
+    assert f"({len(credits.cited_documents(atlas, _shown(layers)))} documents)" in text
 
 
 def test_credit_comes_from_the_basemap_metadata(mini_copy):
@@ -271,18 +273,18 @@ def test_title_subtitle_scale_and_projection(drawn):
     ax = next(a for a in fig.axes if a.get_label() == "map")
     assert any(t.get_text().endswith(" km") for t in ax.texts)  # scale bar
     assert any(a.get_label() == "inset" for a in fig.axes)
-    frame = static.map_frame(layers, recipe)
+    frame = mapframe.map_frame(layers, recipe)
     assert frame.crs.is_projected and not frame.crs.is_geographic
 
 
 def test_north_is_stated_where_true_or_left_to_the_graticule(drawn):
     recipe, layers, fig = drawn
     ax = next(a for a in fig.axes if a.get_label() == "map")
-    view = static.page_layout(static.map_frame(layers, recipe), recipe.static.size).view
-    variation = static.north_variation(view)
+    view = mapframe.page_layout(mapframe.map_frame(layers, recipe), recipe.static.size).view
+    variation = mapframe.north_variation(view)
     notes = [t.get_text() for t in ax.texts if t.get_gid() == "north-note"]
     assert len(notes) == 1
-    if variation > static.NORTH_TOLERANCE_DEG:
+    if variation > mapframe.NORTH_TOLERANCE_DEG:
         assert "N" not in [t.get_text() for t in ax.texts]  # no arrow that lies at the edges
         assert f"up to {variation:.0f}°" in notes[0] and "graticule" in notes[0]
     else:
@@ -301,12 +303,12 @@ def test_caption_gives_the_exact_projection_parameters(atlas):
 
 def test_scale_bar_is_true_at_the_centre(atlas):
     recipe = load_recipe(atlas, "afghanistan-minerals")
-    frame = static.map_frame(prepare(atlas, recipe), recipe)
+    frame = mapframe.map_frame(prepare(atlas, recipe), recipe)
     lon, lat = frame.centre
     from pyproj import Proj
 
     k = Proj(frame.crs).get_factors(lon, lat).parallel_scale
-    assert static.scale_factor(frame) == pytest.approx(1 / k, rel=1e-4)
+    assert mapframe.scale_factor(frame) == pytest.approx(1 / k, rel=1e-4)
 
 
 def test_epsg_override_and_true_north(atlas, static_dir):
@@ -314,10 +316,10 @@ def test_epsg_override_and_true_north(atlas, static_dir):
     utm = dataclasses.replace(recipe, name="afghanistan-minerals-utm42",
                               static=dataclasses.replace(recipe.static, crs=32642))
     layers = prepare(atlas, utm)
-    frame = static.map_frame(layers, utm)
+    frame = mapframe.map_frame(layers, utm)
     assert frame.crs.to_epsg() == 32642
     # far from the UTM 42 central meridian (69°E), grid north is not true north
-    dx, dy = static.north_direction(frame)
+    dx, dy = mapframe.north_direction(frame)
     lon, lat = frame.centre
     t = Transformer.from_crs(4326, 32642, always_xy=True)
     x0, y0 = t.transform(lon, lat)
@@ -333,7 +335,7 @@ def test_plate_carree_is_refused(atlas):
     recipe = load_recipe(atlas, "afghanistan-minerals")
     bad = dataclasses.replace(recipe, static=dataclasses.replace(recipe.static, crs=4326))
     with pytest.raises(RecipeError, match="degrees"):
-        static.map_crs(bad, (60, 29, 75, 38))
+        mapframe.map_crs(bad, (60, 29, 75, 38))
 
 
 def test_as_of_is_honoured(atlas):
@@ -350,7 +352,7 @@ def test_as_of_is_honoured(atlas):
 
 def test_extent_in_its_crs(atlas):
     recipe = load_recipe(atlas, "afghanistan-minerals")
-    frame = static.map_frame(prepare(atlas, recipe), recipe)
+    frame = mapframe.map_frame(prepare(atlas, recipe), recipe)
     assert frame.extent == recipe.extent
     t = Transformer.from_crs(CRS.from_epsg(4326), frame.crs, always_xy=True)
     x, y = t.transform([recipe.extent[0], recipe.extent[2]], [recipe.extent[1]] * 2)
@@ -379,7 +381,7 @@ def svg_tree(request, atlas, tmp_path_factory):
 
     recipe, layers, fig = _draw(atlas, request.param)
     path = tmp_path_factory.mktemp(f"svg-{request.param}") / "map.svg"
-    with matplotlib.rc_context({**static._rc(), **static._SAVE_RC}):
+    with matplotlib.rc_context({**static_text.rc_params(), **static_text.SAVE_RC}):
         fig.savefig(path, format="svg")
     return recipe, layers, ET.parse(path).getroot()
 
@@ -412,7 +414,7 @@ def test_no_legend_label_is_a_raw_id_or_field_name(svg_tree, atlas):
 def test_drawn_scale_bar_matches_geodesic_truth(svg_tree):
     """The bar's length as drawn and its end label, against pyproj.Geod at the centre."""
     recipe, layers, root = svg_tree
-    view = static.page_layout(static.map_frame(layers, recipe), recipe.static.size).view
+    view = mapframe.page_layout(mapframe.map_frame(layers, recipe), recipe.static.size).view
     frame_path = _group(root, "map-frame").find("svg:path", SVG_NS).get("d")
     xs = [float(v) for v in re.findall(r"[ML] ([-\d.]+) [-\d.]+", frame_path)]
     frame_w = max(xs) - min(xs)  # SVG units across the map
@@ -438,10 +440,10 @@ def test_regional_basemap_has_no_clipped_edge(atlas):
     """Countries reach past every side of the drawn view: no straight land/sea cut."""
     recipe = load_recipe(atlas, "regional-corridors")
     layers = prepare(atlas, recipe)
-    view = static.page_layout(static.map_frame(layers, recipe), recipe.static.size).view
-    ring = static.view_ring_lonlat(view)
+    view = mapframe.page_layout(mapframe.map_frame(layers, recipe), recipe.static.size).view
+    ring = mapframe.view_ring_lonlat(view)
     bounds = atlas.countries.total_bounds
-    assert static.basemap_covers(atlas.countries, view, margin_deg=2.0), (
+    assert mapframe.basemap_covers(atlas.countries, view, margin_deg=2.0), (
         f"view reaches lon {ring[:, 0].min():.1f}..{ring[:, 0].max():.1f}, "
         f"lat {ring[:, 1].min():.1f}..{ring[:, 1].max():.1f}; basemap covers {bounds}")
 
@@ -487,15 +489,15 @@ def test_random_text_round_trips_through_svg(text):
 
     if not text.strip() or "\ufffe" in text or "\uffff" in text:
         return
-    with matplotlib.rc_context(static._rc()):
+    with matplotlib.rc_context(static_text.rc_params()):
         fig = Figure(figsize=(3, 1))
         FigureCanvasAgg(fig)
         fig.text(0.05, 0.5, text)
         ax = fig.add_axes((0, 0, 1, 1))
         ax.legend([matplotlib.lines.Line2D([], [])], [text], title=text)
-        static.literal_text(fig)
+        static_text.literal_text(fig)
     buf = io.BytesIO()
-    with matplotlib.rc_context({**static._rc(), **static._SAVE_RC}):
+    with matplotlib.rc_context({**static_text.rc_params(), **static_text.SAVE_RC}):
         fig.savefig(buf, format="svg")
     texts = _texts(ET.fromstring(buf.getvalue()))
     assert texts.count(text) >= 3, (text, texts)
@@ -511,7 +513,7 @@ def test_pdf_page_two_lists_every_cited_document(written, atlas):
     page2 = _norm(subprocess.run(["pdftotext", "-f", "2", str(written["pdf"]), "-"],
                                  capture_output=True, text=True, check=True).stdout)
     layers = _shown(prepare(atlas, recipe))
-    docs = static.cited_documents(atlas, layers)
+    docs = credits.cited_documents(atlas, layers)
     assert len(docs) > 20
     for row in docs.itertuples():
         words = _norm(row.title).split()[:4]  # the start of each title, as wrapped

@@ -109,9 +109,9 @@ def test_legend_labels_are_human():
 
 
 def test_one_basemap_palette_for_every_renderer():
-    from geoatlas.render import static
+    from geoatlas.render.static import symbols
 
-    assert static.SEA == style.BASEMAP["sea"] and static.LAND == style.BASEMAP["land"]
+    assert symbols.SEA == style.BASEMAP["sea"] and symbols.LAND == style.BASEMAP["land"]
     for key in ("sea", "land", "focus", "neighbour", "lakes", "rivers", "border", "label",
                 "halo"):
         assert re.fullmatch(r"#[0-9a-f]{6}", style.BASEMAP[key]), key

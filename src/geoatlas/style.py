@@ -40,6 +40,11 @@ __all__ = [
     "FALLBACK_PALETTE",
     "LABEL_MIN_ZOOM",
     "NO_VALUE_COLOR",
+    "PRINT_BASEMAP",
+    "PRINT_HALOS",
+    "PRINT_LABELS",
+    "PRINT_PLACES",
+    "PRINT_WIDTHS",
     "QUALITY_NOTES",
     "QUALITY_TEXT",
     "RASTER_RAMPS",
@@ -192,6 +197,47 @@ RASTER_RAMPS = {
 """Colour ramps of the raster products (RGB anchors, low to high), for every renderer."""
 BASEMAP_WIDTHS = {"border": 0.9, "province": 0.5, "rivers": 0.6, "graticule": 0.35}
 """Line widths of the basemap in CSS pixels (print renderers scale them by 0.75)."""
+PRINT_BASEMAP = {
+    "frame": "#3d3d3d",
+    "graticule_land": "#d6d2c8",
+    "locator_focus": "#d9d3c5",
+    "locator_border": "#ffffff",
+    "locator_view": "#c0392b",
+    "globe_rim": "#8d99a6",
+    "globe_graticule": "#b8c7d4",
+}
+"""The print map's colours beside :data:`BASEMAP` (the static map and its locator inset).
+
+``frame`` outlines the map; over land the graticule is ``graticule_land`` (over the sea,
+BASEMAP's ``graticule``). On the locator inset the countries under the map's view are
+``locator_focus`` (the others BASEMAP's ``land``) with ``locator_border`` outlines, the
+view is outlined in ``locator_view`` (the red of the web minimap's aiming box), and a
+globe inset has a ``globe_rim`` and a ``globe_graticule``.
+"""
+PRINT_WIDTHS = {"frame": 0.8, "inset_frame": 0.6, "graticule": 0.35, "graticule_strong": 0.45,
+                "locator_border": 0.3, "locator_view": 1.3, "globe_rim": 0.6,
+                "globe_graticule": 0.3}
+"""Line widths of the print map's basemap, frames and inset, in points."""
+PRINT_PLACES = {"capital_radius": 2.6, "place_radius": 1.8, "capital_dot": 1.6,
+                "capital_ring": 0.8, "place_edge": 0.5}
+"""Place marks of the print map in points: a capital is a ringed dot (``capital_radius``
+with a ``capital_ring`` outline around a ``capital_dot``), another place an ink dot of
+``place_radius`` with a white ``place_edge``."""
+PRINT_LABELS = {
+    "country": {"fontsize": 7, "color": BASEMAP["country_label"], "fontstyle": "italic"},
+    "province": {"fontsize": 6.5, "color": BASEMAP["label"], "fontstyle": "italic"},
+    "place": {"fontsize": 7.0, "color": BASEMAP["ink"], "fontweight": "bold"},
+    "line": {"fontsize": 7.0, "color": BASEMAP["ink"], "fontstyle": "italic"},
+    "polygon": {"fontsize": 6.5, "color": BASEMAP["muted"]},
+    "feature": {"fontsize": 7.0, "color": BASEMAP["ink"]},
+    "graticule": {"fontsize": 6, "color": BASEMAP["muted"]},
+}
+"""Label text of the print map by kind (matplotlib text properties, sizes in points):
+country and province names, places, a recipe layer's lines, areas and points
+(``feature``) have a halo of :data:`PRINT_HALOS`; ``graticule`` labels the edges."""
+PRINT_HALOS = {"label": 2.4, "country": 2.0, "furniture": 2.2}
+"""Widths in points of the BASEMAP ``halo`` behind print labels (country and area names
+take the thinner ``country`` one) and behind the scale bar and north arrow texts."""
 TILES = {
     "OpenStreetMap": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
                       "&copy; OpenStreetMap contributors"),

@@ -259,7 +259,8 @@ def _scalebar(parent, box, z, km_per_segment: float) -> ET.Element:
 
 def attribution(atlas, recipe, layers: Sequence[PreparedLayer], crs) -> str:
     """The credit lines under the map: credits, projection and cited publishers."""
-    from ..static import cited_sources, describe_crs
+    from ..credits import cited_sources
+    from ..mapframe import describe_crs
 
     credits = (recipe.credits or "").strip()
     info = getattr(atlas, "basemap_info", {}) or {}

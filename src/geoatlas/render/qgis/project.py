@@ -59,7 +59,7 @@ XYZ_IDS = "geoatlas_xyz_"
 
 
 def project_crs(recipe, layers: Sequence[PreparedLayer]) -> CRS:
-    """The project CRS: the static map's (:func:`geoatlas.render.static.map_crs`).
+    """The project CRS: the static map's (:func:`geoatlas.render.mapframe.map_crs`).
 
     The recipe's ``[static] crs``, else the Lambert conformal conic fitted to its
     extent; docs/qgis.md says why no registered CRS replaces it.
