@@ -15,7 +15,7 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from geoatlas import geodesic, pointjoin, query
+from geoatlas import geodesic, pointjoin, pointkernels, query
 from geoatlas.engines import memory
 from geoatlas.geometry import line_through
 
@@ -117,9 +117,9 @@ def test_vincenty_matches_geod():
     lon2 = np.r_[lon1[:1000] + rng.normal(0, 0.05, 1000), rng.uniform(-180, 180, 2000)]
     lat2 = np.r_[lat1[:1000] + rng.normal(0, 0.05, 1000), rng.uniform(-80, 80, 2000)]
     az, _, metres = GEOD.inv(lon1, lat1, lon2, lat2)
-    l1, s1, c1 = pointjoin._reduced(lon1, lat1)
-    l2, s2, c2 = pointjoin._reduced(lon2, lat2)
-    got = np.array([pointjoin._inverse(*v) for v in zip(l1, s1, c1, l2, s2, c2)])
+    l1, s1, c1 = pointkernels.reduced(lon1, lat1)
+    l2, s2, c2 = pointkernels.reduced(lon2, lat2)
+    got = np.array([pointkernels._inverse(*v) for v in zip(l1, s1, c1, l2, s2, c2)])
     ok = ~np.isnan(got[:, 2])
     assert ok.mean() > 0.99  # only nearly antipodal pairs fail, and say so with NaN
     assert np.allclose(got[ok, 2], metres[ok], rtol=1e-10, atol=1e-4)  # within 0.1 mm
@@ -135,20 +135,20 @@ def test_short_series_matches_geod(reach_km):
     lon1, lat1 = rng.uniform(-180, 180, n), rng.uniform(-85, 85, n)
     az, metres = rng.uniform(-180, 180, n), rng.uniform(0, reach_km * 1000, n)
     lon2, lat2, _ = GEOD.fwd(lon1, lat1, az, metres)
-    ends = pointjoin._ecef(lon2, lat2)
+    ends = pointkernels.ecef(lon2, lat2)
     pt = np.empty(17)
     got = []
     for x, y, v in zip(lon1, lat1, ends):
-        pointjoin._describe(x, y, pt)
-        got.append(pointjoin._short(pt[6:], *v))
+        pointkernels._describe(x, y, pt)
+        got.append(pointkernels._short(pt[6:], *v))
     east, north, d = np.array(got).T
     assert np.abs(d - metres).max() < 1e-5
     lateral = metres * np.abs(np.arcsin(east * np.cos(np.radians(az))
                                         - north * np.sin(np.radians(az))))
     assert lateral.max() < 1e-5
-    far = pointjoin._ecef(np.array([lon1[0]]), np.array([lat1[0] + 1.0]))[0]
-    pointjoin._describe(lon1[0], lat1[0], pt)
-    assert np.isnan(pointjoin._short(pt[6:], *far)[2])  # ~100 km: left to Vincenty
+    far = pointkernels.ecef(np.array([lon1[0]]), np.array([lat1[0] + 1.0]))[0]
+    pointkernels._describe(lon1[0], lat1[0], pt)
+    assert np.isnan(pointkernels._short(pt[6:], *far)[2])  # ~100 km: left to Vincenty
 
 
 def test_nearly_antipodal_points_fall_back_to_the_numpy_engine():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,6 +21,7 @@ from pyproj import Geod
 import geoatlas
 from geoatlas import query
 from geoatlas.cli import cli
+from geoatlas.errors import GeoatlasDeprecationWarning
 from geoatlas.geometry import line_through
 
 GEOD = Geod(ellps="WGS84")
@@ -66,7 +68,7 @@ def test_real_pairs_match_geod(atlas, layer_a, a, layer_b, b):
 
 
 def test_mes_aynak_to_kabul_is_about_31_km(atlas):
-    got = atlas.nearest("deposits:mes-aynak", "places", where="id == 'kabul'")
+    got = atlas.nearest("deposits:mes-aynak", "places", to_where="id == 'kabul'")
     assert got["distance_km"].iloc[0] == pytest.approx(31.07, abs=0.01)
 
 
@@ -182,13 +184,63 @@ def test_ties_go_to_the_first_id_and_empty_results_are_empty():
     assert query.nearest(a.iloc[:0], b).empty
 
 
-def test_near_where_selects_counterparts_and_filter_the_subjects():
+def test_near_where_alone_still_selects_counterparts_and_filter_the_subjects():
+    # the meaning --where had before to_where, kept for one release with a warning
     a = points([(66.0, 34.0), (70.0, 34.0)], "s", kind=["x", "y"])
     b = points([(66.1, 34.0), (70.1, 34.0)], "t", status=["operating", "proposed"])
-    got = query.near(a, b, km=20, where="status == 'operating'")
+    with pytest.warns(GeoatlasDeprecationWarning, match="Write to_where= for the counterparts"):
+        got = query.near(a, b, km=20, where="status == 'operating'")
     assert list(got.index) == ["s00"]
     got = query.near(a, b, km=20, filter="kind == 'y'")
     assert list(got.index) == ["s01"] and got["nearest_id"].iloc[0] == "t01"
+
+
+def two_sides():
+    """Two subjects (kind x, y), each 8.9 km from an operating counterpart (north) and
+    9.2 km from a proposed one (east): only a filter on the counterparts picks the east."""
+    a = points([(66.0, 34.0), (70.0, 34.0)], "s", kind=["x", "y"])
+    b = points([(66.0, 34.08), (66.1, 34.0), (70.0, 34.08), (70.1, 34.0)], "t",
+               status=["operating", "proposed"] * 2)
+    return a, b
+
+
+@pytest.mark.parametrize("verb", ["near", "nearest"])
+def test_where_selects_subjects_and_to_where_counterparts(verb):
+    a, b = two_sides()
+    ask = {"near": lambda **kw: query.near(a, b, km=20, **kw),
+           "nearest": lambda **kw: query.nearest(a, b, **kw)}[verb]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the new spellings never warn
+        only_to = ask(to_where="status == 'proposed'")
+        both = ask(where="kind == 'y'", to_where="status == 'proposed'")
+        subjects_only = ask(where="kind == 'y'", to_where="")
+    assert sorted(zip(only_to.index, only_to["nearest_id"])) == [("s00", "t01"), ("s01", "t03")]
+    assert list(both.index) == ["s01"] and list(both["nearest_id"]) == ["t03"]
+    assert list(subjects_only.index) == ["s01"] and list(subjects_only["nearest_id"]) == ["t02"]
+
+
+@pytest.mark.parametrize("verb", ["near", "nearest"])
+def test_where_alone_warns_at_the_callers_line_and_keeps_its_old_meaning(verb, atlas):
+    a, b = two_sides()
+    ask = getattr(query, verb)
+    extra = {"km": 20} if verb == "near" else {"k": 2}
+    with pytest.warns(GeoatlasDeprecationWarning) as caught:
+        old = ask(a, b, where="status == 'proposed'", **extra)
+    assert [w.filename for w in caught] == [__file__]
+    assert "to_where=" in str(caught[0].message)
+    new = ask(a, b, to_where="status == 'proposed'", **extra)
+    pd.testing.assert_frame_equal(old, new)
+    with pytest.warns(GeoatlasDeprecationWarning) as caught:  # through an Atlas method
+        getattr(atlas, verb)("deposits", "places", where="kind == 'border_crossing'",
+                             **({"km": 100} if verb == "near" else {}))
+    assert [w.filename for w in caught] == [__file__]
+
+
+def test_where_and_filter_together_are_refused_once_where_means_the_subjects():
+    a, b = two_sides()
+    with pytest.raises(geoatlas.QueryError, match=r"^where= and filter= both filter the "
+                       r"features asked about; give one \(where=\)$"):
+        query.near(a, b, km=20, where="kind == 'y'", filter="kind == 'x'", to_where="")
 
 
 def test_many_points_against_densified_lines():
@@ -255,9 +307,9 @@ def test_summarize_real_provinces(atlas):
 
 
 def test_as_of_changes_the_answer(atlas):
-    now = atlas.near("deposits", "rail", km=100, where="status == 'operating'")
+    now = atlas.near("deposits", "rail", km=100, to_where="status == 'operating'")
     then = atlas.as_of("2015-01-01").near("deposits", "rail", km=100,
-                                          where="status == 'operating'")
+                                          to_where="status == 'operating'")
     assert "shaida-copper" in now.index           # Khaf-Rozanak opened December 2020
     assert "shaida-copper" not in then.index
 
@@ -276,7 +328,7 @@ def test_errors_list_what_is_valid(atlas):
         atlas.within("deposits", "nowhere")
     with pytest.raises(geoatlas.QueryError,
                        match=r"unknown field\(s\) stauts \(did you mean status\?\).*fields: id, "):
-        atlas.near("deposits", "rail", km=5, where="stauts == 'operating'")
+        atlas.near("deposits", "rail", km=5, to_where="stauts == 'operating'")
     with pytest.raises(geoatlas.QueryError, match=r"statistic 'sum:value' needs a field"):
         atlas.summarize("deposits", "provinces", ["sum:value"])
     with pytest.raises(ValueError, match="km must be a distance"):
@@ -356,7 +408,7 @@ def run(ws, *args):
 
 
 def test_cli_near_csv_when_piped(tiny):
-    r = run(tiny, "near", "deposits", "--to", "rail", "--km", "35", "--where",
+    r = run(tiny, "near", "deposits", "--to", "rail", "--km", "35", "--to-where",
             "status == 'operating'")
     assert r.exit_code == 0, r.output
     assert r.output == (
@@ -379,7 +431,7 @@ def test_cli_near_table(tiny):
 
 
 def test_cli_nearest_border_crossing(tiny):
-    r = run(tiny, "nearest", "deposits", "--to", "places", "--where",
+    r = run(tiny, "nearest", "deposits", "--to", "places", "--to-where",
             "kind == 'border_crossing'", "-f", "table")
     assert r.exit_code == 0, r.output
     assert r.output == (
@@ -391,6 +443,70 @@ def test_cli_nearest_border_crossing(tiny):
         "iron-valley  Iron Valley     1  hairatan    Hairatan            268.6\n"
         "talc-ridge   Talc Ridge      1  torkham     Torkham              34.8\n"
     )
+
+
+NEAR_OPERATING = (
+    "id,name,distance_km,nearest_id,nearest_name\n"
+    "copper-hill,Copper Hill,31.509,kabul-jalalabad,Kabul-Jalalabad\n"
+    "talc-ridge,Talc Ridge,40.6,kabul-jalalabad,Kabul-Jalalabad\n"
+)
+DEPRECATED = (
+    "geoatlas: warning: --where in 'query {verb}' filters the --to features for now; in "
+    "the next release it will filter the features of LAYER, as in within and summarize. "
+    "Write --to-where for the --to features (with it, --where already filters the "
+    "features of LAYER).\n"
+)
+
+
+def test_cli_to_where_filters_the_counterparts_and_where_the_layer(tiny):
+    r = run(tiny, "near", "deposits", "--to", "rail", "--km", "50", "--to-where",
+            "status == 'operating'")
+    assert (r.exit_code, r.stdout, r.stderr) == (0, NEAR_OPERATING, "")
+    # talc-ridge is 16.7 km from the proposed Jalalabad-Peshawar link: --to-where counts
+    r = run(tiny, "near", "deposits", "--to", "rail", "--km", "50", "--where",
+            "id != 'copper-hill'", "--to-where", "status == 'operating'")
+    assert (r.exit_code, r.stderr) == (0, "")
+    assert r.stdout == ("id,name,distance_km,nearest_id,nearest_name\n"
+                        "talc-ridge,Talc Ridge,40.6,kabul-jalalabad,Kabul-Jalalabad\n")
+    r = run(tiny, "nearest", "deposits", "--to", "places", "--where", "id == 'talc-ridge'",
+            "--to-where", "kind == 'border_crossing'")
+    assert (r.exit_code, r.stderr) == (0, "")
+    assert r.stdout == ("id,name,rank,nearest_id,nearest_name,distance_km\n"
+                        "talc-ridge,Talc Ridge,1,torkham,Torkham,34.77\n")
+
+
+def test_cli_where_means_the_same_features_in_near_and_within(tiny):
+    expr = "country == 'AFG' and id != 'copper-hill'"
+    near = run(tiny, "near", "deposits", "--to", "rail", "--km", "1000", "--where", expr,
+               "--to-where", "", "--columns", "id")
+    within = run(tiny, "within", "deposits", "--area", "AFG", "--where", expr,
+                 "--columns", "id")
+    assert near.exit_code == within.exit_code == 0
+    assert sorted(near.stdout.split()) == sorted(within.stdout.split()) == [
+        "id", "iron-valley", "talc-ridge"]
+
+
+def test_cli_where_alone_on_near_keeps_its_old_meaning_and_warns(tiny):
+    r = run(tiny, "near", "deposits", "--to", "rail", "--km", "50", "--where",
+            "status == 'operating'")
+    assert (r.exit_code, r.stdout) == (0, NEAR_OPERATING)
+    assert r.stderr == DEPRECATED.format(verb="near")
+    old = run(tiny, "nearest", "deposits", "--to", "places", "--where",
+              "kind == 'border_crossing'", "--filter", "id == 'talc-ridge'")
+    new = run(tiny, "nearest", "deposits", "--to", "places", "--to-where",
+              "kind == 'border_crossing'", "--filter", "id == 'talc-ridge'")
+    assert old.exit_code == new.exit_code == 0
+    assert old.stdout == new.stdout == ("id,name,rank,nearest_id,nearest_name,distance_km\n"
+                                        "talc-ridge,Talc Ridge,1,torkham,Torkham,34.77\n")
+    assert (old.stderr, new.stderr) == (DEPRECATED.format(verb="nearest"), "")
+
+
+def test_cli_where_and_filter_together_are_refused_with_to_where(tiny):
+    r = run(tiny, "near", "deposits", "--to", "rail", "--km", "50", "--where", "id == 'a'",
+            "--filter", "id == 'b'", "--to-where", "")
+    assert (r.exit_code, r.stdout) == (1, "")
+    assert r.stderr == ("geoatlas: error: --where and --filter both filter the features of "
+                        "LAYER; give one (--where)\n")
 
 
 def test_cli_summarize_csv(tiny):
@@ -467,7 +583,7 @@ def test_cli_errors(tiny):
     assert r.output.startswith("geoatlas: error: unknown counterpart layer 'rails' (did you "
                                "mean rail?); layers: countries, provinces, places, deposits, "
                                "belts, rail, corridors")
-    r = run(tiny, "near", "deposits", "--to", "rail", "--km", "5", "--where", "status = 'x'")
+    r = run(tiny, "near", "deposits", "--to", "rail", "--km", "5", "--to-where", "status = 'x'")
     assert r.exit_code == 1
     assert r.output == ("geoatlas: error: where expression does not parse at column 8 "
                         "(invalid syntax):\n"
@@ -485,13 +601,14 @@ def test_cli_errors(tiny):
 # -- unknown values are reported like unknown fields (issue 15) ---------------------------
 def test_unknown_value_names_the_values_that_exist(atlas, tiny):
     with pytest.raises(geoatlas.WhereError) as info:
-        atlas.near("deposits", "rail", km=50, where="status == 'operational'")
+        atlas.near("deposits", "rail", km=50, to_where="status == 'operational'")
     msg = str(info.value)
     assert msg.startswith("where expression at column 11 failed: no feature has status "
                           "'operational' (did you mean 'operating'?); values of status: ")
     listed = msg.split("values of status: ")[1].split(":\n")[0].split(", ")
     assert listed == sorted(atlas.rail["status"].dropna().unique())
-    r = run(tiny, "nearest", "deposits", "--to", "places", "--where", "kind == 'border_crosing'")
+    r = run(tiny, "nearest", "deposits", "--to", "places", "--to-where",
+            "kind == 'border_crosing'")
     assert r.exit_code == 1
     assert r.output == (
         "geoatlas: error: where expression at column 9 failed: no feature has kind "
@@ -505,4 +622,4 @@ def test_a_vocabulary_value_no_feature_holds_yet_is_not_an_error(atlas):
     from geoatlas.schema import STATUSES
 
     absent = next(s for s in STATUSES if s not in set(atlas.rail["status"]))
-    assert atlas.near("deposits", "rail", km=100, where=f"status == '{absent}'").empty
+    assert atlas.near("deposits", "rail", km=100, to_where=f"status == '{absent}'").empty

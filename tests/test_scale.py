@@ -13,6 +13,7 @@ import shapely
 import geoatlas
 from geoatlas import query
 from geoatlas.build import build
+from geoatlas.errors import GeoatlasDeprecationWarning
 from geoatlas.recipe import load_recipe
 from geoatlas.render import compact, typedarrays, websize
 from geoatlas.render.prepare import prepare
@@ -174,6 +175,12 @@ def test_dask_engine_equals_memory_engine(client, atlas):
     pd.testing.assert_frame_equal(
         query.nearest(pts, lines, max_km=15, filter="status == 'operating'"),
         query.nearest(pts, lines, max_km=15, filter="status == 'operating'", **opts))
+    sides = {"where": "status == 'operating'", "to_where": "status != 'operating'"}
+    pd.testing.assert_frame_equal(query.near(pts, lines, km=20, **sides),
+                                  query.near(pts, lines, km=20, **sides, **opts))
+    with pytest.warns(GeoatlasDeprecationWarning):  # where alone: the counterparts, warned
+        old = query.nearest(pts, lines, where="status == 'operating'", **opts)
+    pd.testing.assert_frame_equal(old, query.nearest(pts, lines, to_where="status == 'operating'"))
     stats = ["count", "sum:value_usd", "mean:tonnage_mt", "min:tonnage_mt", "max:value_usd",
              "list:commodity"]
     pd.testing.assert_frame_equal(

@@ -306,6 +306,8 @@ def test_finding_3_cli_where_runs_nothing(mini_copy, tmp_path):
     sentinel = tmp_path / "pwned-cli"
     for verb in (["near", "deposits", "--to", "rail", "--km", "50", "--where"],
                  ["near", "deposits", "--to", "rail", "--km", "50", "--filter"],
+                 ["near", "deposits", "--to", "rail", "--km", "50", "--to-where"],
+                 ["nearest", "deposits", "--to", "rail", "--to-where", "", "--where"],
                  ["within", "deposits", "--area", "Logar", "--where"],
                  ["summarize", "deposits", "--by", "provinces", "--by-where"],
                  ["route", "copper-hill", "--to", "peshawar", "--where"]):
@@ -320,12 +322,16 @@ def test_finding_3_cli_where_runs_nothing(mini_copy, tmp_path):
     assert not sentinel.exists()
 
 
+# where= alone on near/nearest (its old meaning) warns: hostile text goes through it too
+@pytest.mark.filterwarnings("ignore::geoatlas.errors.GeoatlasDeprecationWarning")
 def test_api_where_runs_nothing(mini, tmp_path):
     sentinel = tmp_path / "pwned-api"
     hostile = PAYLOAD.format(s=sentinel)
     calls = [
         lambda: mini.near("deposits", "rail", km=50, where=hostile),
         lambda: mini.near("deposits", "rail", km=50, filter=hostile),
+        lambda: mini.near("deposits", "rail", km=50, to_where=hostile),
+        lambda: mini.nearest("deposits", "places", where=hostile, to_where=""),
         lambda: mini.nearest("deposits", "places", where=hostile),
         lambda: mini.within("deposits", "provinces", where=hostile),
         lambda: mini.summarize("deposits", "provinces", where=hostile),

@@ -201,7 +201,8 @@ class Atlas(Mapping):
 
     # -- spatial queries: the functions of geoatlas.query and geoatlas.network ------------
     def near(self, layer, to, km: float, where: str | None = None, filter: str | None = None,
-             engine: str = "memory", **engine_options) -> gpd.GeoDataFrame:
+             engine: str = "memory", *, to_where: str | None = None,
+             **engine_options) -> gpd.GeoDataFrame:
         """Features of ``layer`` within ``km`` km (geodesic) of any feature of ``to``.
 
         Parameters
@@ -211,12 +212,16 @@ class Atlas(Mapping):
         km : float
             Search distance in km; touching or inside counts as 0 km.
         where : str, optional
-            ``where``-language filter on ``to`` (``"status == 'operating'"``).
+            ``where``-language filter on ``layer``, as in every verb, once ``to_where``
+            is given; without ``to_where`` it still filters ``to``, for one release,
+            and warns (see :mod:`geoatlas.filter_sides`).
         filter : str, optional
-            The same, on ``layer``.
+            The former name of ``where`` for ``layer``.
         engine : {"memory", "dask"}
             ``"dask"`` runs on a dask.distributed cluster (``engine_options``: ``client``,
             ``out``, ...), with the same answer.
+        to_where : str, optional
+            ``where``-language filter on ``to`` (``"status == 'operating'"``).
 
         Returns
         -------
@@ -226,7 +231,7 @@ class Atlas(Mapping):
 
         Examples
         --------
-        >>> hits = atlas.near("deposits", "rail", km=50, where="status == 'superseded'")
+        >>> hits = atlas.near("deposits", "rail", km=50, to_where="status == 'superseded'")
         >>> mes = hits.loc["mes-aynak"]
         >>> mes["nearest_id"], round(float(mes["distance_km"]), 1)
         ('trans-afghan-kabul-torkham', 27.6)
@@ -234,11 +239,11 @@ class Atlas(Mapping):
         from . import query
 
         return query.near(layer, to, km, where=where, filter=filter, atlas=self,
-                          engine=engine, **engine_options)
+                          engine=engine, to_where=to_where, **engine_options)
 
     def nearest(self, layer, to, k: int = 1, max_km: float | None = None,
                 where: str | None = None, filter: str | None = None, engine: str = "memory",
-                **engine_options) -> gpd.GeoDataFrame:
+                *, to_where: str | None = None, **engine_options) -> gpd.GeoDataFrame:
         """The ``k`` nearest features of ``to`` for every feature of ``layer``.
 
         Parameters
@@ -250,9 +255,12 @@ class Atlas(Mapping):
         max_km : float, optional
             Ignore counterparts farther than this.
         where, filter : str, optional
-            ``where``-language filters on ``to`` and on ``layer``.
+            ``where``-language filters on ``layer`` (see :meth:`near` for ``where``
+            without ``to_where``).
         engine : {"memory", "dask"}
             Where to run it (see :meth:`near`).
+        to_where : str, optional
+            ``where``-language filter on ``to``.
 
         Returns
         -------
@@ -262,7 +270,7 @@ class Atlas(Mapping):
 
         Examples
         --------
-        >>> crossing = atlas.nearest("deposits", "places", where="kind == 'border_crossing'")
+        >>> crossing = atlas.nearest("deposits", "places", to_where="kind == 'border_crossing'")
         >>> mes = crossing.loc["mes-aynak"]
         >>> mes["nearest_name"], round(mes["distance_km"])
         ('Torkham', 164)
@@ -270,7 +278,7 @@ class Atlas(Mapping):
         from . import query
 
         return query.nearest(layer, to, k, max_km=max_km, where=where, filter=filter,
-                             atlas=self, engine=engine, **engine_options)
+                             atlas=self, engine=engine, to_where=to_where, **engine_options)
 
     def within(self, layer, area, where: str | None = None) -> gpd.GeoDataFrame:
         """Features of ``layer`` lying entirely inside ``area``.

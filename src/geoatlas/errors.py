@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "DataError",
+    "GeoatlasDeprecationWarning",
     "GeoatlasError",
     "ImportRefused",
     "OutputError",
@@ -133,6 +134,14 @@ class WhereError(QueryError):
 
 class OutputError(GeoatlasError, OSError):
     """An output could not be written (it is left untouched, never half-written)."""
+
+
+class GeoatlasDeprecationWarning(FutureWarning):
+    """A spelling that still works, but changes meaning or goes away in the next release.
+
+    A :class:`FutureWarning`, so Python shows it to people running scripts and
+    notebooks (a plain :class:`DeprecationWarning` is hidden outside ``__main__``).
+    """
 
 
 def closest(value: str, choices: Iterable[str], n: int = 3) -> list[str]:

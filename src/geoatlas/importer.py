@@ -36,11 +36,15 @@ import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ._atomic import staged
 from .csvedit import CsvText
 from .errors import ImportRefused, Problem
 from .origin import geometry_key, normalize, read_origin
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .schema import Table
 
 __all__ = [
     "GEOM",
@@ -183,13 +187,9 @@ def plan_import(gpkg: str | Path, workspace: str | Path | None = None,
                                 "file); its edits are not imported")
             continue
         spec = TABLES[layer]
-        if spec.path not in docs:
-            file = root / spec.path
-            if not file.exists():
-                problems.append(Problem(spec.path, f"missing; cannot import {layer} into it"))
-                continue
-            docs[spec.path] = CsvText(file.read_bytes().decode("utf-8"))
-        doc = docs[spec.path]
+        doc = _csv_text(root, spec.path, layer, docs, problems)
+        if doc is None:
+            continue
         if table not in present:
             problems.append(Problem(str(gpkg), f"table {table} was removed from the GeoPackage"))
             continue
@@ -197,12 +197,7 @@ def plan_import(gpkg: str | Path, workspace: str | Path | None = None,
         _compare(table, layer, spec, frame, infos, doc, ch, problems, touched[spec.path],
                  allow_delete)
     changes = {k: v for k, v in changes.items() if not v.empty()}
-    texts = {}
-    for path, doc in docs.items():
-        old = (root / path).read_bytes().decode("utf-8")
-        new = doc.text()
-        if new != old:
-            texts[path] = (old, new)
+    texts = _new_texts(root, docs)
     if problems:
         raise ImportRefused(problems)
     if texts:
@@ -210,6 +205,29 @@ def plan_import(gpkg: str | Path, workspace: str | Path | None = None,
         if problems:
             raise ImportRefused(problems)
     return ImportPlan(gpkg, root, meta, changes, texts, allow_delete)
+
+
+def _csv_text(root: Path, path: str, layer: str, docs: dict[str, CsvText],
+              problems: list[Problem]) -> CsvText | None:
+    """The workspace CSV at ``path``, read once into ``docs`` (None, and a problem, if gone)."""
+    if path not in docs:
+        file = root / path
+        if not file.exists():
+            problems.append(Problem(path, f"missing; cannot import {layer} into it"))
+            return None
+        docs[path] = CsvText(file.read_bytes().decode("utf-8"))
+    return docs[path]
+
+
+def _new_texts(root: Path, docs: dict[str, CsvText]) -> dict[str, tuple[str, str]]:
+    """``{path: (old text, new text)}`` of the CSV files the import changes."""
+    texts = {}
+    for path, doc in docs.items():
+        old = (root / path).read_bytes().decode("utf-8")
+        new = doc.text()
+        if new != old:
+            texts[path] = (old, new)
+    return texts
 
 
 def _changed_at_all(gpkg: Path, table: str, infos: dict[int, dict]) -> bool:
@@ -231,41 +249,38 @@ def _changed_at_all(gpkg: Path, table: str, infos: dict[int, dict]) -> bool:
     return False
 
 
+@dataclass
+class _Into:
+    """Where one GeoPackage table's edits go: its workspace layer, CSV text and reports."""
+
+    table: str
+    layer: str
+    spec: Table
+    doc: CsvText
+    ch: LayerChanges
+    problems: list[Problem]
+    touched: dict[str, str]
+
+    @property
+    def where(self) -> str:
+        return f"{self.table} (GeoPackage)"
+
+    @property
+    def kinds(self) -> dict[str, str]:
+        return {c.name: c.kind for c in (*self.spec.columns, *self.spec.optional_columns)}
+
+
 def _compare(table, layer, spec, frame, infos, doc: CsvText, ch: LayerChanges,
              problems: list[Problem], touched: dict[str, str], allow_delete: bool) -> None:
-    from .geometry import geodesic_km
-
-    header = doc.header
-    kinds = {c.name: c.kind for c in (*spec.columns, *spec.optional_columns)}
+    into = _Into(table, layer, spec, doc, ch, problems, touched)
     geom_col = frame.geometry.name if hasattr(frame, "geometry") else None
     columns = [c for c in frame.columns if c != geom_col]
-    where = f"{table} (GeoPackage)"
     for fid in frame.index:
         values = {c: normalize(frame.at[fid, c]) for c in columns}
         geom = frame.geometry.loc[fid] if geom_col else None
         info = infos.get(int(fid))
         if info is None:  # a feature added in QGIS
-            ident = values.get("id")
-            if not ident:
-                problems.append(Problem(where, f"new feature (fid {fid}) has no 'id'; give it a "
-                                        "lowercase kebab-case id", feature=f"fid {fid}"))
-                continue
-            ident = str(ident)
-            row = {h: _cell(values.get(h), kinds.get(h)) for h in header}
-            if layer in POINT_LAYERS and geom is not None and not geom.is_empty:
-                row["lat"], row["lon"] = _coord(geom.y), _coord(geom.x)
-            existing = doc.row(ident)
-            if existing is not None and all(_same(row[h], existing[h], kinds.get(h))
-                                            for h in header):
-                continue  # already imported
-            if existing is not None:
-                problems.append(Problem(where, f"new feature (fid {fid}) has id '{ident}', which "
-                                        f"{spec.path} already has; pick another id",
-                                        feature=ident))
-                continue
-            doc.append(row)
-            touched[ident] = table
-            ch.added.append(ident)
+            _added(into, fid, values, geom)
             continue
         ident = info["row_id"]
         old_values = info["values"]
@@ -276,56 +291,99 @@ def _compare(table, layer, spec, frame, infos, doc: CsvText, ch: LayerChanges,
                                         f"({table}, fid {fid}) but its row is no longer in "
                                         f"{spec.path}", feature=ident or f"fid {fid}"))
             continue
-        # attributes
-        for col in columns:
-            new, old = values.get(col), old_values.get(col)
-            if _same(new, old, kinds.get(col)):
-                continue
-            if col not in header:
-                ch.notes.append(f"{ident}.{col} is derived by the build ({_show(old)} → "
-                                f"{_show(new)}); change what it is derived from")
-                continue
-            if layer in POINT_LAYERS and col in ("lat", "lon") and geom is not None \
-                    and not _same_geom(geom, old_values.get(GEOM)):
-                continue  # the moved geometry decides
-            text = _cell(new, kinds.get(col))
-            if _same(text, current[col].strip(), kinds.get(col)):
-                continue  # already imported
-            doc.set_cell(ident, col, text)
-            touched[ident] = table
-            ch.changed.append((ident, col, current[col].strip(), text))
-        # geometry
+        _attributes(into, ident, columns, values, old_values, geom, current)
         if geom_col and not _same_geom(geom, old_values.get(GEOM)):
-            if layer in POINT_LAYERS and geom is not None and not geom.is_empty:
-                lat, lon = _coord(geom.y), _coord(geom.x)
-                if _same(lat, current["lat"], "lat") and _same(lon, current["lon"], "lon"):
-                    continue  # already imported
-                km = float(geodesic_km(float(current["lon"]), float(current["lat"]),
-                                       geom.x, geom.y))
-                doc.set_cell(ident, "lat", lat)
-                doc.set_cell(ident, "lon", lon)
-                touched[ident] = table
-                ch.moved.append((ident, km))
-            elif layer in GEOMETRY_FROM:
-                source = GEOMETRY_FROM[layer]
-                hint = " (place ids of geo/places.csv)" if layer in SCHEMATIC_LAYERS else ""
-                ch.notes.append(f"{ident}: geometry edited, but {layer} geometry is built from "
-                                f"{source} in {spec.path}: change {source}{hint} instead")
-            else:
-                problems.append(Problem(where, "geometry removed; delete the feature instead",
-                                        feature=ident))
-    # deletions
+            _geometry(into, ident, geom, current)
+    _deletions(into, frame, infos, allow_delete)
+
+
+def _added(into: _Into, fid, values: dict, geom) -> None:
+    """A feature added in QGIS becomes a new row (it needs an ``id``)."""
+    header, kinds, doc = into.doc.header, into.kinds, into.doc
+    ident = values.get("id")
+    if not ident:
+        into.problems.append(Problem(into.where, f"new feature (fid {fid}) has no 'id'; give "
+                                     "it a lowercase kebab-case id", feature=f"fid {fid}"))
+        return
+    ident = str(ident)
+    row = {h: _cell(values.get(h), kinds.get(h)) for h in header}
+    if into.layer in POINT_LAYERS and geom is not None and not geom.is_empty:
+        row["lat"], row["lon"] = _coord(geom.y), _coord(geom.x)
+    existing = doc.row(ident)
+    if existing is not None and all(_same(row[h], existing[h], kinds.get(h))
+                                    for h in header):
+        return  # already imported
+    if existing is not None:
+        into.problems.append(Problem(into.where, f"new feature (fid {fid}) has id '{ident}', "
+                                     f"which {into.spec.path} already has; pick another id",
+                                     feature=ident))
+        return
+    doc.append(row)
+    into.touched[ident] = into.table
+    into.ch.added.append(ident)
+
+
+def _attributes(into: _Into, ident: str, columns, values: dict, old_values: dict, geom,
+                current) -> None:
+    """Cells edited in QGIS set the CSV's cells; derived columns are only noted."""
+    header, kinds = into.doc.header, into.kinds
+    for col in columns:
+        new, old = values.get(col), old_values.get(col)
+        if _same(new, old, kinds.get(col)):
+            continue
+        if col not in header:
+            into.ch.notes.append(f"{ident}.{col} is derived by the build ({_show(old)} → "
+                                 f"{_show(new)}); change what it is derived from")
+            continue
+        if into.layer in POINT_LAYERS and col in ("lat", "lon") and geom is not None \
+                and not _same_geom(geom, old_values.get(GEOM)):
+            continue  # the moved geometry decides
+        text = _cell(new, kinds.get(col))
+        if _same(text, current[col].strip(), kinds.get(col)):
+            continue  # already imported
+        into.doc.set_cell(ident, col, text)
+        into.touched[ident] = into.table
+        into.ch.changed.append((ident, col, current[col].strip(), text))
+
+
+def _geometry(into: _Into, ident: str, geom, current) -> None:
+    """An edited geometry: a moved point sets lat/lon; built geometries get a note."""
+    from .geometry import geodesic_km
+
+    layer = into.layer
+    if layer in POINT_LAYERS and geom is not None and not geom.is_empty:
+        lat, lon = _coord(geom.y), _coord(geom.x)
+        if _same(lat, current["lat"], "lat") and _same(lon, current["lon"], "lon"):
+            return  # already imported
+        km = float(geodesic_km(float(current["lon"]), float(current["lat"]),
+                               geom.x, geom.y))
+        into.doc.set_cell(ident, "lat", lat)
+        into.doc.set_cell(ident, "lon", lon)
+        into.touched[ident] = into.table
+        into.ch.moved.append((ident, km))
+    elif layer in GEOMETRY_FROM:
+        source = GEOMETRY_FROM[layer]
+        hint = " (place ids of geo/places.csv)" if layer in SCHEMATIC_LAYERS else ""
+        into.ch.notes.append(f"{ident}: geometry edited, but {layer} geometry is built from "
+                             f"{source} in {into.spec.path}: change {source}{hint} instead")
+    else:
+        into.problems.append(Problem(into.where, "geometry removed; delete the feature "
+                                     "instead", feature=ident))
+
+
+def _deletions(into: _Into, frame, infos: dict[int, dict], allow_delete: bool) -> None:
+    """Features deleted in QGIS: listed, and removed from the CSV with ``allow_delete``."""
     for fid, info in sorted(infos.items()):
         if fid in frame.index:
             continue
         ident = info["row_id"]
-        if not ident or doc.index(ident) is None:
+        if not ident or into.doc.index(ident) is None:
             continue  # gone from the workspace too
-        if ident in ch.deleted:
+        if ident in into.ch.deleted:
             continue
-        ch.deleted.append(ident)
+        into.ch.deleted.append(ident)
         if allow_delete:
-            doc.delete(ident)
+            into.doc.delete(ident)
 
 
 def _differs_any(values, old_values, geom, columns) -> bool:

@@ -12,6 +12,10 @@ The functions take GeoDataFrames, or layer names (``"rail"``) and single feature
 (``"places:kabul"``) together with ``atlas=``; the :class:`~geoatlas.atlas.Atlas`
 methods of the same names pass themselves as ``atlas``.
 
+``where`` selects the features a verb returns rows for, in every verb; ``near`` and
+``nearest`` take ``to_where`` for their counterparts (for one release, ``where`` without
+``to_where`` keeps its old meaning there and warns: :mod:`geoatlas.filter_sides`).
+
 Examples
 --------
 >>> import geopandas as gpd, shapely
@@ -22,6 +26,9 @@ Examples
 >>> hits[["nearest_id", "distance_km"]].round(1)
           nearest_id  distance_km
 mes-aynak      kabul         35.0
+>>> near(pts, pts.loc[["kabul"]], km=50, where="name != 'Kabul'",
+...      to_where="name == 'Kabul'").index.tolist()
+['mes-aynak']
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ import numpy as np
 from .engines import memory
 from .engines.memory import AREA_TOLERANCE_KM
 from .errors import QueryError
+from .filter_sides import split_filters, warn_deprecated
 from .geodesic import DENSIFY_KM, distance_km, pairwise_km
 from .resolve import LayerSource, apply_where, area_frame, layer_frame
 from .resolve import prepared as _prepared
@@ -81,6 +89,8 @@ def near(
     filter: str | None = None,
     atlas: LayerSource | None = None,
     engine: str = "memory",
+    *,
+    to_where: str | None = None,
     **engine_options,
 ) -> gpd.GeoDataFrame:
     """Features of ``gdf`` within ``km`` km of any feature of ``to``.
@@ -94,14 +104,20 @@ def near(
         Search distance in km (geodesic; a feature touching or inside a counterpart is
         0 km from it).
     where : str, optional
-        Filter (:mod:`geoatlas.where`) selecting the counterparts (``"status == 'operating'"``).
+        Filter (:mod:`geoatlas.where`) selecting the features of ``gdf`` asked about,
+        as in every verb, once ``to_where`` is given. Without ``to_where`` it still
+        selects the counterparts, for one release, with a
+        :class:`~geoatlas.errors.GeoatlasDeprecationWarning` (see
+        :mod:`geoatlas.filter_sides`).
     filter : str, optional
-        Filter (:mod:`geoatlas.where`) selecting the features of ``gdf`` asked about.
+        The former name of ``where`` for the features of ``gdf``.
     atlas : Atlas, optional
         Resolves layer names.
     engine : {"memory", "dask"}
         ``"dask"`` runs on a dask cluster (:func:`geoatlas.engines.dask.near`, whose
         ``client``, ``npartitions`` and ``out`` options it passes on); same result.
+    to_where : str, optional
+        Filter selecting the counterparts in ``to`` (``"status == 'operating'"``).
 
     Returns
     -------
@@ -112,11 +128,14 @@ def near(
     """
     other = _other_engine(engine, engine_options)
     if other is not None:
-        return other.near(gdf, to, km, where, filter, atlas, **engine_options)
+        return other.near(gdf, to, km, where, filter, atlas, to_where=to_where,
+                          **engine_options)
+    sides = split_filters("near", where, to_where, filter)
+    warn_deprecated(sides)
     if km is None or not np.isfinite(km) or km < 0:
         raise QueryError(f"km must be a distance >= 0, not {km!r}")
-    subject = _prepared(gdf, atlas, filter, "layer", "filter")
-    target = _prepared(to, atlas, where, "counterpart")
+    subject = _prepared(gdf, atlas, sides.subjects, "layer", sides.subjects_label)
+    target = _prepared(to, atlas, sides.counterparts, "counterpart")
     return memory.near(subject, target, km)
 
 
@@ -129,6 +148,8 @@ def nearest(
     filter: str | None = None,
     atlas: LayerSource | None = None,
     engine: str = "memory",
+    *,
+    to_where: str | None = None,
     **engine_options,
 ) -> gpd.GeoDataFrame:
     """The ``k`` nearest counterparts in ``to`` of every feature of ``gdf``.
@@ -142,14 +163,18 @@ def nearest(
     max_km : float, optional
         Ignore counterparts farther than this (a feature with none is left out).
     where : str, optional
-        Filter (:mod:`geoatlas.where`) selecting the counterparts (``"kind == 'border_crossing'"``).
+        Filter (:mod:`geoatlas.where`) selecting the features of ``gdf``, once
+        ``to_where`` is given; without it, the counterparts, with a deprecation warning
+        (as in :func:`near`).
     filter : str, optional
-        Filter (:mod:`geoatlas.where`) selecting the features of ``gdf``.
+        The former name of ``where`` for the features of ``gdf``.
     atlas : Atlas, optional
         Resolves layer names.
     engine : {"memory", "dask"}
         ``"dask"`` runs on a dask cluster (:func:`geoatlas.engines.dask.nearest`); same
         result.
+    to_where : str, optional
+        Filter selecting the counterparts in ``to`` (``"kind == 'border_crossing'"``).
 
     Returns
     -------
@@ -160,13 +185,16 @@ def nearest(
     """
     other = _other_engine(engine, engine_options)
     if other is not None:
-        return other.nearest(gdf, to, k, max_km, where, filter, atlas, **engine_options)
+        return other.nearest(gdf, to, k, max_km, where, filter, atlas, to_where=to_where,
+                             **engine_options)
+    sides = split_filters("nearest", where, to_where, filter)
+    warn_deprecated(sides)
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise QueryError(f"k must be a whole number >= 1, not {k!r}")
     if max_km is not None and (not np.isfinite(max_km) or max_km < 0):
         raise QueryError(f"max_km must be a distance >= 0, not {max_km!r}")
-    subject = _prepared(gdf, atlas, filter, "layer", "filter")
-    target = _prepared(to, atlas, where, "counterpart")
+    subject = _prepared(gdf, atlas, sides.subjects, "layer", sides.subjects_label)
+    target = _prepared(to, atlas, sides.counterparts, "counterpart")
     return memory.nearest(subject, target, k, max_km)
 
 

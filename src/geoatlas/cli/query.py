@@ -66,8 +66,12 @@ def query() -> None:
     """Ask spatial questions of a workspace: distances in km, geodesically right.
 
     \b
-    geoatlas query near deposits --to rail --km 50 --where "status == 'operating'"
-    geoatlas query nearest deposits --to places --where "kind == 'border_crossing'"
+    --where filters the features of LAYER, the ones a verb answers for;
+    --to-where and --by-where filter the --to and --by features.
+
+    \b
+    geoatlas query near deposits --to rail --km 50 --to-where "status == 'operating'"
+    geoatlas query nearest deposits --to places --to-where "kind == 'border_crossing'"
     geoatlas query within deposits --area central-mineral-belt
     geoatlas query summarize deposits --by provinces --by-where "iso3 == 'AFG'"
     geoatlas query route mes-aynak --to gwadar
@@ -85,21 +89,45 @@ def _atlas(workspace: str | None, as_of: str | None):
         raise
 
 
+_SUBJECT_HELP = ("Where filter on the features of LAYER, as in every verb, when --to-where "
+                 "is given too; alone it still filters the --to features (for this "
+                 "release), with a warning.")
+_FILTER_HELP = "Where filter on the features of LAYER (the name that works without --to-where)."
+
+
+def _pair_filters(func):
+    """``--where``/``--to-where``/``--filter`` of near and nearest."""
+    func = click.option("--filter", "filter_", default=None, metavar="EXPR",
+                        help=_FILTER_HELP)(func)
+    func = click.option("--to-where", default=None, metavar="EXPR",
+                        help="Where filter on the --to features, e.g. \"status == "
+                             "'operating'\".")(func)
+    return click.option("--where", default=None, metavar="EXPR", help=_SUBJECT_HELP)(func)
+
+
+def _split(verb: str, where, to_where, filter_):
+    """The filters of near/nearest on their sides; the deprecation said on stderr."""
+    from ..filter_sides import CLI_NAMES, split_filters
+
+    sides = split_filters(verb, where, to_where, filter_, names=CLI_NAMES)
+    if sides.deprecated:
+        click.echo(f"geoatlas: warning: {sides.deprecated}", err=True)
+    return sides
+
+
 @query.command()
 @click.argument("layer")
 @click.option("--to", "to", required=True, metavar="LAYER[:ID]",
               help="Counterpart layer (rail, corridors, places:kabul, ...).")
 @click.option("--km", type=click.FloatRange(min=0), required=True, help="Distance in km.")
-@click.option("--where", default=None, metavar="EXPR",
-              help="Where filter on the counterparts, e.g. \"status == 'operating'\".")
-@click.option("--filter", "filter_", default=None, metavar="EXPR",
-              help="Where filter on the features of LAYER asked about.")
+@_pair_filters
 @_options
-def near(layer, to, km, where, filter_, **out) -> None:
+def near(layer, to, km, where, to_where, filter_, **out) -> None:
     """Features of LAYER within --km of any feature of --to, nearest first."""
+    sides = _split("near", where, to_where, filter_)
     atlas = _atlas(out["workspace"], out["as_of"])
-    frame = atlas.near(layer, to, km, where=where, filter=filter_)
-    sel = f" where {where}" if where else ""
+    frame = atlas.near(layer, to, km, **sides.keywords())
+    sel = f" where {sides.counterparts}" if sides.counterparts else ""
     caption = f"{_count(frame, layer)} within {km:g} km of {to}{sel}"
     _emit(frame, ["id", "name", "distance_km", "nearest_id", "nearest_name"], caption,
           "near", **out)
@@ -112,16 +140,14 @@ def near(layer, to, km, where, filter_, **out) -> None:
               help="How many nearest counterparts per feature.")
 @click.option("--max-km", type=click.FloatRange(min=0), default=None,
               help="Ignore counterparts farther than this.")
-@click.option("--where", default=None, metavar="EXPR",
-              help="Where filter on the counterparts, e.g. \"kind == 'sea_port'\".")
-@click.option("--filter", "filter_", default=None, metavar="EXPR",
-              help="Where filter on the features of LAYER asked about.")
+@_pair_filters
 @_options
-def nearest(layer, to, k, max_km, where, filter_, **out) -> None:
+def nearest(layer, to, k, max_km, where, to_where, filter_, **out) -> None:
     """The -k nearest features of --to for every feature of LAYER."""
+    sides = _split("nearest", where, to_where, filter_)
     atlas = _atlas(out["workspace"], out["as_of"])
-    frame = atlas.nearest(layer, to, k, max_km=max_km, where=where, filter=filter_)
-    sel = f" where {where}" if where else ""
+    frame = atlas.nearest(layer, to, k, max_km=max_km, **sides.keywords())
+    sel = f" where {sides.counterparts}" if sides.counterparts else ""
     caption = f"nearest {k} of {to}{sel} for {_count(frame.drop_duplicates('id'), layer)}"
     _emit(frame, ["id", "name", "rank", "nearest_id", "nearest_name", "distance_km"],
           caption, "nearest", **out)

@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import QueryError
+from ..filter_sides import split_filters, warn_deprecated
 from ..geometry import KM_PER_DEG_LAT, KM_PER_DEG_LON
 from .memory import id_rank
 
@@ -201,22 +202,24 @@ def _near_targets(part, target, km: float | None):
 
 # -- the tasks run on workers --------------------------------------------------------------
 # dask runs one task per worker thread: the compiled engine uses just that thread
-def _run_near(part, number, target, km, filter, out):
+def _run_near(part, number, target, km, sides, out):
     from .. import pointjoin, resolve
     from . import memory
 
-    part = resolve.apply_where(_with_pos(part, number), filter, "filter", values=False)
+    part = resolve.apply_where(_with_pos(part, number), sides.subjects, sides.subjects_label,
+                               values=False)
     with pointjoin.threads(1):
         res = memory.near(resolve.in_4326(part),
                           resolve.in_4326(_near_targets(part, target, km)), km)
     return _finish(res, number, out)
 
 
-def _run_nearest(part, number, target, k, max_km, filter, out):
+def _run_nearest(part, number, target, k, max_km, sides, out):
     from .. import pointjoin, resolve
     from . import memory
 
-    part = resolve.apply_where(_with_pos(part, number), filter, "filter", values=False)
+    part = resolve.apply_where(_with_pos(part, number), sides.subjects, sides.subjects_label,
+                               values=False)
     with pointjoin.threads(1):
         res = memory.nearest(resolve.in_4326(part),
                              resolve.in_4326(_near_targets(part, target, max_km)), k, max_km)
@@ -317,14 +320,15 @@ def _concat(frames, ddf, dtype) -> gpd.GeoDataFrame:
 
 
 def near(gdf, to, km: float, where: str | None = None, filter: str | None = None,
-         atlas=None, *, client=None, npartitions: int | None = None, out=None):
+         atlas=None, *, to_where: str | None = None, client=None,
+         npartitions: int | None = None, out=None):
     """:func:`geoatlas.query.near` on a dask cluster, partition by partition.
 
     Parameters
     ----------
     gdf : GeoDataFrame, str or dask_geopandas.GeoDataFrame
         The features asked about: also a GeoParquet path, folder or glob, read lazily.
-    to, km, where, filter, atlas
+    to, km, where, filter, atlas, to_where
         As for :func:`geoatlas.query.near`.
     client : dask.distributed.Client or str, optional
         A client or scheduler address (default: see the module description).
@@ -339,14 +343,16 @@ def near(gdf, to, km: float, where: str | None = None, filter: str | None = None
     GeoDataFrame or pathlib.Path
         The same rows, distances and order as :func:`geoatlas.query.near`.
     """
+    sides = split_filters("near", where, to_where, filter)
+    warn_deprecated(sides)
     if km is None or not np.isfinite(km) or km < 0:
         raise QueryError(f"km must be a distance >= 0, not {km!r}")
-    target = _target(to, atlas, where)
+    target = _target(to, atlas, sides.counterparts)
     client = get_client(client)
     ddf, dtype = _inputs(gdf, atlas, npartitions, 2 * _workers(client))
-    query_check(ddf, filter, "filter")
+    query_check(ddf, sides.subjects, sides.subjects_label)
     path = _prepare_out(out)
-    results = _map(ddf, _run_near, client, target, float(km), filter,
+    results = _map(ddf, _run_near, client, target, float(km), sides,
                    None if path is None else str(path))
     if path is not None:
         return path
@@ -356,25 +362,27 @@ def near(gdf, to, km: float, where: str | None = None, filter: str | None = None
 
 
 def nearest(gdf, to, k: int = 1, max_km: float | None = None, where: str | None = None,
-            filter: str | None = None, atlas=None, *, client=None,
-            npartitions: int | None = None, out=None):
+            filter: str | None = None, atlas=None, *, to_where: str | None = None,
+            client=None, npartitions: int | None = None, out=None):
     """:func:`geoatlas.query.nearest` on a dask cluster, partition by partition.
 
     Parameters are those of :func:`geoatlas.query.nearest` plus ``client``,
     ``npartitions`` and ``out`` (see :func:`near`). The result has the rows of
     :func:`geoatlas.query.nearest` in its order: that of ``gdf``, then rank.
     """
+    sides = split_filters("nearest", where, to_where, filter)
+    warn_deprecated(sides)
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise QueryError(f"k must be a whole number >= 1, not {k!r}")
     if max_km is not None and (not np.isfinite(max_km) or max_km < 0):
         raise QueryError(f"max_km must be a distance >= 0, not {max_km!r}")
-    target = _target(to, atlas, where)
+    target = _target(to, atlas, sides.counterparts)
     client = get_client(client)
     ddf, dtype = _inputs(gdf, atlas, npartitions, 2 * _workers(client))
-    query_check(ddf, filter, "filter")
+    query_check(ddf, sides.subjects, sides.subjects_label)
     path = _prepare_out(out)
     results = _map(ddf, _run_nearest, client, target, int(k),
-                   None if max_km is None else float(max_km), filter,
+                   None if max_km is None else float(max_km), sides,
                    None if path is None else str(path))
     if path is not None:
         return path

@@ -126,6 +126,29 @@ def project_xml(recipe, layers: Sequence[PreparedLayer], tables: Sequence[GpkgTa
     history = [t for t in tables if t.kind == "history"]
     attributes = [t for t in tables if not t.spatial]
     xyz = xyz_layers(recipe)
+    root = _project_root(recipe, srs(crs, name))
+    top_first = list(reversed(recipe_tables))
+    root.append(_layer_tree(top_first, history, basemap, attributes, xyz, source, rasters))
+    ET.SubElement(root, "relations").extend(_plain_relations(tables))
+    root.append(polymorphic_relations(tables))
+    root.append(_map_canvas(box, srs(crs, name)))
+    root.append(_project_layers(tables, source, xyz, rasters,
+                                lambda t: layer_metadata(atlas, recipe, t)))
+    order = ET.SubElement(root, "layerorder")
+    for lid in _drawing_order(top_first, history, basemap, xyz, rasters):
+        ET.SubElement(order, "layer", {"id": lid})
+    root.append(_properties())
+    root.append(themes(recipe, top_first, history, basemap, xyz))
+    root.append(_project_metadata(recipe))
+    root.append(layout_mod.layouts(atlas, recipe, layers, tables, crs, box))
+    root.append(bookmarks(recipe, layers, lonlat))
+    root.append(_view_settings(box, srs(crs, name)))
+    root.append(time_settings(history, recipe))
+    return serialize(root)
+
+
+def _project_root(recipe, crs_el: ET.Element) -> ET.Element:
+    """The ``<qgis>`` element with the project's title, settings and CRS."""
     root = ET.Element("qgis", {"projectname": recipe.title, "version": QGIS_VERSION,
                                "saveUser": "", "saveUserFull": "", "saveDateTime": ""})
     ET.SubElement(root, "homePath", {"path": ""})
@@ -133,48 +156,55 @@ def project_xml(recipe, layers: Sequence[PreparedLayer], tables: Sequence[GpkgTa
     ET.SubElement(root, "autotransaction", {"active": "0"})
     ET.SubElement(root, "evaluateDefaultValues", {"active": "0"})
     ET.SubElement(root, "trust", {"active": "0"})
-    ET.SubElement(root, "projectCrs").append(srs(crs, name))
-    top_first = list(reversed(recipe_tables))
-    root.append(_layer_tree(top_first, history, basemap, attributes, xyz, source, rasters))
-    ET.SubElement(root, "relations").extend(_plain_relations(tables))
-    root.append(polymorphic_relations(tables))
-    canvas = ET.SubElement(root, "mapcanvas", {"name": "theMapCanvas",
-                                               "annotationsVisible": "1"})
+    ET.SubElement(root, "projectCrs").append(crs_el)
+    return root
+
+
+def _map_canvas(box, crs_el: ET.Element) -> ET.Element:
+    """The main canvas: the map's projected bounds in its CRS."""
+    canvas = ET.Element("mapcanvas", {"name": "theMapCanvas", "annotationsVisible": "1"})
     ET.SubElement(canvas, "units").text = "meters"
     _extent(ET.SubElement(canvas, "extent"), box)
     ET.SubElement(canvas, "rotation").text = "0"
-    ET.SubElement(canvas, "destinationsrs").append(srs(crs, name))
+    ET.SubElement(canvas, "destinationsrs").append(crs_el)
     ET.SubElement(canvas, "rendermaptile").text = "0"
-    layers_el = ET.SubElement(root, "projectlayers")
+    return canvas
+
+
+def _project_layers(tables: Sequence[GpkgTable], source: str, xyz, rasters,
+                    metadata) -> ET.Element:
+    """``<projectlayers>``: the GeoPackage tables, the online tiles, the rasters."""
+    layers_el = ET.Element("projectlayers")
     for t in tables:
-        layers_el.append(_maplayer(t, source, layer_metadata(atlas, recipe, t)))
+        layers_el.append(_maplayer(t, source, metadata(t)))
     for title, url, credit in xyz:
         layers_el.append(_xyz_layer(title, url, credit))
     for product in rasters:
         layers_el.append(raster_maplayer(product, srs(CRS.from_wkt(product.crs_wkt))))
-    order = ET.SubElement(root, "layerorder")
-    for lid in _drawing_order(top_first, history, basemap, xyz, rasters):
-        ET.SubElement(order, "layer", {"id": lid})
-    root.append(_properties())
-    root.append(themes(recipe, top_first, history, basemap, xyz))
-    meta = ET.SubElement(root, "projectMetadata")
+    return layers_el
+
+
+def _project_metadata(recipe) -> ET.Element:
+    """``<projectMetadata>``: identifier, title, abstract and rights from the recipe."""
+    meta = ET.Element("projectMetadata")
     for tag, text in (("identifier", recipe.name), ("parentidentifier", ""), ("language", "en"),
                       ("type", "dataset"), ("title", recipe.title),
                       ("abstract", recipe.description or recipe.subtitle)):
         ET.SubElement(meta, tag).text = text
     ET.SubElement(meta, "links")
     ET.SubElement(meta, "rights").text = recipe.credits
-    root.append(layout_mod.layouts(atlas, recipe, layers, tables, crs, box))
-    root.append(bookmarks(recipe, layers, lonlat))
-    view = ET.SubElement(root, "ProjectViewSettings", {"UseProjectScales": "0",
-                                                       "rotation": "0"})
+    return meta
+
+
+def _view_settings(box, crs_el: ET.Element) -> ET.Element:
+    """``<ProjectViewSettings>``: the extent QGIS opens on."""
+    view = ET.Element("ProjectViewSettings", {"UseProjectScales": "0", "rotation": "0"})
     ET.SubElement(view, "Scales")
     default = ET.SubElement(view, "DefaultViewExtent", {
         "xmin": _coord(box[0]), "ymin": _coord(box[1]), "xmax": _coord(box[2]),
         "ymax": _coord(box[3])})
-    default.append(srs(crs, name))
-    root.append(time_settings(history, recipe))
-    return serialize(root)
+    default.append(crs_el)
+    return view
 
 
 def _coord(x: float) -> str:
