@@ -22,9 +22,9 @@ from pyproj import CRS, Geod, Transformer
 from geoatlas import surfaces
 from geoatlas.cli import cli
 from geoatlas.recipe import load_recipe
-from geoatlas.render.static.geotiff import map_extent, map_geotiff
 from geoatlas.render.mapframe import map_frame
 from geoatlas.render.prepare import prepare
+from geoatlas.render.static.geotiff import map_extent, map_geotiff
 
 GEOD = Geod(ellps="WGS84")
 RES_KM = 5.0
