@@ -839,3 +839,22 @@ def test_overlay_recipe_errors(mini_copy):
     with pytest.raises(geoatlas.RecipeError,
                        match=r"\[\[overlays\]\] #1: 'product' must be distance or density"):
         load_recipe(geoatlas.open(mini_copy), "bad")
+
+
+@pytest.mark.parametrize("publisher, credited", [
+    ("Wikipedia (stored mirrors: wikimili, IPFS)", "Wikipedia"),
+    ("European Foundation for South Asian Studies (EFSAS)", "EFSAS"),
+    ("Dawn (Reuters)", "Dawn (Reuters)"),
+])
+def test_attribution_credits_publishers_never_their_mirrors(mini_copy, publisher, credited):
+    # Many references are read from mirrors: the web map credits the publisher, by the
+    # same rule as the static map and the QGIS layout (geoatlas.render.credits).
+    from geoatlas.render.webspec import map_spec
+
+    sources = mini_copy / "layers" / "sources.csv"
+    sources.write_text(sources.read_text().replace("geoatlas tests", f'"{publisher}"'))
+    atlas = geoatlas.open(mini_copy)
+    recipe = load_recipe(atlas, "mini")
+    html = map_spec(atlas, recipe, prepare(atlas, recipe))["attribution_html"]
+    shown = re.search(r'class="ga-publishers">(.*?)</span>', html).group(1)
+    assert re.findall(r"<bdi>(.*?)</bdi>", shown) == [credited]

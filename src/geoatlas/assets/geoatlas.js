@@ -665,7 +665,7 @@
     });
     this.minimap = new L.Control.MiniMap(world, {
       position: "topright", width: 150, height: 110, zoomLevelOffset: -5, toggleDisplay: true,
-      aimingRectOptions: { color: "#c0392b", weight: 1.5, interactive: false },
+      aimingRectOptions: { color: pal.locator_view, weight: 1.5, interactive: false },
       shadowRectOptions: { color: "#000", weight: 1, opacity: 0, fillOpacity: 0, interactive: false },
       strings: { hideText: "Hide the locator map", showText: "Show the locator map" }
     }).addTo(this.map);

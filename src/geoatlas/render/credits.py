@@ -31,10 +31,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .prepare import PreparedLayer
 
-__all__ = ["cited_documents", "cited_sources", "publisher_name", "publishers"]
+__all__ = ["cited_documents", "cited_sources", "publisher_name", "publishers", "short_publisher"]
 
-_MIRROR = re.compile(r"\s*\((?:[^()]*\b(?:mirror|repost(?:ed)?|citing|via|copy)\b[^()]*)\)",
-                     re.IGNORECASE)
+_MIRROR = re.compile(
+    r"\s*\((?:[^()]*\b(?:mirrors?|repost(?:ed)?|citing|via|cop(?:y|ies)|stored)\b[^()]*)\)",
+    re.IGNORECASE)
+"""A parenthesis saying where a copy was read (a mirror, a repost, a stored copy)."""
 
 
 def publisher_name(publisher: str, title: str = "") -> str:
@@ -51,6 +53,29 @@ def publisher_name(publisher: str, title: str = "") -> str:
     if not name:
         title = " ".join(str(title).split())
         name = title if len(title) <= 48 else title[:45].rstrip() + "…"
+    return name
+
+
+def short_publisher(publisher: str) -> str:
+    """The publisher credited in a few letters: its own acronym, when it gives one.
+
+    Mirrors and reposts name the original (:func:`publisher_name`) first, so a mirror
+    is never credited. A trailing parenthesis is taken as the name's acronym only when
+    it is one (capitals, no space, the name's first letter); otherwise it says something
+    else (an agency carried, an abstract) and stays.
+
+    >>> short_publisher("European Foundation for South Asian Studies (EFSAS)")
+    'EFSAS'
+    >>> short_publisher("Wikipedia (enwikipedia.net mirror)")
+    'Wikipedia'
+    >>> short_publisher("Daily News Egypt (AP)"), short_publisher("Geological Society (abstract)")
+    ('Daily News Egypt (AP)', 'Geological Society (abstract)')
+    """
+    name = publisher_name(publisher)
+    if name.endswith(")") and " (" in name:
+        inner = name[name.rindex(" (") + 2:-1].strip()
+        if inner and inner.isupper() and " " not in inner and inner[0] == name[0].upper():
+            return inner
     return name
 
 

@@ -8,11 +8,7 @@ their symbol, popup, tooltip, label and status history, or a compact layer
 (:mod:`geoatlas.render.compact`), or a raster overlay (:mod:`geoatlas.render.overlay`).
 The web page (:mod:`geoatlas.render.web`) and the story page
 (:mod:`geoatlas.render.story`) both embed it, so a layer is drawn the same in both.
-
-Examples
---------
->>> _short_publisher("European Foundation for South Asian Studies (EFSAS)")
-'EFSAS'
+Publishers are credited through :func:`geoatlas.render.credits.short_publisher`.
 """
 
 from __future__ import annotations
@@ -26,6 +22,7 @@ from .. import htmlsafe, style
 from ..schema import STATUSES, split_list
 from ..style import LegendEntry, dash_css
 from . import compact
+from .credits import short_publisher
 from .popup import PopupContext
 from .prepare import PreparedLayer, extent
 from .webbasemap import basemap_spec, focus_countries
@@ -78,25 +75,15 @@ def _header_html(recipe) -> str:
 
 def _attribution_html(atlas, recipe, ctx: PopupContext) -> str:
     """Publishers of the cited documents, compactly, and a link to the sources panel."""
-    publishers = sorted({str(p) for p in ctx.cited_sources()["publisher"] if p},
-                        key=str.casefold)
-    shown = ", ".join(htmlsafe.bdi(_short_publisher(p)) for p in publishers[:4])
+    publishers = sorted({short_publisher(str(p)) for p in ctx.cited_sources()["publisher"]
+                         if p}, key=str.casefold)
+    shown = ", ".join(htmlsafe.bdi(p) for p in publishers[:4])
     more = f" +{len(publishers) - 4}" if len(publishers) > 4 else ""
     credit = htmlsafe.bdi(recipe.credits or atlas.basemap_credit)
     return ('<a href="#ga-sources" class="ga-sources-link" role="button">Sources</a>: '
             f'<span class="ga-publishers">{shown}{more}</span>'
             f' | <span class="ga-credit" title="{htmlsafe.text(recipe.credits or "")}">'
             f"{credit}</span> | Leaflet")
-
-
-def _short_publisher(name: str) -> str:
-    """A publisher's acronym in parentheses when it has one: ``... (EFSAS)`` -> ``EFSAS``."""
-    name = str(name).strip()
-    if name.endswith(")") and " (" in name:
-        inner = name[name.rindex(" (") + 2:-1].strip()
-        if inner:
-            return inner
-    return name
 
 
 def timeline_dates(atlas, layers: list[PreparedLayer]) -> list[str]:

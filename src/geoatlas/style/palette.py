@@ -148,6 +148,7 @@ BASEMAP = {
     "graticule": "#9bb3c7",
     "ink": "#1f1f1f",
     "muted": "#5c5c5c",
+    "locator_view": "#c0392b",
 }
 """THE basemap palette, read by the web map, the static map and the QGIS project.
 
@@ -155,7 +156,8 @@ BASEMAP = {
 every other country (``land`` is the same colour, for renderers with one land fill);
 ``border`` national borders, ``province`` first-level boundaries; ``label`` and
 ``country_label`` place and country names, drawn over a ``halo``; ``ink`` and ``muted``
-the map furniture (title, legend, scale bar; notes and credits).
+the map furniture (title, legend, scale bar; notes and credits); ``locator_view`` outlines
+the map's view on a locator (the web minimap's aiming box, the print inset).
 """
 RASTER_RAMPS = {
     # near = bright; far = dark (viridis anchors, reversed)
@@ -181,7 +183,6 @@ PRINT_BASEMAP = {
     "graticule_land": "#d6d2c8",
     "locator_focus": "#d9d3c5",
     "locator_border": "#ffffff",
-    "locator_view": "#c0392b",
     "globe_rim": "#8d99a6",
     "globe_graticule": "#b8c7d4",
 }
@@ -190,7 +191,7 @@ PRINT_BASEMAP = {
 ``frame`` outlines the map; over land the graticule is ``graticule_land`` (over the sea,
 BASEMAP's ``graticule``). On the locator inset the countries under the map's view are
 ``locator_focus`` (the others BASEMAP's ``land``) with ``locator_border`` outlines, the
-view is outlined in ``locator_view`` (the red of the web minimap's aiming box), and a
+view is outlined in BASEMAP's ``locator_view``, and a
 globe inset has a ``globe_rim`` and a ``globe_graticule``.
 """
 PRINT_WIDTHS = {"frame": 0.8, "inset_frame": 0.6, "graticule": 0.35, "graticule_strong": 0.45,

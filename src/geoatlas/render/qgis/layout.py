@@ -25,6 +25,7 @@ from xml.etree import ElementTree as ET
 from pyproj import CRS
 
 from ...geometry import WGS84, transformer
+from ...style import BASEMAP
 from ..prepare import PreparedLayer
 from .common import GpkgTable, layer_id, recipe_theme_name, srs
 from .expr import tip_literal
@@ -64,14 +65,16 @@ MAX_LEGEND_ROWS = 22
 """Above this many rows the legend takes two columns, so it stays above the inset."""
 TYPES = {"page": 65638, "map": 65639, "picture": 65640, "label": 65641, "legend": 65642,
          "scalebar": 65646}
+INK, PAPER = BASEMAP["ink"], BASEMAP["halo"]
+"""The layout's text and north arrow: the print map's ink."""
 NORTH_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 60" width="40" height="60">'
-    '<path d="M20 2 L34 44 L20 36 L6 44 Z" fill="#1f1f1f" stroke="#1f1f1f" '
+    f'<path d="M20 2 L34 44 L20 36 L6 44 Z" fill="{INK}" stroke="{INK}" '
     'stroke-width="1.5" stroke-linejoin="round"/>'
-    '<path d="M20 2 L20 36 L6 44 Z" fill="#ffffff" stroke="#1f1f1f" stroke-width="1.5" '
-    'stroke-linejoin="round"/>'
+    f'<path d="M20 2 L20 36 L6 44 Z" fill="{PAPER}" stroke="{INK}" '
+    'stroke-width="1.5" stroke-linejoin="round"/>'
     '<text x="20" y="58" font-family="DejaVu Sans" font-size="14" font-weight="bold" '
-    'text-anchor="middle" fill="#1f1f1f">N</text></svg>'
+    f'text-anchor="middle" fill="{INK}">N</text></svg>'
 )
 
 
@@ -213,7 +216,7 @@ def _legend(parent, tables: Sequence[GpkgTable], source: str, box, z) -> ET.Elem
                resizeToContents="1", symbolWidth="5", symbolHeight="3",
                columnCount=str(columns), splitLayer="1" if columns > 1 else "0",
                equalColumnWidth="0", wrapChar="", lineSpacing="1", boxSpace="1.5",
-               columnSpace="2", fontColor="#1f1f1f", legendFilterByAtlas="0",
+               columnSpace="2", fontColor=INK, legendFilterByAtlas="0",
                rasterBorder="0", symbolAlignment="1", titleAlignment="1", background="true")
     styles = ET.SubElement(el, "styles")
     for name, size, bold, top in (("title", 9, True, 0), ("group", 7.5, True, 2.5),

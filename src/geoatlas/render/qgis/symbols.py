@@ -19,7 +19,7 @@ import pandas as pd
 
 from ...citations import UNQUOTED_COLUMN
 from ...schema import LOCATION_QUALITIES, STATUSES
-from ...style import STATUS_DASHES, LayerStyle, Symbol, human_label
+from ...style import BASEMAP, STATUS_DASHES, LayerStyle, Symbol, human_label
 from ..prepare import PreparedLayer
 from .common import PX_MM, QGIS_VERSION
 from .common import mm as _mm
@@ -33,7 +33,7 @@ from .forms import field_label
 __all__ = [
     "DD_KEYS",
     "LABEL_INK",
-    "NO_VALUE",
+    "LABEL_MUTED",
     "QUALITY_FIELD",
     "Category",
     "label_field",
@@ -46,8 +46,6 @@ __all__ = [
 ]
 
 
-NO_VALUE = "#9e9e9e"
-LABEL_INK = "40,40,40,255"
 QUALITY_FIELD = "location_quality"
 # QGIS data-defined property keys, by the names used in :func:`qgis_values`.
 DD_KEYS = {
@@ -128,6 +126,12 @@ def rgba(color: str, alpha: float = 1.0) -> str:
         rf, gf, bf, a = to_rgba(color)
         r, g, b = (round(v * 255) for v in (rf, gf, bf))
     return f"{r},{g},{b},{round(max(0.0, min(1.0, alpha * a)) * 255)}"
+
+
+LABEL_INK = rgba(BASEMAP["ink"])
+"""Feature labels: the print map's ink (:data:`geoatlas.style.PRINT_LABELS`)."""
+LABEL_MUTED = rgba(BASEMAP["muted"])
+"""Area labels, quieter, as on the print map."""
 
 
 
@@ -489,7 +493,7 @@ def _labeling_element(field: str, geometry: str, show: str | None = None) -> ET.
     el = ET.Element("labeling", {"type": "simple"})
     settings = ET.SubElement(el, "settings", {"calloutType": "simple"})
     size = "7" if geometry == "polygon" else "8"
-    color = "110,110,110,255" if geometry == "polygon" else LABEL_INK
+    color = LABEL_MUTED if geometry == "polygon" else LABEL_INK
     text = ET.SubElement(settings, "text-style", {
         "fieldName": field, "isExpression": "0", "fontSize": size, "fontSizeUnit": "Point",
         "textColor": color, "textOpacity": "1", "fontWeight": "50", "fontItalic": "0",

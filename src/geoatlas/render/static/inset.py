@@ -53,7 +53,7 @@ def draw_inset(ax, atlas, frame: MapFrame) -> None:
     if "countries" in atlas.layers:
         _draw_countries(ax, atlas, inset, globe, (cx, cy), shapely.Polygon(view_ring))
     x, y = transformer(WGS84, crs).transform(view_ring[:, 0], view_ring[:, 1])
-    ax.plot(x, y, color=PRINT_BASEMAP["locator_view"], linewidth=PRINT_WIDTHS["locator_view"],
+    ax.plot(x, y, color=BASEMAP["locator_view"], linewidth=PRINT_WIDTHS["locator_view"],
             zorder=5, solid_joinstyle="miter")
 
 
