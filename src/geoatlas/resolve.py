@@ -77,7 +77,7 @@ def apply_where(gdf: pd.DataFrame, where: str | None, what: str = "where",
     """
     from . import where as where_language
 
-    vocab = where_language.vocabulary(layer) if layer else None
+    vocab = where_language.field_choices(layer) if layer else None
     return where_language.select(gdf, where, what, vocab=vocab, values=values)
 
 

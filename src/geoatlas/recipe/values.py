@@ -81,7 +81,7 @@ def check_where(text, frame, path: tuple, label: str, layer: str, errs: Problems
     try:
         expr = where_language.parse(text)
         if frame is not None:
-            where_language.mask(expr, frame, text, vocab=where_language.vocabulary(layer))
+            where_language.mask(expr, frame, text, vocab=where_language.field_choices(layer))
     except WhereError as exc:
         errs.add(path, f"{label}: 'where' = {text!r}: {exc}")
 

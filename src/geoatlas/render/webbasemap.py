@@ -18,29 +18,14 @@ import numpy as np
 import shapely
 
 from .. import style
-from .prepare import PreparedLayer
 from .webformat import geojson, style_label_zoom
 
-__all__ = ["basemap_palette", "basemap_spec", "focus_countries"]
+__all__ = ["basemap_palette", "basemap_spec"]
 
 
 def basemap_palette() -> dict:
     """The basemap colours and line widths of the style spec (:data:`geoatlas.style.BASEMAP`)."""
     return {**style.BASEMAP, "widths": dict(style.BASEMAP_WIDTHS)}
-
-
-def focus_countries(layers: list[PreparedLayer]) -> list[str]:
-    """The ISO3 codes the map is about: the most common country of its features."""
-    counts: dict[str, int] = {}
-    for p in layers:
-        for col in ("country", "iso3"):
-            if col in p.frame and p.spec.layer not in ("countries", "provinces"):
-                for v in p.frame[col].dropna():
-                    counts[v] = counts.get(v, 0) + 1
-    if not counts:
-        return []
-    top = max(counts.values())
-    return sorted(k for k, v in counts.items() if v == top)
 
 
 def basemap_spec(atlas, bounds, focus=()) -> dict:

@@ -23,9 +23,10 @@ from ..schema import STATUSES, split_list
 from ..style import LegendEntry, dash_css
 from . import compact
 from .credits import short_publisher
+from .mapframe import focus_countries
 from .popup import PopupContext
 from .prepare import PreparedLayer, extent
-from .webbasemap import basemap_spec, focus_countries
+from .webbasemap import basemap_spec
 from .webformat import geojson, layer_entry, style_json, style_label_zoom
 
 __all__ = ["layer_spec", "map_spec", "timeline_dates"]
@@ -55,7 +56,8 @@ def map_spec(atlas, recipe, layers: list[PreparedLayer]) -> dict:
         "sources_html": ctx.sources_panel_html(),
         "controls": list(recipe.controls),
         "bounds": [[miny, minx], [maxy, maxx]],
-        "basemap": basemap_spec(atlas, bounds, focus=focus_countries(layers)),
+        "basemap": basemap_spec(atlas, bounds,
+                                focus=focus_countries(atlas["countries"], layers)),
         "tiles": [{"name": b, "url": style.TILES[b][0], "attribution": style.TILES[b][1]}
                   for b in recipe.basemaps],
         "layers": spec_layers,

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from .. import vocab
 from .tables import COMMODITIES, STATUSES, Column
 
 __all__ = ["choices_of", "vocabulary", "workspace_vocabularies"]
@@ -39,9 +40,9 @@ def vocabulary(name: str) -> tuple[str, ...]:
     ...     vocabulary("commodities")[-1]
     'scandium'
     """
-    base = {"commodities": COMMODITIES, "statuses": STATUSES}[name]
-    extra = (_WORKSPACE_VOCABULARIES.get() or {}).get(name, ())
-    return base + tuple(w for w in extra if w not in base)
+    if name not in ("commodities", "statuses"):
+        raise KeyError(f"no workspace vocabulary '{name}'; known: commodities, statuses")
+    return vocab.vocabulary(name, (_WORKSPACE_VOCABULARIES.get() or {}).get(name, ()))
 
 
 @contextmanager

@@ -161,9 +161,9 @@ def select_features(atlas, layer: str, where: str | None):
     """
     if layer not in atlas.layers:
         raise QueryError(f"unknown layer '{layer}'; layers: {', '.join(atlas.layers)}")
-    from ..where import select, vocabulary  # one parser: errors point at the column
+    from ..where import field_choices, select  # one parser: errors point at the column
 
-    frame = select(atlas[layer], where, "where", vocab=vocabulary(layer))
+    frame = select(atlas[layer], where, "where", vocab=field_choices(layer))
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
     if frame.empty:
         sel = f" where {where}" if where else ""

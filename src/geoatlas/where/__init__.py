@@ -63,7 +63,7 @@ part of the where language; write a field name with dots in backticks):
 from __future__ import annotations
 
 from .evaluate import mask, select
-from .fields import check, vocabulary
+from .fields import check, field_choices
 from .syntax import parse
 from .tree import And, Compare, Field, In, IsNull, Literal, Not, Or, field_names
 
@@ -77,9 +77,9 @@ __all__ = [
     "Not",
     "Or",
     "check",
+    "field_choices",
     "field_names",
     "mask",
     "parse",
     "select",
-    "vocabulary",
 ]

@@ -4,7 +4,7 @@ A field is a column of the frame (never its geometry) or its index by the index'
 a blank text cell reads as null, like NaN, and each column reads as one kind (text,
 number, date, true/false) that a literal must match. An expression naming a field the
 frame does not have, or comparing a text field with a value no row holds (nor its
-layer's vocabulary, :func:`vocabulary`), is an error that suggests the closest real
+layer's vocabularies, :func:`field_choices`), is an error that suggests the closest real
 name or value — a typo never silently selects nothing.
 
 Examples
@@ -32,11 +32,11 @@ __all__ = [
     "KIND_WORDS",
     "check",
     "column",
+    "field_choices",
     "field_list",
     "has_field",
     "unknown_value",
     "value_kind",
-    "vocabulary",
 ]
 
 
@@ -140,13 +140,13 @@ mean status?) (quote text values: status == 'operating'); fields: status
         expression=text, column=unknown[0].pos + 1)
 
 
-def vocabulary(layer: str) -> dict[str, tuple[str, ...]]:
-    """Values the fields of atlas layer ``layer`` may hold by the schema's vocabularies.
+def field_choices(layer: str) -> dict[str, tuple[str, ...]]:
+    """The values each field of atlas layer ``layer`` may hold, by the schema's vocabularies.
 
     A value from these is never an "unknown value", even where no feature holds it now
     (``status == 'operating'`` as of a year before anything operated).
 
-    >>> "operating" in vocabulary("rail")["status"]
+    >>> "operating" in field_choices("rail")["status"]
     True
     """
     from .. import schema
