@@ -171,8 +171,10 @@ def parse(data: dict) -> tuple[WorkspaceConfig, list[Problem]]:
                 out = None
         crs = defaults.get("static_crs")
         if crs is not None:
+            from .geometry import projected_crs_problem  # pyproj only when a CRS is given
+
             crs = str(crs).upper()
-            if not _CRS_RE.match(crs) or not _known_crs(crs):
+            if not _CRS_RE.match(crs) or projected_crs_problem(crs):
                 problems.append(Problem(CONFIG_FILE, f"defaults.static_crs = "
                                                      f"{defaults['static_crs']!r}: give a known "
                                                      "projected CRS code such as \"EPSG:32719\""))
@@ -181,14 +183,3 @@ def parse(data: dict) -> tuple[WorkspaceConfig, list[Problem]]:
                              commodities=commodities, statuses=statuses, out=out,
                              static_crs=crs)
     return config, problems
-
-
-def _known_crs(code: str) -> bool:
-    from pyproj import CRS
-    from pyproj.exceptions import CRSError
-
-    try:
-        crs = CRS.from_user_input(code)
-    except CRSError:
-        return False
-    return bool(crs.is_projected)

@@ -35,6 +35,7 @@ __all__ = [
     "geodesic_length_km",
     "line_through",
     "local_aeqd",
+    "projected_crs_problem",
     "reproject",
     "transformer",
     "utm_crs_for",
@@ -187,3 +188,20 @@ def fmt_lat(v: float) -> str:
 def fmt_lon(v: float) -> str:
     """A longitude in degrees with its hemisphere (``67.8°E``)."""
     return "0°" if v == 0 else f"{_deg(v)}{'E' if v > 0 else 'W'}"
+
+
+def projected_crs_problem(code) -> str | None:
+    """What is wrong with ``code`` as a map's projected CRS, or None when it is one.
+
+    >>> projected_crs_problem(32642) is None, projected_crs_problem("EPSG:4326")
+    (True, 'EPSG:4326 is not a projected CRS; static maps are never drawn in degrees')
+    """
+    if isinstance(code, bool) or not isinstance(code, (int, str)):
+        return f"{code!r} is not an EPSG code"
+    try:
+        crs = CRS.from_user_input(int(code) if str(code).isdigit() else str(code))
+    except pyproj.exceptions.CRSError:
+        return f"{code!r} is not a known CRS (use an EPSG code such as 32642)"
+    if not crs.is_projected:
+        return f"{code} is not a projected CRS; static maps are never drawn in degrees"
+    return None

@@ -149,21 +149,8 @@ def _static_spec(data: dict, atlas, errs: Problems) -> StaticSpec:
                                  f"not {dpi!r}")
         dpi = 200
     crs = data.get("crs")
-    if crs is not None and (why := _check_crs(crs)):
+    from ..geometry import projected_crs_problem  # pyproj only when a recipe is checked
+
+    if crs is not None and (why := projected_crs_problem(crs)):
         errs.add((*path, "crs"), f"[static] crs: {why}")
     return StaticSpec(formats=formats, dpi=int(dpi), crs=crs, size=tuple(size), labels=labels)
-
-
-def _check_crs(code) -> str | None:
-    if isinstance(code, bool) or not isinstance(code, (int, str)):
-        return f"{code!r} is not an EPSG code"
-    from pyproj import CRS
-    from pyproj.exceptions import CRSError
-
-    try:
-        crs = CRS.from_user_input(int(code) if str(code).isdigit() else str(code))
-    except CRSError:
-        return f"{code!r} is not a known CRS (use an EPSG code such as 32642)"
-    if not crs.is_projected:
-        return f"{code} is not a projected CRS; static maps are never drawn in degrees"
-    return None
