@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from .errors import (
     DataError,
+    GeoatlasDeprecationWarning,
     GeoatlasError,
     ImportRefused,
     OutputError,
@@ -97,6 +98,7 @@ def __getattr__(name: str):
 __all__ = [
     "Atlas",
     "DataError",
+    "GeoatlasDeprecationWarning",
     "GeoatlasError",
     "ImportRefused",
     "OutputError",
