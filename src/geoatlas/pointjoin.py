@@ -6,10 +6,10 @@ geodesic arithmetic as for any geometry, but in numpy batches that make and sear
 lon/lat boxes through shapely; here the same steps run compiled (numba), one point at a
 time, on every core:
 
-1. the counterparts' geodesic pieces (:func:`geoatlas.geodesic.pieces`, at most
+1. the counterparts' geodesic pieces (:class:`geoatlas.geodesic.Pieces`, at most
    :data:`~geoatlas.geodesic.DENSIFY_KM` long) are put in a uniform lon/lat grid;
 2. each point visits the grid cells its search box covers: the same box
-   :func:`geoatlas.geodesic._grow` makes, sure to hold everything within the radius;
+   :class:`geoatlas.geodesic.Geoms` makes, sure to hold everything within the radius;
 3. the pieces found are ranked by their spherical distance (within 0.6 % of the
    geodesic), and only those that may hold the nearest feature are measured on the
    ellipsoid: distance and azimuth from the point to both ends of the piece (Vincenty's
