@@ -3,10 +3,10 @@
 Examples
 --------
 >>> import geoatlas
->>> atlas = geoatlas.open()            # the default workspace   # doctest: +SKIP
->>> atlas.layers                                                  # doctest: +SKIP
+>>> atlas = geoatlas.open()            # the default workspace
+>>> atlas.layers
 ['countries', 'provinces', 'places', 'deposits', 'belts', 'rail', 'corridors', 'pipelines']
->>> atlas.deposits.loc["mes-aynak", "province"]                   # doctest: +SKIP
+>>> atlas.deposits.loc["mes-aynak", "province"]
 'Logar'
 
 Importing this package stays light (a few milliseconds): numpy, pandas and geopandas load

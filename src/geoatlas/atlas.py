@@ -3,9 +3,12 @@
 Examples
 --------
 >>> import geoatlas
->>> atlas = geoatlas.open()                                  # doctest: +SKIP
->>> atlas.deposits.loc["mes-aynak", ["province", "companies"]]  # doctest: +SKIP
->>> old = atlas.as_of("2020-01-01")                         # doctest: +SKIP
+>>> atlas = geoatlas.open()
+>>> atlas.deposits.loc["mes-aynak", "province"]
+'Logar'
+>>> old = atlas.as_of("2020-01-01")
+>>> old.as_of_date.isoformat()
+'2020-01-01'
 """
 
 from __future__ import annotations

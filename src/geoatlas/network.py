@@ -18,9 +18,9 @@ and how much of it is schematic (drawn from schematic data or connectors).
 Examples
 --------
 >>> import geoatlas
->>> atlas = geoatlas.open()                                          # doctest: +SKIP
->>> r = route(atlas, "mes-aynak", "gwadar")                          # doctest: +SKIP
->>> r.countries                                                      # doctest: +SKIP
+>>> atlas = geoatlas.open()
+>>> r = route(atlas, "mes-aynak", "gwadar")
+>>> r.countries
 ['Afghanistan', 'Pakistan']
 """
 

@@ -10,13 +10,14 @@ in words by :func:`geoatlas.geometry.describe_crs`.
 
 Examples
 --------
->>> import geoatlas                                                    # doctest: +SKIP
->>> from geoatlas.recipe import load_recipe                            # doctest: +SKIP
->>> atlas = geoatlas.open()                                            # doctest: +SKIP
->>> recipe = load_recipe(atlas, "afghanistan-minerals")                # doctest: +SKIP
->>> frame = map_frame(prepare(atlas, recipe), recipe)                  # doctest: +SKIP
->>> from geoatlas.geometry import describe_crs                          # doctest: +SKIP
->>> describe_crs(frame.crs)                                            # doctest: +SKIP
+>>> import geoatlas
+>>> from geoatlas.recipe import load_recipe
+>>> from geoatlas.render.prepare import prepare
+>>> atlas = geoatlas.open()
+>>> recipe = load_recipe(atlas, "afghanistan-minerals")
+>>> frame = map_frame(prepare(atlas, recipe), recipe)
+>>> from geoatlas.geometry import describe_crs
+>>> describe_crs(frame.crs)
 'Lambert conformal conic (standard parallels 30.85°N and 37.05°N, central meridian 67.8°E, WGS84)'
 """
 

@@ -4,9 +4,9 @@ Examples
 --------
 >>> import geoatlas
 >>> from geoatlas.recipe import load_recipe
->>> atlas = geoatlas.open()                                      # doctest: +SKIP
->>> layers = prepare(atlas, load_recipe(atlas, "afghanistan-minerals"))  # doctest: +SKIP
->>> [p.spec.layer for p in layers]                              # doctest: +SKIP
+>>> atlas = geoatlas.open()
+>>> layers = prepare(atlas, load_recipe(atlas, "afghanistan-minerals"))
+>>> [p.spec.layer for p in layers]
 ['provinces', 'belts', 'rail', 'places', 'deposits']
 """
 

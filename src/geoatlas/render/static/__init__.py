@@ -26,10 +26,11 @@ Examples
 --------
 >>> import geoatlas
 >>> from geoatlas.recipe import load_recipe
->>> atlas = geoatlas.open()                                         # doctest: +SKIP
->>> recipe = load_recipe(atlas, "afghanistan-minerals")             # doctest: +SKIP
->>> fig = figure(atlas, recipe)                                     # doctest: +SKIP
->>> [t.get_text() for t in legends(fig)["deposits"]][:2]           # doctest: +SKIP
+>>> atlas = geoatlas.open()
+>>> recipe = load_recipe(atlas, "afghanistan-minerals")
+>>> fig = figure(atlas, recipe)
+>>> [t.get_text() for t in legends(fig)["deposits"]][:2]
+['copper', 'iron']
 >>> write(atlas, recipe, None, "out", formats=("png",))             # doctest: +SKIP
 [PosixPath('out/afghanistan-minerals.png')]
 """
