@@ -3,12 +3,11 @@
 Examples
 --------
 >>> import pandas as pd
->>> s = LayerStyle.from_dict("deposits", "point",
-...     {"color_by": "primary_commodity", "palette": {"copper": "#b87333"}})
->>> frame = pd.DataFrame({"primary_commodity": ["copper", "gold"],
-...                       "location_quality": ["exact", "approximate"]})
->>> [sym.fill for sym in s.symbols(frame)]
-['#b87333', '#dfb000']
+>>> rail = LayerStyle.from_dict("rail", "line", {"color_by": "status"})
+>>> frame = pd.DataFrame({"status": ["operating", "proposed"],
+...                       "location_quality": ["exact", "schematic"]})
+>>> [entry.label for entry in rail.legend(frame)]
+['operating', 'proposed', 'schematic: straight between known places (faded)']
 """
 
 from __future__ import annotations
