@@ -23,7 +23,8 @@ from click.testing import CliRunner
 from geoatlas.atlas import Atlas
 from geoatlas.cli import cli
 from geoatlas.errors import OutputError, QueryError
-from geoatlas.export import FORMATS, export_frame, export_layer, ogr_frame, shapefile_names
+from geoatlas.export import FORMATS, export_frame, export_layer, shapefile_names
+from geoatlas.ogr import ogr_frame
 from geoatlas.workspace import Catalog
 from tests.clients import need
 

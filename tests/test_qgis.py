@@ -26,7 +26,7 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geoatlas.export import ogr_frame
+from geoatlas.ogr import ogr_frame
 from geoatlas.recipe import load_recipe, recipe_names
 from geoatlas.render import qgis
 from geoatlas.render.prepare import prepare

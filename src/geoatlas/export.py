@@ -2,7 +2,7 @@
 
 Every format is written to a temporary file next to the target and moved into place with
 :func:`os.replace`, so a failed export never leaves a half-written file behind. The
-frame is first flattened into plain OGR types by :func:`ogr_frame` (the same flattening
+frame is first flattened into plain OGR types by :func:`geoatlas.ogr.ogr_frame` (the same flattening
 the QGIS GeoPackage uses): lists become ``;``-separated strings, dates ISO 8601 text.
 
 GeoJSON follows RFC 7946: lon/lat order, right-hand winding, no ``crs`` member and
@@ -20,32 +20,29 @@ PosixPath('deposits.geojson')
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from ._atomic import write_text
 from .errors import OutputError, QueryError
 from .formats import EXPORT_ENGINES, EXPORT_FORMATS
+from .ogr import GPKG_VERSION, ogr_frame
 
 __all__ = [
     "ENGINES",
     "FORMATS",
     "FORMAT_OPTIONS",
     "FORMULA_PREFIXES",
-    "GPKG_VERSION",
     "SHAPEFILE_SIDECARS",
     "csv_safe",
     "export_csv",
     "export_frame",
     "export_layer",
-    "ogr_frame",
     "shapefile_names",
 ]
 
@@ -53,8 +50,6 @@ __all__ = [
 FORMATS = EXPORT_FORMATS
 """Format name -> (OGR driver, file suffix) (:data:`geoatlas.formats.EXPORT_FORMATS`)."""
 ENGINES = EXPORT_ENGINES
-GPKG_VERSION = "1.2"
-"""GeoPackage version written: QGIS 3.22's GDAL 3.6 warns on GDAL 3.7+'s default 1.4."""
 SHAPEFILE_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 FORMAT_OPTIONS: dict[str, dict[str, str]] = {
     "gpkg": {"VERSION": GPKG_VERSION},
@@ -63,53 +58,6 @@ FORMAT_OPTIONS: dict[str, dict[str, str]] = {
     "fgb": {},
 }
 """OGR creation options per format (dataset and layer options, as fiona takes them)."""
-
-
-def ogr_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Flatten a layer or table into plain OGR column types, in a fresh frame.
-
-    The index is dropped (every geoatlas frame keeps its ``id`` as a column), list,
-    tuple and set cells become ``;``-separated strings, dates and datetimes become ISO
-    8601 text, and numpy scalars become Python ones. A GeoDataFrame stays one, in
-    EPSG:4326.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame or geopandas.GeoDataFrame
-        A layer or table of an atlas.
-
-    Returns
-    -------
-    pandas.DataFrame or geopandas.GeoDataFrame
-        A copy that every OGR driver writes without loss.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"id": ["a"], "modes": [("rail", "road")]}, index=["a"])
-    >>> ogr_frame(df)["modes"].tolist()
-    ['rail;road']
-    """
-    out = frame.reset_index(drop=True)
-    for col in out.columns:
-        if isinstance(out, gpd.GeoDataFrame) and col == out.geometry.name:
-            continue
-        series = out[col]
-        if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
-            if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
-                continue  # plain text (the common case, checked at C speed)
-            if series.map(_needs_flattening).any():
-                out[col] = series.map(_flatten_cell).astype(object)
-        elif isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(
-            series.dtype
-        ):
-            out[col] = series.map(_flatten_cell).astype(object)
-    if isinstance(out, gpd.GeoDataFrame):
-        if out.crs is None:
-            out = out.set_crs(4326)
-        elif out.crs.to_epsg() != 4326:
-            out = out.to_crs(4326)
-    return out
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -157,24 +105,6 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
 def _neutralise_cell(value):
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
-    return value
-
-
-def _needs_flattening(value) -> bool:
-    return isinstance(value, (list, tuple, set, dt.date, np.generic))
-
-
-def _flatten_cell(value):
-    if isinstance(value, (list, tuple)):
-        return ";".join(str(v) for v in value)
-    if isinstance(value, set):
-        return ";".join(sorted(str(v) for v in value))
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.isoformat()
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, np.generic):
-        return value.item()
     return value
 
 
@@ -283,7 +213,7 @@ def export_csv(frame: pd.DataFrame, path: str | Path, overwrite: bool = False,
                raw: bool = False) -> Path:
     """Write a layer or table as CSV for people (spreadsheets), atomically.
 
-    The attributes are flattened as for every format (:func:`ogr_frame`); a geometry
+    The attributes are flattened as for every format (:func:`geoatlas.ogr.ogr_frame`); a geometry
     becomes a ``wkt`` column (lon/lat, EPSG:4326). Text cells that a spreadsheet would
     run as a formula are neutralised by :func:`csv_safe` unless ``raw`` is true.
 

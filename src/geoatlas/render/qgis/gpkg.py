@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 import shapely
 
-from ...export import GPKG_VERSION, ogr_frame
+from ...ogr import GPKG_VERSION, ogr_frame
 from ...recipe import LayerSpec
 from ...style import LayerStyle
 from ..prepare import PreparedLayer, extent
