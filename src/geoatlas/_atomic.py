@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["file_mode", "staged", "write_text"]
+__all__ = ["file_mode", "staged", "staged_new", "write_text"]
 
 
 def file_mode() -> int:
@@ -61,6 +61,38 @@ def staged(path: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def staged_new(path: str | Path, sidecars: Sequence[str] = ()) -> Iterator[Path]:
+    """A path not yet existing, in a private folder beside ``path``, then moved onto it.
+
+    The move happens when the block ends cleanly. For writers that must create the
+    file themselves (GDAL drivers refuse an existing empty file, SQLite keeps journals
+    beside it). With ``sidecars`` (suffixes such as a
+    Shapefile's ``.shp``, ``.dbf``, ...), each one written is moved instead. On any
+    exception the folder and all in it are removed and ``path`` is left as it was.
+
+    >>> import pathlib, tempfile
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
+    >>> with staged_new(target) as tmp:
+    ...     tmp.exists()
+    ...     _ = tmp.write_text("whole")
+    False
+    >>> sorted(p.name for p in target.parent.iterdir()), target.read_text()
+    (['a.txt'], 'whole')
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    with tempfile.TemporaryDirectory(prefix=f".{path.stem}-", dir=folder) as tmp:
+        new = Path(tmp) / path.name
+        yield new
+        for suffix in sidecars:
+            part = new.with_suffix(suffix)
+            if part.exists():
+                os.replace(part, path.with_suffix(suffix))
+        if not sidecars:
+            os.replace(new, path)
 
 
 def write_text(path: str | Path, text: str, encoding: str = "utf-8") -> Path:

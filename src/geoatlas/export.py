@@ -1,9 +1,10 @@
 """Export one layer to a GIS file: GeoPackage, GeoJSON, GeoParquet, FlatGeobuf or Shapefile.
 
-Every format is written to a temporary file next to the target and moved into place with
-:func:`os.replace`, so a failed export never leaves a half-written file behind. The
-frame is first flattened into plain OGR types by :func:`geoatlas.ogr.ogr_frame` (the same flattening
-the QGIS GeoPackage uses): lists become ``;``-separated strings, dates ISO 8601 text.
+Every format is written into a private folder next to the target and moved into place
+(:func:`geoatlas._atomic.staged_new`), so a failed export never leaves a half-written
+file behind. The frame is first flattened into plain OGR types by
+:func:`geoatlas.ogr.ogr_frame` (the same flattening the QGIS GeoPackage uses): lists
+become ``;``-separated strings, dates ISO 8601 text.
 
 GeoJSON follows RFC 7946: lon/lat order, right-hand winding, no ``crs`` member and
 coordinates rounded to 7 decimals (about 1 cm). FlatGeobuf gets a spatial index, so its
@@ -20,15 +21,13 @@ PosixPath('deposits.geojson')
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from ._atomic import write_text
+from ._atomic import staged_new, write_text
 from .errors import OutputError, QueryError
 from .formats import EXPORT_ENGINES, EXPORT_FORMATS
 from .ogr import GPKG_VERSION, ogr_frame
@@ -193,19 +192,11 @@ def export_frame(
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(f"cannot write {path}: folder {folder} does not exist")
-    with tempfile.TemporaryDirectory(prefix=f".{path.stem}-", dir=folder) as tmp:
-        staged = Path(tmp) / path.name
+    with staged_new(path, SHAPEFILE_SIDECARS if fmt == "shp" else ()) as new:
         try:
-            _write(data, staged, fmt, engine, layer or path.stem)
+            _write(data, new, fmt, engine, layer or path.stem)
         except Exception as exc:  # drivers raise many types; report them as one
             raise OutputError(f"cannot write {path} as {fmt} with {engine}: {exc}") from exc
-        if fmt == "shp":
-            for suffix in SHAPEFILE_SIDECARS:
-                part = staged.with_suffix(suffix)
-                if part.exists():
-                    os.replace(part, path.with_suffix(suffix))
-        else:
-            os.replace(staged, path)
     return path
 
 

@@ -16,9 +16,9 @@ Examples
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from .._atomic import staged_new
 from ..errors import DataError, Problem
 
 __all__ = [
@@ -120,21 +120,17 @@ def write_basemap(out: Path, layers: dict, info) -> None:
     import pyogrio
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.stem}.{os.getpid()}.tmp.gpkg"
-    for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
-        leftover.unlink(missing_ok=True)
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_GPKG_DATE})
     try:
-        for name, gdf in layers.items():
-            kw = {"promote_to_multi": True} if name in ("countries", "provinces") else {}
-            if name == "provinces":
-                kw["geometry_type"] = "MultiPolygon"
-            pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG", **kw)
-        pyogrio.write_dataframe(info, tmp, layer="basemap_info", driver="GPKG")
-        problems = check_basemap(tmp)
-        if problems:
-            raise DataError([Problem(str(out), m) for m in problems])
-        os.replace(tmp, out)
+        with staged_new(out) as tmp:
+            for name, gdf in layers.items():
+                kw = {"promote_to_multi": True} if name in ("countries", "provinces") else {}
+                if name == "provinces":
+                    kw["geometry_type"] = "MultiPolygon"
+                pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG", **kw)
+            pyogrio.write_dataframe(info, tmp, layer="basemap_info", driver="GPKG")
+            problems = check_basemap(tmp)
+            if problems:
+                raise DataError([Problem(str(out), m) for m in problems])
     finally:
-        tmp.unlink(missing_ok=True)
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})

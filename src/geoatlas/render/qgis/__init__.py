@@ -40,12 +40,11 @@ Examples
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..prepare import PreparedLayer, prepare
-from .common import QGIS_VERSION, GpkgTable, layer_id
+from .common import QGIS_VERSION, GpkgTable, layer_id, write_qgz
 from .expr import map_tip
 from .gpkg import CITATIONS, STYLE_TABLE, TABLES, table_names, write_geopackage
 from .project import project_crs, project_xml
@@ -122,11 +121,5 @@ def write_project(recipe, layers: Sequence[PreparedLayer], tables: Sequence[Gpkg
     pathlib.Path
         ``path``.
     """
-    path = Path(path)
-    info = zipfile.ZipInfo(f"{recipe.name}.qgs", date_time=(1980, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = 0o644 << 16
-    document = project_xml(recipe, layers, tables, atlas=atlas, rasters=rasters).encode("utf-8")
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr(info, document)
-    return path
+    document = project_xml(recipe, layers, tables, atlas=atlas, rasters=rasters)
+    return write_qgz(path, f"{recipe.name}.qgs", document)

@@ -12,6 +12,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from ..prepare import PreparedLayer, prepare
+from .common import write_qgz
 
 __all__ = ["add_map_themes", "write_chapters"]
 
@@ -37,7 +38,7 @@ def add_map_themes(qgz: Path, themes: list[tuple[str, list[str]]]) -> None:
     """Add ``<visibility-presets>`` (QGIS map themes) to the project inside ``qgz``.
 
     Each theme lists the layer ids it shows; the zip is rewritten as the QGIS renderer
-    writes it (one deflated member, fixed timestamp), so the file stays reproducible.
+    writes it (:func:`~geoatlas.render.qgis.common.write_qgz`), so it stays reproducible.
     """
     with zipfile.ZipFile(qgz) as zf:
         (info,) = zf.infolist()
@@ -52,10 +53,4 @@ def add_map_themes(qgz: Path, themes: list[tuple[str, list[str]]]) -> None:
         for lid in layer_ids:
             ET.SubElement(preset, "layer", {"id": lid, "visible": "1"})
     document = doctype + "\n" + ET.tostring(root, encoding="unicode") + "\n"
-    out = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-    out.compress_type = zipfile.ZIP_DEFLATED
-    out.external_attr = info.external_attr
-    tmp = qgz.with_name(qgz.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w") as zf:
-        zf.writestr(out, document)
-    tmp.replace(qgz)
+    write_qgz(qgz, info.filename, document)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import warnings
+import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from pyproj import CRS
 
+from ..._atomic import staged
 from ..prepare import PreparedLayer
 
 __all__ = [
@@ -23,6 +26,7 @@ __all__ = [
     "recipe_theme_name",
     "serialize",
     "srs",
+    "write_qgz",
 ]
 
 
@@ -183,3 +187,23 @@ def recipe_theme_name(recipe) -> str:
     if recipe.as_of:
         return f"{recipe.title} (as of {recipe.as_of})"
     return recipe.title
+
+
+def write_qgz(path: str | Path, member: str, document: str) -> Path:
+    """Write a ``.qgz``: one deflated ``member`` (the ``.qgs``), byte-for-byte reproducibly.
+
+    A fixed timestamp and mode, so the same project gives the same bytes; written
+    atomically (:func:`geoatlas._atomic.staged`).
+
+    >>> import pathlib, tempfile
+    >>> p = write_qgz(pathlib.Path(tempfile.mkdtemp()) / "m.qgz", "m.qgs", "<qgis/>")
+    >>> zipfile.ZipFile(p).read("m.qgs")
+    b'<qgis/>'
+    """
+    path = Path(path)
+    info = zipfile.ZipInfo(member, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    with staged(path) as tmp, zipfile.ZipFile(tmp, "w") as zf:
+        zf.writestr(info, document.encode("utf-8"))
+    return path
