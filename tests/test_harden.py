@@ -407,7 +407,9 @@ if mode == "commit":           # pause after the FIRST file of the set is rename
     real = os.replace
     def replace(src, dst, *a, **k):
         real(src, dst, *a, **k)
-        if b.STAGING_PREFIX in str(src) and not marker.exists():
+        # a staged output moved into the out folder (not a file renamed inside staging)
+        if (b.STAGING_PREFIX in str(src) and b.STAGING_PREFIX not in str(dst)
+                and not marker.exists()):
             marker.write_text("moved one")
             time.sleep(120)
     b.os.replace = replace

@@ -95,10 +95,18 @@ def staged_new(path: str | Path, sidecars: Sequence[str] = ()) -> Iterator[Path]
             os.replace(new, path)
 
 
-def write_text(path: str | Path, text: str, encoding: str = "utf-8") -> Path:
-    """Write ``text`` to ``path`` atomically (newlines as given); return the path."""
+def write_text(path: str | Path, text: str, encoding: str = "utf-8",
+               durable: bool = False) -> Path:
+    """Write ``text`` to ``path`` atomically (newlines as given); return the path.
+
+    ``durable`` flushes the text to disk before the rename, for files that must survive
+    a power cut whole (the build's commit journal).
+    """
     path = Path(path)
     with staged(path) as tmp:
         with open(tmp, "w", encoding=encoding, newline="") as handle:
             handle.write(text)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
     return path

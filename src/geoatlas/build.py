@@ -49,6 +49,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ._atomic import write_text
 from .errors import GeoatlasError, OutputError, RecipeError
 from .formats import OUTPUTS
 from .origin import write_origin
@@ -220,7 +221,7 @@ def _commit(folder: Path, staging: Path, moves: list[tuple[Path, Path]]) -> None
     record = {"staging": staging.name,
               "moves": [[str(src.relative_to(staging)), str(dst.relative_to(folder))]
                         for src, dst in moves]}
-    _write_atomic(journal, json.dumps(record, indent=1))
+    _os_call(write_text, journal, journal, json.dumps(record, indent=1), durable=True)
     _roll_forward(folder, record)
     _os_call(journal.unlink, journal)
 
@@ -282,21 +283,6 @@ def _valid_record(record) -> bool:
             if p.is_absolute() or ".." in p.parts or not p.parts:
                 return False
     return True
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = _os_call(tempfile.mkstemp, path, prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise _output_error(path, exc) from exc
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _fsync_dir(folder: Path) -> None:
