@@ -11,6 +11,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 
@@ -81,8 +82,14 @@ def local_aeqd(lon: float, lat: float) -> CRS:
     )
 
 
+@functools.lru_cache(maxsize=128)
 def transformer(src: CRS, dst: CRS) -> pyproj.Transformer:
-    """An always-xy transformer (lon/lat order in, x/y out)."""
+    """An always-xy transformer (lon/lat order in, x/y out).
+
+    Made once per pair of CRSs (a transformer costs milliseconds to create and a print
+    map asks for the same few hundreds of times); pyproj's transformers are
+    thread-safe since 3.1.
+    """
     return pyproj.Transformer.from_crs(src, dst, always_xy=True)
 
 

@@ -16,6 +16,7 @@ False
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from ...style import BASEMAP, PRINT_HALOS
@@ -118,16 +119,31 @@ def _text_width(text: str, size: float, renderer=None) -> float:
     """Width in points of ``text`` set in :data:`FONT` at ``size`` points.
 
     With an Agg ``renderer`` the hinted raster width is measured (a few % wider than
-    the outline width at small sizes), so wrapped lines fit the PNG too.
+    the outline width at small sizes), so wrapped lines fit the PNG too. Widths depend
+    only on the text, the size and the renderer's dpi, so they are measured once: the
+    sources page wraps hundreds of lines of the same words.
     """
+    return _measured_width(text, float(size), None if renderer is None else renderer.dpi)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _measured_width(text: str, size: float, dpi: float | None) -> float:
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextToPath
 
     prop = FontProperties(family=_fonts(), size=size)
-    if renderer is not None:
-        w = renderer.get_text_width_height_descent(text, prop, ismath=False)[0]
-        return w * 72.0 / renderer.dpi
+    if dpi is not None:
+        w = _agg_renderer(dpi).get_text_width_height_descent(text, prop, ismath=False)[0]
+        return w * 72.0 / dpi
     return TextToPath().get_text_width_height_descent(text, prop, ismath=False)[0]
+
+
+@functools.lru_cache(maxsize=8)
+def _agg_renderer(dpi: float):
+    """An Agg renderer at ``dpi``: text metrics depend on the dpi, not the canvas."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    return RendererAgg(1, 1, dpi)
 
 
 def wrap_measured(text: str, width_pt: float, size: float, renderer=None) -> list[str]:
