@@ -520,3 +520,20 @@ def test_pdf_page_two_lists_every_cited_document(written, atlas):
         assert " ".join(words) in page2, row.id
         if row.published:
             assert str(row.published) in page2, row.id
+
+
+def test_scale_bar_and_north_note_keep_off_the_data(atlas):
+    # Reko Diq's symbols once sat under a scale bar forced into the lower left while
+    # the upper right was empty: furniture goes where it covers no symbol.
+    _, _, fig = _draw(atlas, "afghanistan-minerals")
+    ax = next(a for a in fig.axes if a.get_label() == "map")
+    renderer = fig.canvas.get_renderer()
+    furniture = [a for a in [*ax.patches, *ax.texts]
+                 if (a.get_gid() or "").startswith(("scalebar", "north-note"))]
+    assert len(furniture) >= 6  # four bar blocks, their labels, the north note
+    boxes = [a.get_window_extent(renderer) for a in furniture]
+    centres = np.concatenate([c.get_offset_transform().transform(c.get_offsets())
+                              for c in ax.collections if len(c.get_offsets())])
+    assert len(centres) > 30  # the deposits and places were found
+    covered = [tuple(xy) for xy in centres for b in boxes if b.contains(*xy)]
+    assert covered == []

@@ -167,8 +167,12 @@ def figure(atlas, recipe, layers=None):
         draw_graticule(ax, view, edge_labels=True,
                        strong=variation > NORTH_TOLERANCE_DEG)
         points = draw_layers(ax, shown, view, tolerance=tol)
-        placed = [*draw_scale_bar(ax, view, layout.scale_corner),
-                  *draw_north(ax, view, layout.north_corner, variation)]
+        placed = draw_scale_bar(ax, view, layout.scale_corner)
+        # A north note with no clear corner of its own stacks on the scale bar.
+        stack = (variation > NORTH_TOLERANCE_DEG and layout.holds_data(layout.north_corner)
+                 and not layout.holds_data(layout.scale_corner))
+        placed += draw_north(ax, view, layout.scale_corner if stack else layout.north_corner,
+                             variation, beside=placed[0] if stack else None)
         draw_inset(layout.inset_axes(), atlas, view)
         renderer = fig.canvas.get_renderer()
         blockers = [b for b in placed] + [layout.inset_bbox_display()]

@@ -11,6 +11,8 @@ Examples
 [64.36, 31.4, 74.24, 37.2]
 >>> chapter_extent((69.0, 34.0, 70.0, 35.0), None, None)     # features: bounds, padded
 (68.7, 33.7, 70.3, 35.3)
+>>> [round(v, 2) for v in chapter_extent((69.2, 34.4, 69.2, 34.4), None, 7)]  # at least zoom 7
+[64.26, 31.5, 74.14, 37.3]
 """
 
 from __future__ import annotations
@@ -33,14 +35,25 @@ MAX_SPAN = (60.0, 30.0)
 def chapter_extent(bounds, center, zoom) -> tuple[float, float, float, float]:
     """The lon/lat extent of a chapter's view.
 
-    Its features' bounds, padded; else the area a web map of :data:`PAGE_PX` shows at
-    ``center`` and ``zoom``.
+    Its features' bounds, padded, and no smaller than what a web map of :data:`PAGE_PX`
+    shows around them at the chapter's ``zoom`` (a single deposit is seen in its
+    region, as the story page shows it, not on a 50 km sheet); without features, the
+    area that web map shows at ``center`` and ``zoom``.
     """
-    if bounds is not None:
-        minx, miny, maxx, maxy = bounds
-        padx = max((maxx - minx) * 0.15, 0.3)
-        pady = max((maxy - miny) * 0.15, 0.3)
-        return (minx - padx, miny - pady, maxx + padx, maxy + pady)
+    if bounds is None:
+        return _zoom_box(center, zoom)
+    minx, miny, maxx, maxy = bounds
+    padx = max((maxx - minx) * 0.15, 0.3)
+    pady = max((maxy - miny) * 0.15, 0.3)
+    padded = (minx - padx, miny - pady, maxx + padx, maxy + pady)
+    if zoom is None:
+        return padded
+    view = _zoom_box(((minx + maxx) / 2, (miny + maxy) / 2), zoom)
+    return (min(padded[0], view[0]), min(padded[1], view[1]),
+            max(padded[2], view[2]), max(padded[3], view[3]))
+
+
+def _zoom_box(center, zoom) -> tuple[float, float, float, float]:
     lon, lat = center
     width = min(PAGE_PX[0] / (256 * 2 ** zoom) * 360, MAX_SPAN[0])
     height = min(PAGE_PX[1] / (256 * 2 ** zoom) * 360 * math.cos(math.radians(lat)),

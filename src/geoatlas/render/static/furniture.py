@@ -64,8 +64,11 @@ def draw_scale_bar(ax, frame: MapFrame, corner: str):
     texts = [ax.text(x0 + dx, y0 + h + 0.006, t, transform=trans, ha="center", va="bottom",
                      fontsize=6.5, color=INK, zorder=80, gid=f"scalebar-label-{k}")
              for k, (dx, t) in enumerate(ticks)]
-    note = ax.text(x0, y0 - 0.008, "scale true at the map centre", transform=trans,
-                   ha="left", va="top", fontsize=5.5, color=MUTED, zorder=80)
+    words = "scale true at the map centre"
+    right = "right" in corner  # the note stays inside the frame, under the bar
+    note = ax.text(x0 + frac if right else x0, y0 - 0.008, words, transform=trans,
+                   ha="right" if right else "left", va="top",
+                   fontsize=5.5, color=MUTED, zorder=80, gid="scalebar-note")
     halo(*texts, note)
     return [union_bbox([*artists, *texts, note], ax)]
 
@@ -105,7 +108,7 @@ def _draw_north_arrow(ax, frame: MapFrame, corner: str):
     return [union_bbox([a, b, label, note], ax)]
 
 
-def draw_north(ax, frame: MapFrame, corner: str, variation: float):
+def draw_north(ax, frame: MapFrame, corner: str, variation: float, beside=None):
     """A north arrow where north barely turns across the map, else a note on the graticule.
 
     Parameters
@@ -113,15 +116,23 @@ def draw_north(ax, frame: MapFrame, corner: str, variation: float):
     variation : float
         Largest turn of true north across the view in degrees
         (:func:`~geoatlas.render.mapframe.north_variation`).
+    beside : matplotlib.transforms.Bbox, optional
+        The scale bar's display box: the note goes next to it (towards the map's
+        inside) instead of into a corner of its own.
     """
     if variation <= NORTH_TOLERANCE_DEG:
         return _draw_north_arrow(ax, frame, corner)
     x, y = _corner_xy(corner, 0.03)
+    lower = "lower" in corner
+    if beside is not None:  # stacked on the scale bar, in the scale bar's corner
+        (bx0, by0), (bx1, by1) = ax.transAxes.inverted().transform(beside)
+        x = bx0 if "left" in corner else bx1
+        y = by1 + 0.012 if lower else by0 - 0.012
     text = ("North follows the meridians of the graticule:\n"
             f"it turns by up to {variation:.0f}° across this map.")
     note = ax.text(x, y, text, transform=ax.transAxes, fontsize=6.3, color=INK,
                    ha="left" if "left" in corner else "right",
-                   va="bottom" if "lower" in corner else "top", zorder=80, gid="north-note",
+                   va="bottom" if lower else "top", zorder=80, gid="north-note",
                    linespacing=1.25)
     halo(note)
     return [union_bbox([note], ax)]

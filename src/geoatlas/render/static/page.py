@@ -40,36 +40,45 @@ class Page:
         self.panel_x = page.panel_box[0]
         self.view = page.view
         self.attr_lines = self._attribution_lines()
-        self.corners = self._rank_corners()
+        self._xy = self._data_xy()
+        self.corners = self._rank_corners(0.3, 0.3 * self.view.aspect)
         self.inset_corner = self.corners[0]
-        rest = [c for c in self.corners[1:]]
-        self.scale_corner = next(c for c in rest if "lower" in c) if any(
-            "lower" in c for c in rest) else rest[0]
+        # The scale bar and the north arrow (or note) are strips along an edge: each
+        # takes the remaining corner whose strip covers the least data (Reko Diq sat
+        # under a scale bar forced into the lower left), lower corners first for the
+        # scale bar and the upper right first for north when they tie.
+        rest = [c for c in self._rank_corners(0.3, 0.12) if c != self.inset_corner]
+        self.scale_corner = rest[0]
         rest.remove(self.scale_corner)
-        self.north_corner = "upper right" if "upper right" in rest else rest[0]
+        north_first = sorted(rest, key=lambda c: (self._count(c, 0.3, 0.12),
+                                                  c != "upper right"))
+        self.north_corner = north_first[0]
         self._inset = None
 
     # -- geometry --------------------------------------------------------------------
-    def _rank_corners(self) -> list[str]:
-        """Corners of the map ordered by how little data they would cover."""
+    def _data_xy(self) -> np.ndarray:
+        """The projected vertices of the thematic features shown (not the basemap's)."""
+        coords = [shapely.get_coordinates(project(p.frame, self.view, pad=0.0))
+                  for p in self.shown if p.name not in ("countries", "provinces")]
+        return np.concatenate(coords) if coords else np.empty((0, 2))
+
+    def _count(self, corner: str, fw: float, fh: float) -> int:
+        """How many data vertices a box of ``fw`` x ``fh`` of the map at ``corner`` holds."""
         xmin, ymin, xmax, ymax = self.view.bounds
         w, h = xmax - xmin, ymax - ymin
-        fw, fh = 0.3, 0.3 * self.view.aspect
-        coords = []
-        for p in self.shown:
-            if p.name in ("countries", "provinces"):
-                continue
-            geoms = project(p.frame, self.view, pad=0.0)
-            coords.append(shapely.get_coordinates(geoms))
-        xy = np.concatenate(coords) if coords else np.empty((0, 2))
-        scores = []
-        for i, corner in enumerate(CORNERS):
-            x0 = xmin if "left" in corner else xmax - w * fw
-            y0 = ymin if "lower" in corner else ymax - h * fh
-            inside = ((xy[:, 0] >= x0) & (xy[:, 0] <= x0 + w * fw)
-                      & (xy[:, 1] >= y0) & (xy[:, 1] <= y0 + h * fh)).sum()
-            scores.append((int(inside), i, corner))
-        return [c for _, _, c in sorted(scores)]
+        x0 = xmin if "left" in corner else xmax - w * fw
+        y0 = ymin if "lower" in corner else ymax - h * fh
+        xy = self._xy
+        return int(((xy[:, 0] >= x0) & (xy[:, 0] <= x0 + w * fw)
+                    & (xy[:, 1] >= y0) & (xy[:, 1] <= y0 + h * fh)).sum())
+
+    def holds_data(self, corner: str) -> bool:
+        """Whether the strip along ``corner`` where furniture goes covers any data."""
+        return self._count(corner, 0.3, 0.12) > 0
+
+    def _rank_corners(self, fw: float, fh: float) -> list[str]:
+        """Corners of the map ordered by how little data a box there would cover."""
+        return sorted(CORNERS, key=lambda c: (self._count(c, fw, fh), CORNERS.index(c)))
 
     def _frac(self, x, y, w, h):
         return (x / self.W, y / self.H, w / self.W, h / self.H)
