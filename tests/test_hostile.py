@@ -318,3 +318,37 @@ def test_the_fixture_carries_every_attack_in_every_free_text_cell():
     assert checked >= 40
     recipe = (HOSTILE / "maps" / "hostile.toml").read_text(encoding="utf-8")
     assert recipe.count("{{ 7*7 }}") >= 8 and 'link_fields = ["notes"]' in recipe
+
+
+LONGEST_TIP = """() => {
+    // open the tooltip with the longest text; return its box on the screen
+    const g = window.geoatlas;
+    let best = null, most = -1;
+    g.layers.forEach(e => {
+        e.group.addTo(g.map);
+        e.features.forEach(f => {
+            const tip = f.getTooltip && f.getTooltip();
+            if (tip && String(tip.getContent()).length > most) {
+                most = String(tip.getContent()).length; best = f;
+            }
+        });
+    });
+    g.map.setView(best.getLatLng ? best.getLatLng() : best.getBounds().getCenter(), 6);
+    best.openTooltip(best.getLatLng ? best.getLatLng() : best.getBounds().getCenter());
+    const r = document.querySelector('.leaflet-tooltip.ga-tip').getBoundingClientRect();
+    return {chars: most, width: r.width, height: r.height, left: r.left, right: r.right};
+}"""
+
+
+@pytest.mark.browser
+def test_a_long_hostile_tooltip_leaves_the_phone_map_usable(hostile, out_dir):
+    with offline_page(375, 667) as (page, log):
+        page.goto((hostile["out"] / "hostile.html").as_uri())
+        page.wait_for_function("window.geoatlas !== undefined")
+        tip = page.evaluate(LONGEST_TIP)
+        settle(page)
+        page.screenshot(path=str(out_dir / "hostile-tooltip-375x667.png"))
+    assert tip["chars"] > 200  # the fixture's longest tooltip is long
+    assert tip["width"] <= 0.5 * 375 and tip["height"] <= 0.25 * 667, tip
+    assert 0 <= tip["left"] and tip["right"] <= 375, tip  # on the screen, beside its feature
+    assert log["page_errors"] == [], log
