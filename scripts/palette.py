@@ -1,4 +1,4 @@
-"""Search for the commodity palette of geoatlas.style (style/palette.py): far apart, also for colour-blind readers.
+"""Search for the commodity palette: far apart, also for colour-blind readers.
 
 How the committed ``COMMODITY_COLORS`` were chosen (run it to reproduce or to add a
 commodity): start from colours that mean something (copper is copper-coloured, gold is
@@ -12,7 +12,7 @@ random search that maximises, in this order,
 while keeping every colour readable on the land colour of the basemap (ΔE00 ≥ 12) and
 under a dark outline (L* between 22 and 88).
 
-    python3 scripts/palette.py            # prints the dict to paste into src/geoatlas/style/palette.py
+    python3 scripts/palette.py   # prints the dict for src/geoatlas/style/palette.py
 """
 
 from __future__ import annotations
