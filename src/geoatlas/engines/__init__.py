@@ -4,3 +4,5 @@
 :func:`~geoatlas.query.nearest` and :func:`~geoatlas.query.summarize` partition by
 partition on a dask.distributed cluster (install the ``scale`` extra).
 """
+
+__all__: list[str] = []
