@@ -175,6 +175,22 @@ def test_geopackage_round_trips_every_layer(built, atlas):
                 assert _cells(back[col], False) == _cells(want[col], False), (table, col)
 
 
+def test_citations_table_carries_the_quoted_sentences(built, atlas):
+    # QGIS users see the sentence a claim rests on, as the web popups show it
+    _, _, (gpkg, _), _ = built["afghanistan-minerals"]
+    back = read_quietly(gpkg, layer=qgis.CITATIONS, read_geometry=False)
+    assert list(back.columns) == ["layer", "feature_id", "source_id", "quote"]
+    got = {(r.layer, r.feature_id, r.source_id): r.quote for r in back.itertuples()}
+    checked = 0
+    for r in atlas["citations"].itertuples():
+        key = (r.table, r.row_id, r.source_id)
+        if key in got:
+            assert r.quote.strip() in got[key], key
+            checked += 1
+    assert checked > 50
+    assert sum(pd.isna(q) for q in got.values()) > 0  # documents cited as a whole stay empty
+
+
 def test_geopackage_validates(built):
     for _, _, (gpkg, _), _ in built.values():
         validate_geopackage(gpkg)

@@ -185,15 +185,29 @@ def periods_layer(atlas, prepared: PreparedLayer) -> PreparedLayer | None:
     return PreparedLayer(spec, out, spec.style.symbols(out), spec.style.legend(out))
 
 
-def citations(named: Sequence[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
-    """``layer, feature_id, source_id``: one row per cited document of every row.
+def citations(named: Sequence[tuple[str, pd.DataFrame]],
+              quotes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``layer, feature_id, source_id, quote``: one row per cited document of every row.
+
+    ``quote`` holds the sentences of the document the claim rests on (the workspace's
+    ``citations`` table, several joined by " … "); it is empty where the document is
+    cited as a whole, which the maps mark "unquoted".
 
     Examples
     --------
     >>> f = pd.DataFrame({"id": ["a", "b"], "source_ids": ["s1;s2", "s2"]})
-    >>> citations([("deposits", f)]).values.tolist()
-    [['deposits', 'a', 's1'], ['deposits', 'a', 's2'], ['deposits', 'b', 's2']]
+    >>> q = pd.DataFrame({"table": ["deposits"], "row_id": ["a"], "source_id": ["s2"],
+    ...                   "quote": ["Copper was found."]})
+    >>> citations([("deposits", f)], q).values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['deposits', 'a', 's1', None], ['deposits', 'a', 's2', 'Copper was found.'],
+     ['deposits', 'b', 's2', None]]
     """
+    said: dict[tuple[str, str, str], list[str]] = {}
+    if quotes is not None and len(quotes):
+        for key in zip(quotes["table"].astype(str), quotes["row_id"].astype(str),
+                       quotes["source_id"].astype(str), quotes["quote"]):
+            if isinstance(key[3], str) and key[3].strip():
+                said.setdefault(key[:3], []).append(key[3].strip())
     rows = []
     for layer, frame in named:
         if "id" not in frame or "source_ids" not in frame:
@@ -202,8 +216,10 @@ def citations(named: Sequence[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
             if cell is None or (isinstance(cell, float) and pd.isna(cell)):
                 continue
             for sid in dict.fromkeys(s.strip() for s in str(cell).split(";") if s.strip()):
-                rows.append((layer, str(ident), sid))
-    return pd.DataFrame(rows, columns=["layer", "feature_id", "source_id"], dtype=object)
+                found = said.get((layer, str(ident), sid))
+                rows.append((layer, str(ident), sid, " … ".join(found) if found else None))
+    return pd.DataFrame(rows, columns=["layer", "feature_id", "source_id", "quote"],
+                        dtype=object)
 
 
 def write_geopackage(atlas, recipe, layers: Sequence[PreparedLayer], path) -> list[GpkgTable]:
@@ -251,7 +267,8 @@ def write_geopackage(atlas, recipe, layers: Sequence[PreparedLayer], path) -> li
                 frames[table] = world[table]
         cited = [(t.layer.name, t.layer.frame) for t in written if t.kind == "recipe"]
         cited += [(name, f) for name, f in frames.items() if name != "sources"]
-        frames[CITATIONS] = citations(cited)
+        quotes = world[CITATIONS] if CITATIONS in world.tables else None
+        frames[CITATIONS] = citations(cited, quotes)
         for table, frame in frames.items():
             _write_frame(path, table, ogr_frame(frame), None, written,
                          TABLE_TITLES.get(table, table), TABLE_ABSTRACTS.get(table, ""))
@@ -278,7 +295,9 @@ TABLE_ABSTRACTS = {
                "date, file or URL.",
     "trade": "Trade figures exactly as the sources print them (as_printed keeps the text).",
     CITATIONS: "Which documents each feature and table row cites: one row per layer, "
-               "feature id and source id (the source_ids lists, unrolled).",
+               "feature id and source id (the source_ids lists, unrolled), with the "
+               "sentences of the document the claim rests on (quote; empty where the "
+               "document is cited as a whole: unquoted).",
 }
 
 

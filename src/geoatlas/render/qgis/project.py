@@ -409,7 +409,7 @@ def _maplayer(t: GpkgTable, source: str, metadata: list[ET.Element]) -> ET.Eleme
     else:
         el.extend(form_elements(t.source, t.frame, t.fields))
         if t.table == CITATIONS:
-            # a citation is named by the document it cites
+            # a citation is named by the document it cites (its quote is a field)
             display = el.find("previewExpression")
             display.text = ("coalesce(attribute(get_feature('geoatlas_sources', 'id', "
                             "\"source_id\"), 'title'), \"source_id\")")
