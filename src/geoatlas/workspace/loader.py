@@ -9,11 +9,9 @@ citations, the status histories and the joins. Every step adds its problems to o
 Examples
 --------
 >>> from geoatlas.workspace.find import REPO_ROOT
->>> catalog, problems = validate(REPO_ROOT / "tests" / "fixtures" / "mini")
->>> problems
-[]
->>> catalog.layers["deposits"].loc["copper-hill", "province"]
-'Logar'
+>>> catalog = load(REPO_ROOT / "tests" / "fixtures" / "mini")
+>>> sorted(catalog.tables)
+['citations', 'contracts', 'events', 'sources', 'trade']
 """
 
 from __future__ import annotations
