@@ -341,7 +341,8 @@ LONGEST_TIP = """() => {
 
 
 @pytest.mark.browser
-def test_a_long_hostile_tooltip_leaves_the_phone_map_usable(hostile, out_dir):
+def test_a_long_hostile_tooltip_leaves_a_narrow_map_usable(hostile, out_dir):
+    # (a touch screen shows no tooltips at all: a tap opens the popup)
     with offline_page(375, 667) as (page, log):
         page.goto((hostile["out"] / "hostile.html").as_uri())
         page.wait_for_function("window.geoatlas !== undefined")

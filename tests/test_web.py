@@ -632,8 +632,10 @@ def test_phone_controls_leave_the_map_free_and_tap_opens_popup(built_maps, shots
         popup = page.locator(".leaflet-popup-content")
         popup.wait_for(timeout=3000)
         assert popup.inner_text().startswith("Mes Aynak")
+        settle(page)  # the map pans the popup into view: measure it where it comes to rest
         box = page.locator(".leaflet-popup").bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 375
+        assert not page.locator(".leaflet-tooltip.ga-tip").is_visible()  # no hover, no tooltip
         # the one panel holds the layers and the legend
         page.click(".ga-panel-button")
         assert page.locator(".ga-panel-body .ga-legend").count() == 1
