@@ -36,12 +36,17 @@ from .prepare import PreparedLayer
 from .prepare import extent as recipe_extent
 
 __all__ = [
+    "CORNERS",
+    "FURNITURE_STRIP",
     "PAGE_IN",
+    "Corners",
     "MapFrame",
     "PageLayout",
     "basemap_covers",
+    "corner_count",
     "expand",
     "focus_countries",
+    "furniture_corners",
     "labelled_countries",
     "map_crs",
     "map_frame",
@@ -355,3 +360,66 @@ def focus_countries(countries, shown: Sequence[PreparedLayer], share: float = 0.
     counts = np.bincount(hits[1], minlength=len(countries))
     keep = counts >= max(1, share * len(pts))
     return {str(i) for i in countries.index[keep]}
+
+
+# -- where the furniture goes --------------------------------------------------------------
+CORNERS = ("lower left", "lower right", "upper left", "upper right")
+"""The map's corners, in the order they are ranked when they tie."""
+FURNITURE_STRIP = (0.3, 0.12)
+"""Width and height, as fractions of the map, of the strip a scale bar or north takes."""
+
+
+@dataclass(frozen=True)
+class Corners:
+    """Where a print map's furniture goes: each in a corner, the inset in the quietest.
+
+    ``north_stacks``: the north corner holds data and the scale bar's does not, so a
+    north note is better stacked on the scale bar than laid over the data.
+    """
+
+    inset: str
+    scale: str
+    north: str
+    north_stacks: bool
+
+
+def corner_count(bounds, xy: np.ndarray, corner: str, fw: float, fh: float) -> int:
+    """How many of the points ``xy`` lie in a box of ``fw`` x ``fh`` of ``bounds`` at ``corner``.
+
+    >>> xy = np.array([[1.0, 1.0], [9.0, 9.0], [9.5, 9.5]])
+    >>> [corner_count((0, 0, 10, 10), xy, c, 0.3, 0.3) for c in CORNERS]
+    [1, 0, 0, 2]
+    """
+    xmin, ymin, xmax, ymax = bounds
+    w, h = xmax - xmin, ymax - ymin
+    x0 = xmin if "left" in corner else xmax - w * fw
+    y0 = ymin if "lower" in corner else ymax - h * fh
+    return int(((xy[:, 0] >= x0) & (xy[:, 0] <= x0 + w * fw)
+                & (xy[:, 1] >= y0) & (xy[:, 1] <= y0 + h * fh)).sum())
+
+
+def furniture_corners(bounds, xy: np.ndarray, inset: tuple[float, float]) -> Corners:
+    """The corners of the inset, the scale bar and north, each covering the least data.
+
+    The inset (``inset``: its width and height as fractions of the map) takes the
+    corner whose box holds the fewest of the data points ``xy`` (projected vertices);
+    the scale bar the remaining corner whose :data:`FURNITURE_STRIP` holds the fewest
+    (lower corners first on a tie), north the next (the upper right first on a tie).
+    The static map and the QGIS print layout both place their furniture by it.
+
+    >>> xy = np.array([[1.0, 1.0], [9.5, 9.5]])  # data in the lower left and upper right
+    >>> furniture_corners((0, 0, 10, 10), xy, (0.3, 0.3))
+    Corners(inset='lower right', scale='upper left', north='upper right', north_stacks=True)
+    """
+    def ranked(fw, fh, first=CORNERS):
+        return sorted(first, key=lambda c: (corner_count(bounds, xy, c, fw, fh),
+                                            first.index(c)))
+
+    inset_corner = ranked(*inset)[0]
+    rest = [c for c in ranked(*FURNITURE_STRIP) if c != inset_corner]
+    scale = rest[0]
+    north = ranked(*FURNITURE_STRIP, first=("upper right", "upper left", "lower right",
+                                             "lower left"))
+    north = next(c for c in north if c not in (inset_corner, scale))
+    clear = [corner_count(bounds, xy, c, *FURNITURE_STRIP) == 0 for c in (scale, north)]
+    return Corners(inset_corner, scale, north, north_stacks=clear[0] and not clear[1])

@@ -169,8 +169,7 @@ def figure(atlas, recipe, layers=None):
         points = draw_layers(ax, shown, view, tolerance=tol)
         placed = draw_scale_bar(ax, view, layout.scale_corner)
         # A north note with no clear corner of its own stacks on the scale bar.
-        stack = (variation > NORTH_TOLERANCE_DEG and layout.holds_data(layout.north_corner)
-                 and not layout.holds_data(layout.scale_corner))
+        stack = variation > NORTH_TOLERANCE_DEG and layout.furniture.north_stacks
         placed += draw_north(ax, view, layout.scale_corner if stack else layout.north_corner,
                              variation, beside=placed[0] if stack else None)
         draw_inset(layout.inset_axes(), atlas, view)

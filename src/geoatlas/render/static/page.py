@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import shapely
 
-from ..mapframe import PageLayout
+from ..mapframe import PageLayout, furniture_corners
 from ..prepare import PreparedLayer
 from .attribution import ATTRIBUTION_PT, attribution_lines
 from .basemap import setup_map_axes
@@ -21,10 +21,7 @@ from .legend import draw_legends
 from .project import project
 from .symbols import INK, MUTED
 
-__all__ = ["CORNERS", "Page"]
-
-CORNERS = ("lower left", "lower right", "upper left", "upper right")
-"""The map's corners, in the order they are ranked when they tie."""
+__all__ = ["Page"]
 
 
 class Page:
@@ -40,19 +37,14 @@ class Page:
         self.panel_x = page.panel_box[0]
         self.view = page.view
         self.attr_lines = self._attribution_lines()
-        self._xy = self._data_xy()
-        self.corners = self._rank_corners(0.3, 0.3 * self.view.aspect)
-        self.inset_corner = self.corners[0]
-        # The scale bar and the north arrow (or note) are strips along an edge: each
-        # takes the remaining corner whose strip covers the least data (Reko Diq sat
-        # under a scale bar forced into the lower left), lower corners first for the
-        # scale bar and the upper right first for north when they tie.
-        rest = [c for c in self._rank_corners(0.3, 0.12) if c != self.inset_corner]
-        self.scale_corner = rest[0]
-        rest.remove(self.scale_corner)
-        north_first = sorted(rest, key=lambda c: (self._count(c, 0.3, 0.12),
-                                                  c != "upper right"))
-        self.north_corner = north_first[0]
+        # Inset, scale bar and north each go where they cover the least data (Reko Diq
+        # once sat under a scale bar forced into the lower left): mapframe decides, for
+        # the QGIS layout too.
+        self.furniture = furniture_corners(self.view.bounds, self._data_xy(),
+                                           (0.3, 0.3 * self.view.aspect))
+        self.inset_corner = self.furniture.inset
+        self.scale_corner = self.furniture.scale
+        self.north_corner = self.furniture.north
         self._inset = None
 
     # -- geometry --------------------------------------------------------------------
@@ -61,24 +53,6 @@ class Page:
         coords = [shapely.get_coordinates(project(p.frame, self.view, pad=0.0))
                   for p in self.shown if p.name not in ("countries", "provinces")]
         return np.concatenate(coords) if coords else np.empty((0, 2))
-
-    def _count(self, corner: str, fw: float, fh: float) -> int:
-        """How many data vertices a box of ``fw`` x ``fh`` of the map at ``corner`` holds."""
-        xmin, ymin, xmax, ymax = self.view.bounds
-        w, h = xmax - xmin, ymax - ymin
-        x0 = xmin if "left" in corner else xmax - w * fw
-        y0 = ymin if "lower" in corner else ymax - h * fh
-        xy = self._xy
-        return int(((xy[:, 0] >= x0) & (xy[:, 0] <= x0 + w * fw)
-                    & (xy[:, 1] >= y0) & (xy[:, 1] <= y0 + h * fh)).sum())
-
-    def holds_data(self, corner: str) -> bool:
-        """Whether the strip along ``corner`` where furniture goes covers any data."""
-        return self._count(corner, 0.3, 0.12) > 0
-
-    def _rank_corners(self, fw: float, fh: float) -> list[str]:
-        """Corners of the map ordered by how little data a box there would cover."""
-        return sorted(CORNERS, key=lambda c: (self._count(c, fw, fh), CORNERS.index(c)))
 
     def _frac(self, x, y, w, h):
         return (x / self.W, y / self.H, w / self.W, h / self.H)
