@@ -45,6 +45,7 @@ from qgis.core import (
     QgsLayoutExporter,
     QgsLayoutItemLabel,
     QgsLayoutItemLegend,
+    QgsLayoutItemMap,
     QgsProject,
     QgsRenderContext,
     QgsSymbolLayer,
@@ -239,8 +240,22 @@ def describe_cartography(project: QgsProject) -> dict:
                     legend_labels.append(node.name())
                     for lnode in model.layerLegendNodes(node):
                         legend_labels.append(str(lnode.data(0) or ""))
+        boxes = {}  # item id -> [x, y, width, height] on the page, mm
+        for item in layout.items():
+            if isinstance(item, QgsLayoutItemLegend):
+                item.adjustBoxSize()
+            if getattr(item, "id", None) and item.id():
+                r = item.sceneBoundingRect()
+                boxes[item.id()] = [r.x(), r.y(), r.width(), r.height()]
+                if isinstance(item, QgsLayoutItemMap):
+                    e = item.extent()
+                    boxes[item.id() + ":extent"] = [e.xMinimum(), e.yMinimum(),
+                                                    e.xMaximum(), e.yMaximum()]
+        page = layout.pageCollection().page(0).pageSize()
         layouts.append({"name": layout.name(), "items": kinds, "texts": texts,
-                        "legend_labels": legend_labels})
+                        "legend_labels": legend_labels, "boxes": boxes,
+                        "page": [page.width(), page.height()],
+                        "crs": project.crs().toWkt()})
     out["layouts"] = layouts
     meta = {}
     for lyr in project.mapLayers().values():

@@ -529,6 +529,50 @@ def test_print_layout_exports_a_non_blank_pdf(probed, tmp_path):
         assert image.std() > 10 and len(np.unique(image.reshape(-1, 3), axis=0)) > 50
 
 
+@pytest.mark.qgis
+def test_layout_furniture_keeps_off_the_symbols(built, probed):
+    # The scale bar sat on Reko Diq and its label: furniture now takes the quiet corners
+    from pyproj import CRS, Transformer
+
+    for name in ("afghanistan-minerals", "regional-corridors"):
+        _, layers, _, _ = built[name]
+        layout = probed[name]["cartography"]["layouts"][0]
+        boxes = layout["boxes"]
+        mx, my, mw, mh = boxes["map"]
+        xmin, ymin, xmax, ymax = boxes["map:extent"]
+        to_map = Transformer.from_crs(CRS.from_epsg(4326), CRS.from_wkt(layout["crs"]),
+                                      always_xy=True)
+        points = [g for p in layers if p.spec.visible
+                  for g in p.frame.geometry if g is not None and g.geom_type == "Point"]
+        x, y = to_map.transform([g.x for g in points], [g.y for g in points])
+        page_x = mx + (np.asarray(x) - xmin) / (xmax - xmin) * mw
+        page_y = my + (ymax - np.asarray(y)) / (ymax - ymin) * mh
+        inside_map = (page_x > mx) & (page_x < mx + mw) & (page_y > my) & (page_y < my + mh)
+        assert inside_map.sum() > 20, name  # the symbols were found on the page
+        for item in ("scalebar", "north-arrow", "inset"):
+            bx, by, bw, bh = boxes[item]
+            assert mx <= bx and bx + bw <= mx + mw and my <= by and by + bh <= my + mh, (
+                name, item, "outside the map frame")
+            covered = inside_map & (page_x > bx) & (page_x < bx + bw) & (page_y > by) & (
+                page_y < by + bh)
+            assert not covered.any(), (name, item, int(covered.sum()))
+
+
+@pytest.mark.qgis
+def test_layout_legend_stays_on_the_page(probed, tmp_path):
+    # a two-column legend of long labels once ran off the page's right edge
+    from PIL import Image
+
+    for name, report in probed.items():
+        pdf = report["layout_export"]["pdf"]["path"]
+        png = tmp_path / name
+        subprocess.run(["pdftoppm", "-r", "60", "-png", "-singlefile", pdf, str(png)],
+                       check=True, timeout=120)
+        image = np.asarray(Image.open(f"{png}.png").convert("L"), dtype=float)
+        margin = image[:, -int(60 * 6 / 25.4):]  # the page's last 6 mm
+        assert margin.min() > 200, (name, "ink in the right margin")
+
+
 def load_recipe_by_title(title: str):
     """The repository recipe with this title."""
     from geoatlas import open as open_atlas

@@ -1,10 +1,11 @@
 """The print layout of a recipe: the static map's sheet, as a QGIS layout.
 
 One A4 landscape page, as the static map: title and subtitle, the map (following the
-recipe's map theme, in the project CRS), its legend, a scale bar, a north arrow
-pointing to true north, an inset locating the map in the wider region, and the
-attribution (credits, projection, cited publishers). Positions are millimetres on the
-page.
+recipe's map theme, in the project CRS), its legend in one column beside it, and on the
+map a scale bar, a north arrow pointing to true north and an inset locating the map in
+the wider region, each in the corner where it covers the least data (the static map's
+rule, :func:`geoatlas.render.mapframe.furniture_corners`), then the attribution
+(credits, projection, cited publishers). Positions are millimetres on the page.
 
 Every text that comes from the workspace is put into the label as one QGIS string
 literal (``[% '…' %]``, spelled without ``%``): a layout label evaluates ``[% %]``
@@ -26,6 +27,7 @@ from pyproj import CRS
 
 from ...geometry import WGS84, transformer
 from ...style import BASEMAP
+from ..mapframe import furniture_corners
 from ..prepare import PreparedLayer
 from .common import GpkgTable, layer_id, recipe_theme_name, srs
 from .expr import tip_literal
@@ -33,11 +35,12 @@ from .expr import tip_literal
 __all__ = [
     "FONT",
     "GLOBE_SPAN",
-    "INSET_BOX",
+    "INSET_SIZE",
     "MAP_BOX",
     "MARGIN",
     "MAX_LEGEND_ROWS",
     "NORTH_SVG",
+    "PAD",
     "PAGE",
     "SIDE_W",
     "SIDE_X",
@@ -57,12 +60,16 @@ MARGIN = 10.0
 MAP_BOX = (10.0, 25.0, 200.0, 158.0)  # x, y, width, height
 SIDE_X = 216.0
 SIDE_W = PAGE[0] - SIDE_X - MARGIN
-INSET_BOX = (SIDE_X, 142.0, SIDE_W, 41.0)
+INSET_SIZE = (60.0, 40.0)
+"""Width and height of the locator inset, drawn in a corner of the map."""
+PAD = 3.0
+"""Space between the map's frame and the furniture in its corners."""
 FONT = "DejaVu Sans"
 GLOBE_SPAN = 40.0
 """A map wider or taller than this (degrees) is located on a globe in its inset."""
-MAX_LEGEND_ROWS = 22
-"""Above this many rows the legend takes two columns, so it stays above the inset."""
+MAX_LEGEND_ROWS = 40
+"""Above this many rows the legend takes two columns (one column fills the panel's
+height; two may run wider than the panel where labels are long)."""
 TYPES = {"page": 65638, "map": 65639, "picture": 65640, "label": 65641, "legend": 65642,
          "scalebar": 65646}
 INK, PAPER = BASEMAP["ink"], BASEMAP["halo"]
@@ -238,7 +245,15 @@ def _legend(parent, tables: Sequence[GpkgTable], source: str, box, z) -> ET.Elem
     return el
 
 
-def _scalebar(parent, box, z, km_per_segment: float) -> ET.Element:
+REFERENCE_POINTS = {"upper left": 0, "upper right": 2, "lower left": 6, "lower right": 8}
+"""QGIS's item reference points: a scale bar sized by QGIS grows away from its corner."""
+
+
+def _scalebar(parent, box, z, km_per_segment: float, corner: str) -> ET.Element:
+    x, y, w, h = box
+    ref = REFERENCE_POINTS[corner]  # keep the bar's own corner where planned
+    px = x + w if "right" in corner else x
+    py = y + h if "lower" in corner else y
     el = _item(parent, "scalebar", "scalebar", box, z, style="Single Box", unitType="km",
                unitLabel="km", numUnitsPerSegment=f"{km_per_segment:g}",
                numMapUnitsPerScaleBarUnit="1", numSegments="2", numSegmentsLeft="0",
@@ -246,6 +261,8 @@ def _scalebar(parent, box, z, km_per_segment: float) -> ET.Element:
                boxContentSpace="1", alignment="0", mapUuid=_uuid("map"),
                outlineWidth="0.25", lineJoinStyle="miter", lineCapStyle="square",
                background="true")
+    el.attrib.update({"referencePoint": str(ref), "position": f"{px:g},{py:g},mm",
+                      "positionOnPage": f"{px:g},{py:g},mm"})
     text = ET.SubElement(el, "text-style", {"fontFamily": FONT, "fontSize": "6.5",
                                             "fontSizeUnit": "Point", "fontWeight": "50",
                                             "textColor": "31,31,31,255", "textOpacity": "1"})
@@ -305,17 +322,22 @@ def layouts(atlas, recipe, layers: Sequence[PreparedLayer], tables: Sequence[Gpk
     if recipe.subtitle:
         _label(lay, "subtitle", (MARGIN, 16.5, PAGE[0] - 2 * MARGIN, 6), recipe.subtitle,
                9, color=(80, 80, 80))
-    x, y, w, h = MAP_BOX
+    _, y, w, h = MAP_BOX
     main = fit(box, w, h)
     _map(lay, "map", MAP_BOX, main, 1, theme=recipe_theme_name(recipe))
 
     shown = [t for t in tables if t.kind == "recipe" and t.layer.spec.visible]
-    _legend(lay, list(reversed(shown)), source, (SIDE_X, y, SIDE_W, INSET_BOX[1] - y - 3), 5)
+    _legend(lay, list(reversed(shown)), source, (SIDE_X, y, SIDE_W, h), 5)
 
+    corners = furniture_corners(main, _data_xy(shown, crs),
+                                (INSET_SIZE[0] / w, INSET_SIZE[1] / h))
     width_km = (main[2] - main[0]) / 1000
-    _scalebar(lay, (x + 4, y + h - 11, 60, 8), 6, nice(width_km / 6))
+    scale_box = _corner_box(corners.scale, 60, 8)
+    _scalebar(lay, scale_box, 6, nice(width_km / 6), corners.scale)
+    north_box = (_stacked(scale_box, corners.scale, 8, 12) if corners.north_stacks
+                 else _corner_box(corners.north, 8, 12))
     svg = base64.b64encode(NORTH_SVG.encode()).decode()
-    _item(lay, "picture", "north-arrow", (x + w - 12, y + 4, 8, 12), 7,
+    _item(lay, "picture", "north-arrow", north_box, 7,
           file=f"base64:{svg}", mode="0", northMode="1", northOffset="0",
           mapUuid=_uuid("map"), pictureRotation="0", resizeMode="0", anchorPoint="4",
           pictureWidth="8", pictureHeight="12", svgFillColor="255,255,255,255",
@@ -323,25 +345,7 @@ def layouts(atlas, recipe, layers: Sequence[PreparedLayer], tables: Sequence[Gpk
 
     basemap = [t for t in tables if t.kind == "basemap"]
     if basemap:
-        ix, iy, iw, ih = INSET_BOX
-        lon0, lat0, lon1, lat1 = _lonlat(box, crs)
-        b = basemap[0]
-        layer_set = [(layer_id(b.table), b.title, f"{source}|layername={b.table}")]
-        if max(lon1 - lon0, lat1 - lat0) > GLOBE_SPAN:
-            # a wide map: locate it on the globe (a conic's corners fan out too far)
-            globe = CRS.from_proj4(f"+proj=ortho +lat_0={(lat0 + lat1) / 2:.2f} "
-                                   f"+lon_0={(lon0 + lon1) / 2:.2f} +datum=WGS84 +units=m")
-            r = 6.5e6
-            _map(lay, "inset", INSET_BOX, fit((-r, -r, r, r), iw, ih), 2, layer_set=layer_set,
-                 overview_of="map", crs=globe)
-        else:
-            padx, pady = (lon1 - lon0) * 0.6, (lat1 - lat0) * 0.6
-            wide = transformer(WGS84, crs).transform_bounds(
-                lon0 - padx, lat0 - pady, lon1 + padx, lat1 + pady, densify_pts=51)
-            _map(lay, "inset", INSET_BOX, fit(wide, iw, ih), 2, layer_set=layer_set,
-                 overview_of="map")
-        _label(lay, "inset-caption", (ix, iy + ih + 0.5, iw, 3.5), "Location of the map",
-               6, color=(90, 90, 90))
+        _inset(lay, basemap[0], source, box, crs, _corner_box(corners.inset, *INSET_SIZE))
     _label(lay, "attribution", (MARGIN, y + h + 2, PAGE[0] - 2 * MARGIN,
                                 PAGE[1] - (y + h + 2) - 3),
            attribution(atlas, recipe, layers, crs), 6, color=(70, 70, 70), valign=32)
@@ -350,6 +354,65 @@ def layouts(atlas, recipe, layers: Sequence[PreparedLayer], tables: Sequence[Gpk
                                  "pageNameExpression": "", "sortFeatures": "0",
                                  "filterFeatures": "0"})
     return root
+
+
+def _inset(lay, base: GpkgTable, source: str, box, crs, where) -> None:
+    """The locator inset: the basemap around the map, or the globe for a wide map."""
+    _, _, iw, ih = where
+    lon0, lat0, lon1, lat1 = _lonlat(box, crs)
+    layer_set = [(layer_id(base.table), base.title, f"{source}|layername={base.table}")]
+    if max(lon1 - lon0, lat1 - lat0) > GLOBE_SPAN:
+        # a wide map: locate it on the globe (a conic's corners fan out too far)
+        globe = CRS.from_proj4(f"+proj=ortho +lat_0={(lat0 + lat1) / 2:.2f} "
+                               f"+lon_0={(lon0 + lon1) / 2:.2f} +datum=WGS84 +units=m")
+        r = 6.5e6
+        _map(lay, "inset", where, fit((-r, -r, r, r), iw, ih), 8, layer_set=layer_set,
+             overview_of="map", crs=globe)
+    else:
+        padx, pady = (lon1 - lon0) * 0.6, (lat1 - lat0) * 0.6
+        wide = transformer(WGS84, crs).transform_bounds(
+            lon0 - padx, lat0 - pady, lon1 + padx, lat1 + pady, densify_pts=51)
+        _map(lay, "inset", where, fit(wide, iw, ih), 8, layer_set=layer_set,
+             overview_of="map")
+
+
+def _corner_box(corner: str, width: float, height: float) -> tuple[float, float, float, float]:
+    """An item's box in ``corner`` of the map, :data:`PAD` inside its frame (mm).
+
+    >>> _corner_box("lower left", 60, 8)
+    (13.0, 172.0, 60, 8)
+    """
+    x, y, w, h = MAP_BOX
+    left = x + PAD if "left" in corner else x + w - width - PAD
+    top = y + PAD if "upper" in corner else y + h - height - PAD
+    return (left, top, width, height)
+
+
+def _stacked(box, corner: str, width: float, height: float) -> tuple[float, float, float, float]:
+    """A box of ``width`` x ``height`` stacked on ``box`` towards the map's inside.
+
+    >>> _stacked((137.0, 28.0, 60, 8), "upper right", 8, 12)
+    (189.0, 37.0, 8, 12)
+    """
+    x, y, w, h = box
+    left = x if "left" in corner else x + w - width
+    top = y + h + 1 if "upper" in corner else y - height - 1
+    return (left, top, width, height)
+
+
+def _data_xy(shown: Sequence[GpkgTable], crs):
+    """The projected vertices of the recipe's thematic features, to keep furniture off."""
+    import numpy as np
+    import shapely
+
+    t = transformer(WGS84, crs)
+    parts = [shapely.get_coordinates(s.layer.frame.geometry.dropna().to_numpy())
+             for s in shown if s.layer.name not in ("countries", "provinces")]
+    xy = np.concatenate(parts) if parts else np.empty((0, 2))
+    if not len(xy):
+        return xy
+    x, y = t.transform(xy[:, 0], xy[:, 1])
+    return np.column_stack([x, y])
 
 
 def _lonlat(box, crs) -> tuple[float, float, float, float]:
