@@ -105,8 +105,8 @@ def table_names(layers: Sequence[PreparedLayer]) -> list[str]:
 def basemap_layer(atlas, recipe, layers: Sequence[PreparedLayer]) -> PreparedLayer | None:
     """The countries under the map (and in its inset), unlabelled, as a prepared layer.
 
-    Written even when the recipe draws countries itself (then unchecked in the project):
-    the layout's inset always shows this one, without labels.
+    Written even when the recipe draws countries itself (as ``basemap_countries``, under
+    the recipe's own): the layout's inset always shows this one, without labels.
     """
     if "countries" not in atlas.layers:
         return None

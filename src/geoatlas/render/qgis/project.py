@@ -292,8 +292,10 @@ def _layer_tree(top_first, history, basemap, attributes, xyz, source,
     if basemap or xyz:
         group = _group(root, "Basemap")
         for t in basemap:
+            # always on: the land under the map, as on the web and print maps (a recipe's
+            # own, half-transparent countries layer lay over the sea colour alone)
             _tree_layer(group, layer_id(t.table), t.title, f"{source}|layername={t.table}",
-                        "ogr", t.table == "countries", False)
+                        "ogr", True, False)
         for title, url, _ in xyz:
             _tree_layer(group, _xyz_id(title), title, _xyz_source(url), "wms", False, False)
     if attributes:
@@ -473,7 +475,7 @@ def themes(recipe, top_first, history, basemap, xyz) -> ET.Element:
     """
     el = ET.Element("visibility-presets")
     replaced = {t.table.removesuffix("_periods") for t in history}
-    base = [layer_id(t.table) for t in basemap if t.table == "countries"]
+    base = [layer_id(t.table) for t in basemap]
     views = [(recipe_theme_name(recipe),
               [layer_id(t.table) for t in top_first if t.layer.spec.visible] + base)]
     if history:
