@@ -82,7 +82,7 @@ MAP_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*", re.ASCII)
 STORY = {
     "web": "geoatlas.render.story",
     "static": "geoatlas.render.static.chapters:write_chapters",
-    "qgis": "geoatlas.render.qgis.chapters:write_chapters",
+    "qgis": "geoatlas.render.qgis:write_story",
 }
 """Renderers of a recipe with ``[[chapters]]``: the story page, a page and a QGIS map theme
 per chapter (``module`` or ``module:function``; the default function is ``write``)."""

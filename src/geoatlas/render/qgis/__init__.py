@@ -55,7 +55,7 @@ __all__ = [
     "CITATIONS", "QGIS_VERSION", "STYLE_TABLE", "TABLES", "GpkgTable", "layer_id",
     "layer_qml", "map_tip", "project_crs", "project_xml", "qgis_values",
     "renderer_element", "renderer_plan", "rgba", "table_names", "write",
-    "write_geopackage", "write_project",
+    "write_geopackage", "write_project", "write_story",
 ]
 
 
@@ -75,7 +75,8 @@ def write(atlas, recipe, layers: Sequence[PreparedLayer] | None, folder,
     folder : str or pathlib.Path
         Where to write (the build's staging folder).
     **options
-        Other renderers' options; ignored here.
+        ``chapter_themes=True`` gives a story recipe one map theme per chapter
+        (:func:`write_story`); other renderers' options are ignored here.
 
     Returns
     -------
@@ -90,15 +91,26 @@ def write(atlas, recipe, layers: Sequence[PreparedLayer] | None, folder,
     qgz = folder / f"{recipe.name}.qgz"
     tables = write_geopackage(atlas, recipe, layers, gpkg)
     products = write_products(atlas, recipe, layers, folder)
-    write_project(recipe, layers, tables, qgz, atlas=atlas, rasters=products)
+    write_project(recipe, layers, tables, qgz, atlas=atlas, rasters=products,
+                  chapter_themes=options.get("chapter_themes", False))
     extra = []
     for product in products:  # the GeoTIFF and the style sidecar raster.write puts beside it
         extra += [f for f in (product.path, product.path.with_suffix(".qml")) if f.exists()]
     return [gpkg, qgz, *extra]
 
 
+def write_story(atlas, recipe, layers: Sequence[PreparedLayer] | None, folder,
+                **options) -> list[Path]:
+    """:func:`write` for a recipe with ``[[chapters]]``: one map theme per chapter.
+
+    The themes are named ``"<n>. <title>"`` and show the chapter's layers (QGIS:
+    *View ▸ Map Themes*); the build calls this for story recipes.
+    """
+    return write(atlas, recipe, layers, folder, **{**options, "chapter_themes": True})
+
+
 def write_project(recipe, layers: Sequence[PreparedLayer], tables: Sequence[GpkgTable],
-                  path, atlas=None, rasters=()) -> Path:
+                  path, atlas=None, rasters=(), chapter_themes: bool = False) -> Path:
     """Write the ``.qgz`` (a zip holding ``<name>.qgs``), byte-for-byte reproducibly.
 
     Parameters
@@ -115,11 +127,14 @@ def write_project(recipe, layers: Sequence[PreparedLayer], tables: Sequence[Gpkg
         The workspace (cited documents for metadata and attribution).
     rasters : sequence of RasterProduct
         The raster products written beside the project (styled raster layers).
+    chapter_themes : bool
+        One map theme per chapter instead of the recipe's views (a story's build).
 
     Returns
     -------
     pathlib.Path
         ``path``.
     """
-    document = project_xml(recipe, layers, tables, atlas=atlas, rasters=rasters)
+    document = project_xml(recipe, layers, tables, atlas=atlas, rasters=rasters,
+                           chapter_themes=chapter_themes)
     return write_qgz(path, f"{recipe.name}.qgs", document)

@@ -92,7 +92,7 @@ def crs_name(recipe, crs: CRS) -> str:
 
 
 def project_xml(recipe, layers: Sequence[PreparedLayer], tables: Sequence[GpkgTable],
-                atlas=None, rasters=()) -> str:
+                atlas=None, rasters=(), chapter_themes: bool = False) -> str:
     """The ``.qgs`` document of a recipe (see the module docstring for what it holds).
 
     Parameters
@@ -107,6 +107,8 @@ def project_xml(recipe, layers: Sequence[PreparedLayer], tables: Sequence[GpkgTa
         The workspace: the documents cited (metadata links, attribution).
     rasters : sequence of RasterProduct
         Raster products written beside the project (see :mod:`.rasters`).
+    chapter_themes : bool
+        A story's project: one map theme per chapter, instead of the recipe's views.
 
     Returns
     -------
@@ -138,7 +140,7 @@ def project_xml(recipe, layers: Sequence[PreparedLayer], tables: Sequence[GpkgTa
     for lid in _drawing_order(top_first, history, basemap, xyz, rasters):
         ET.SubElement(order, "layer", {"id": lid})
     root.append(_properties())
-    root.append(themes(recipe, top_first, history, basemap, xyz))
+    root.append(themes(recipe, top_first, history, basemap, chapter_themes))
     root.append(_project_metadata(recipe))
     root.append(layout_mod.layouts(atlas, recipe, layers, tables, crs, box))
     root.append(bookmarks(recipe, layers, lonlat))
@@ -467,23 +469,17 @@ def _properties() -> ET.Element:
     return el
 
 
-def themes(recipe, top_first, history, basemap, xyz) -> ET.Element:
+def themes(recipe, top_first, history, basemap, chapter_themes=False) -> ET.Element:
     """Map themes: the recipe's view, and (with status periods) the view over time.
 
     "Status over time" swaps the recipe's status layers for their periods, which the
     temporal controller filters. A recipe with ``as_of`` names its view after the date.
+    With ``chapter_themes`` (a story recipe's build) there is one theme per chapter
+    instead, named ``"<n>. <title>"`` and showing the chapter's layers.
     """
     el = ET.Element("visibility-presets")
-    replaced = {t.table.removesuffix("_periods") for t in history}
-    base = [layer_id(t.table) for t in basemap]
-    views = [(recipe_theme_name(recipe),
-              [layer_id(t.table) for t in top_first if t.layer.spec.visible] + base)]
-    if history:
-        views.append(("Status over time", [
-            layer_id(t.table) for t in top_first
-            if t.layer.spec.visible and t.table not in replaced]
-            + [layer_id(t.table) for t in history] + base))
-    for name, visible in views:
+    for name, visible in (_chapter_views(recipe, top_first) if chapter_themes
+                          else _views(recipe, top_first, history, basemap)):
         preset = ET.SubElement(el, "visibility-preset", {
             "name": name, "has-expanded-info": "1", "has-checked-group-info": "1"})
         for lid in visible:
@@ -494,7 +490,25 @@ def themes(recipe, top_first, history, basemap, xyz) -> ET.Element:
     return el
 
 
+def _views(recipe, top_first, history, basemap) -> list[tuple[str, list[str]]]:
+    replaced = {t.table.removesuffix("_periods") for t in history}
+    base = [layer_id(t.table) for t in basemap]
+    views = [(recipe_theme_name(recipe),
+              [layer_id(t.table) for t in top_first if t.layer.spec.visible] + base)]
+    if history:
+        views.append(("Status over time", [
+            layer_id(t.table) for t in top_first
+            if t.layer.spec.visible and t.table not in replaced]
+            + [layer_id(t.table) for t in history] + base))
+    return views
 
+
+def _chapter_views(recipe, top_first) -> list[tuple[str, list[str]]]:
+    ids: dict[str, list[str]] = {}
+    for t in reversed(top_first):  # recipe order
+        ids.setdefault(t.layer.spec.layer, []).append(layer_id(t.table))
+    return [(f"{n}. {ch.title}", [i for name in ch.layers for i in ids.get(name, [])])
+            for n, ch in enumerate(recipe.chapters, start=1)]
 
 
 def bookmarks(recipe, layers: Sequence[PreparedLayer], lonlat, n: int = 6) -> ET.Element:
