@@ -31,6 +31,7 @@ from ..mapframe import furniture_corners
 from ..prepare import PreparedLayer
 from .common import GpkgTable, layer_id, recipe_theme_name, srs
 from .expr import tip_literal
+from .symbols import rgba
 
 __all__ = [
     "FONT",
@@ -118,15 +119,20 @@ def _font(size: float, bold: bool = False) -> str:
     return f"{FONT},{size:g},-1,5,{75 if bold else 50},0,0,0,0,0"
 
 
-def _label(parent, key, box, text, size, bold=False, z=10, color=(31, 31, 31),
+def _label(parent, key, box, text, size, bold=False, z=10, color=None,
            halign=1, valign=32) -> ET.Element:
     el = _item(parent, "label", key, box, z, labelText=label_text(text), htmlState="0",
                marginX="0", marginY="0", halign=str(halign), valign=str(valign))
     ET.SubElement(el, "LabelFont", {"description": _font(size, bold), "style": ""})
-    r, g, b = color
-    ET.SubElement(el, "FontColor", {"red": str(r), "green": str(g), "blue": str(b),
-                                    "alpha": "255"})
+    _color(el, "FontColor", color or _rgb(INK))
     return el
+
+
+def _color(parent: ET.Element, tag: str, rgb: tuple[int, int, int]) -> ET.Element:
+    """A layout colour element (``red``, ``green``, ``blue``, opaque)."""
+    r, g, b = rgb
+    return ET.SubElement(parent, tag, {"red": str(r), "green": str(g), "blue": str(b),
+                                       "alpha": "255"})
 
 
 def fit(box, width: float, height: float) -> tuple[float, float, float, float]:
@@ -211,8 +217,6 @@ def sea_color() -> str:
 
 
 def _rgb(color: str) -> tuple[int, int, int]:
-    from .symbols import rgba
-
     r, g, b, _ = (int(v) for v in rgba(color).split(","))
     return r, g, b
 
@@ -265,15 +269,13 @@ def _scalebar(parent, box, z, km_per_segment: float, corner: str) -> ET.Element:
                       "positionOnPage": f"{px:g},{py:g},mm"})
     text = ET.SubElement(el, "text-style", {"fontFamily": FONT, "fontSize": "6.5",
                                             "fontSizeUnit": "Point", "fontWeight": "50",
-                                            "textColor": "31,31,31,255", "textOpacity": "1"})
+                                            "textColor": rgba(INK), "textOpacity": "1"})
     ET.SubElement(text, "text-buffer", {"bufferDraw": "1", "bufferSize": "0.6",
                                         "bufferSizeUnits": "MM",
                                         "bufferColor": "255,255,255,255"})
-    ET.SubElement(el, "fillColor", {"red": "31", "green": "31", "blue": "31", "alpha": "255"})
-    ET.SubElement(el, "fillColor2", {"red": "255", "green": "255", "blue": "255",
-                                     "alpha": "255"})
-    ET.SubElement(el, "strokeColor", {"red": "31", "green": "31", "blue": "31",
-                                      "alpha": "255"})
+    _color(el, "fillColor", _rgb(INK))
+    _color(el, "fillColor2", _rgb(PAPER))
+    _color(el, "strokeColor", _rgb(INK))
     return el
 
 
