@@ -97,3 +97,13 @@ def settle(page, timeout: float = 10_000) -> None:
     """
     page.wait_for_function(SETTLED, timeout=timeout)
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def close_popups(page, timeout: float = 10_000) -> None:
+    """Close the open popup and wait until it has left the page.
+
+    Leaflet fades a closed popup out and removes it 200 ms later; until then a locator
+    for the next popup would find two.
+    """
+    page.evaluate("() => { window.geoatlas.map.closePopup(); }")
+    page.wait_for_function("() => !document.querySelector('.leaflet-popup')", timeout=timeout)

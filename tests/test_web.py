@@ -28,7 +28,7 @@ from geoatlas.render.popup import PopupContext
 from geoatlas.render.prepare import prepare
 from geoatlas.render.web import page_html, render_html
 from geoatlas.render.webspec import _header_html, layer_spec
-from tests.browser import chromium, offline_page, settle
+from tests.browser import chromium, close_popups, offline_page, settle
 
 HOSTILE = (
     "<img src=x onerror=\"window.__pwned=1\"> ' \" ` ${window.__pwned=2} {{7*7}} "
@@ -601,14 +601,14 @@ def test_compact_popup_marks_unquoted_citations(mini_copy, tmp_path, browser):
                 const p = g.map.latLngToContainerPoint([lat, lon]);
                 const r = g.map.getContainer().getBoundingClientRect();
                 return [p.x + r.left, p.y + r.top]; }""", [row.geometry.y, row.geometry.x])
-            page.wait_for_timeout(300)
+            settle(page)
             page.mouse.click(x, y)
             popup = page.locator(".leaflet-popup-content .ga-popup[data-feature]")
             popup.wait_for()
             assert popup.locator("h3").inner_text() == row["name"]
             mark = popup.locator(".ga-sources li .ga-unquoted, ol li .ga-unquoted")
             marks[fid] = [mark.nth(i).get_attribute("title") for i in range(mark.count())]
-            page.keyboard.press("Escape")
+            close_popups(page)
         assert marks["copper-hill"] == []
         assert marks["iron-valley"] == [UNQUOTED_HINT]
         assert log["console_errors"] == [] and log["page_errors"] == []
@@ -681,7 +681,7 @@ def test_keyboard_reaches_results_features_and_legend(built_maps, browser):
         page.keyboard.press("Enter")
         page.locator(".leaflet-popup-content").wait_for()
         assert page.inner_text(".leaflet-popup-content h3") == "Mes Aynak"
-        page.evaluate("() => { window.geoatlas.map.closePopup(); }")
+        close_popups(page)
         settle(page)
         # feature labels are in the tab order; Enter opens their popup
         label = page.locator(".ga-label[role='button'][aria-label='Hajigak']")
