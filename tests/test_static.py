@@ -72,6 +72,12 @@ def _shown(layers):
     return [p for p in layers if p.spec.visible and len(p.frame)]
 
 
+def _on_page(recipe, layers):
+    """The shown layers cut to the printed view, as the legend panel gets them."""
+    view = mapframe.page_layout(mapframe.map_frame(layers, recipe), recipe.static.size).view
+    return mapframe.in_view(_shown(layers), view)
+
+
 def test_all_formats_written_and_not_blank(written):
     assert sorted(written) == ["pdf", "png", "svg"]
     import matplotlib.image as mpimg
@@ -116,20 +122,39 @@ def test_svg_and_pdf_are_deterministic(atlas, written, tmp_path):
 
 
 def test_legend_entries_equal_the_style_spec(drawn):
-    _recipe, layers, fig = drawn
+    recipe, layers, fig = drawn
     texts = static.legends(fig)
-    shown = _shown(layers)
+    shown = _on_page(recipe, layers)
     assert list(texts) == [p.name for p in shown]
     for p in shown:
         expected = [entry_label(p, e) for e in p.legend]
         assert [_norm(t.get_text()) for t in texts[p.name]] == expected, p.name
 
 
+def test_legend_lists_only_the_categories_on_the_page(atlas):
+    """A commodity whose deposits all lie beyond the map frame has no legend row."""
+    recipe, layers, fig = _draw(atlas, "afghanistan-minerals")
+    deposits = next(p for p in layers if p.name == "deposits")
+    ax = next(a for a in fig.axes if a.get_label() == "map")
+    view = mapframe.page_layout(mapframe.map_frame(layers, recipe), recipe.static.size).view
+    x, y = Transformer.from_crs(4326, view.crs, always_xy=True).transform(
+        deposits.frame.geometry.x.values, deposits.frame.geometry.y.values)
+    (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+    inside = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+    style_ = deposits.spec.style
+    values = deposits.frame[style_.color_by]
+    every = {style_.category_label(v, deposits.frame) for v in values}
+    on_page = {style_.category_label(v, deposits.frame) for v in values[inside]}
+    listed = {_norm(t.get_text()) for t in static.legends(fig)["deposits"]} & every
+    assert listed == on_page
+    assert every - on_page, "the fixture should have a commodity only off the page"
+
+
 def test_legend_swatches_use_the_symbols(drawn):
     from matplotlib.legend import Legend
 
-    _, layers, fig = drawn
-    by_name = {p.name: p for p in layers}
+    recipe, layers, fig = drawn
+    by_name = {p.name: p for p in _on_page(recipe, layers)}
     checked = 0
     for leg in fig.findobj(Legend):
         gid = leg.get_gid() or ""

@@ -47,6 +47,7 @@ __all__ = [
     "expand",
     "focus_countries",
     "furniture_corners",
+    "in_view",
     "labelled_countries",
     "map_crs",
     "map_frame",
@@ -283,6 +284,55 @@ def view_ring_lonlat(frame: MapFrame, n: int = 40) -> np.ndarray:
     ])
     lon, lat = transformer(frame.crs, WGS84).transform(ring[:, 0], ring[:, 1])
     return np.column_stack([lon, lat])
+
+
+def in_view(layers: Sequence[PreparedLayer], frame: MapFrame) -> list[PreparedLayer]:
+    """The layers as seen in the view: only features that reach into it, legend rebuilt.
+
+    A printed legend explains what is on the page. The style spec builds it from the
+    features it is given, so a category (a commodity, a status) whose features all lie
+    outside the view drops out, as does a layer with nothing in view.
+
+    Parameters
+    ----------
+    layers : sequence of PreparedLayer
+        Prepared layers (lon/lat).
+    frame : MapFrame
+        The view (use :attr:`PageLayout.view`, which is what is drawn).
+
+    Returns
+    -------
+    list of PreparedLayer
+        The layers with a feature in view, each with only those features, their
+        symbols and the legend the style spec gives for them.
+
+    Examples
+    --------
+    >>> import geoatlas
+    >>> from geoatlas.recipe import load_recipe
+    >>> from geoatlas.render.prepare import prepare
+    >>> atlas = geoatlas.open()
+    >>> recipe = load_recipe(atlas, "afghanistan-minerals")
+    >>> layers = prepare(atlas, recipe)
+    >>> view = page_layout(map_frame(layers, recipe)).view
+    >>> deposits = in_view(layers, view)[-1]
+    >>> len(deposits.frame) < len(layers[-1].frame)  # those beyond the page are left out
+    True
+    >>> "zinc" in [e.label for e in deposits.legend]  # Duddar (Pakistan) is off the page
+    False
+    """
+    from shapely import Polygon, intersects
+
+    area = Polygon(view_ring_lonlat(frame))
+    out = []
+    for p in layers:
+        keep = np.asarray(intersects(p.frame.geometry.values, area), dtype=bool)
+        if not keep.any():
+            continue
+        sub = p.frame[keep]
+        out.append(PreparedLayer(p.spec, sub, [s for s, k in zip(p.symbols, keep) if k],
+                                 p.spec.style.legend(sub)))
+    return out
 
 
 def basemap_covers(countries, frame: MapFrame, margin_deg: float = 2.0) -> bool:

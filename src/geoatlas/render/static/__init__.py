@@ -43,7 +43,14 @@ from pathlib import Path
 import numpy as np
 
 from ...formats import STATIC_FORMATS
-from ..mapframe import NORTH_TOLERANCE_DEG, focus_countries, map_frame, north_variation, page_layout
+from ..mapframe import (
+    NORTH_TOLERANCE_DEG,
+    focus_countries,
+    in_view,
+    map_frame,
+    north_variation,
+    page_layout,
+)
 from ..prepare import prepare
 from .attribution import sources_pages
 from .basemap import draw_basemap, draw_graticule, setup_map_axes
@@ -179,7 +186,7 @@ def figure(atlas, recipe, layers=None):
                                            renderer)
         log.info("%s: %d labels placed, %d dropped to avoid overlaps", recipe.name, n, dropped)
         layout.title()
-        layout.legends(shown)
+        layout.legends(in_view(shown, view))
         layout.attribution()
     return literal_text(fig)
 
