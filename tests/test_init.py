@@ -25,6 +25,8 @@ from geoatlas.cli import cli
 from geoatlas.workspace import validate
 from tests.browser import offline_page, settle
 
+ROOT = Path(__file__).resolve().parents[1]
+
 REGIONS = {
     "andes": ["--countries", "CHL,PER", "--name", "Andes copper"],
     "east-africa": ["--bbox", "28,-12,52,16"],
@@ -277,6 +279,50 @@ def test_basemap_module_builds_any_region(tmp_path):
     nz = countries.set_index("iso3").loc["NZL"]
     assert nz["detail"] in ("full", "mixed")
     assert basemap.check_basemap(path) == []
+
+
+def test_city_names_with_lost_letters_are_repaired_or_refused(tmp_path):
+    """The geopandas copy of NE populated places stores Chișinău as 'Chi?in?u' (Latin-1)."""
+    from geoatlas.basemap.sources import read_ne_cities
+    from geoatlas.errors import DataError
+
+    def cities(names):
+        path = tmp_path / f"cities-{len(names)}.gpkg"
+        gpd.GeoDataFrame({"name": names}, geometry=[shapely.Point(i, i) for i in
+                                                    range(len(names))], crs=4326).to_file(path)
+        return path
+
+    got = read_ne_cities(cities(["Chi?in?u", "?saka", "Kabul"]))
+    assert list(got["name"]) == ["Chișinău", "Osaka", "Kabul"]
+    with pytest.raises(DataError) as err:
+        read_ne_cities(cities(["Kabul", "Z?rich", "Bern", "B\ufffdrn"]))
+    assert [p.message for p in err.value.problems] == [
+        f"city name {n!r} has letters lost to the file's encoding; add its spelling to "
+        "geoatlas.basemap.sources.CITY_NAME_REPAIRS" for n in ("B\ufffdrn", "Z?rich")]
+    assert all(p.path == str(tmp_path / "cities-4.gpkg") for p in err.value.problems)
+
+
+@pytest.mark.parametrize("path", ["geo/basemap.gpkg", "src/geoatlas/assets/world.gpkg"])
+def test_shipped_basemaps_have_no_lost_letters(path):
+    from geoatlas.basemap.file import NAMED_LAYERS
+
+    full = ROOT / path
+    assert basemap.check_basemap(full) == []
+    for layer, _ in pyogrio.list_layers(full):
+        if layer in NAMED_LAYERS:
+            names = pyogrio.read_dataframe(full, layer=layer, read_geometry=False)["name"]
+            assert not names.str.contains("[?\ufffd]", regex=True).any(), layer
+
+
+def test_check_basemap_names_each_lost_letter(tmp_path):
+    path = tmp_path / "b.gpkg"
+    basemap.build_basemap(path, countries="NZL")
+    cities = gpd.read_file(path, layer="cities")
+    cities.loc[cities.index[2], "name"] = "Wellingt?n"
+    pyogrio.write_dataframe(cities, path, layer="cities")
+    assert basemap.check_basemap(path) == [
+        "layer 'cities' feature 3: name 'Wellingt?n' has letters lost to a wrong encoding "
+        "('?' or U+FFFD); write the name in UTF-8"]
 
 
 # -- messages: missing documents, progress, quiet third-party logs ---------------------

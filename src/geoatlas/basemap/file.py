@@ -27,9 +27,11 @@ __all__ = [
     "CRS",
     "EXTRA_LAYERS",
     "LABEL_COLUMNS",
+    "NAMED_LAYERS",
     "PROVINCE_COLUMNS",
     "check_basemap",
     "credit",
+    "lost_letters",
     "read_info",
     "write_basemap",
 ]
@@ -106,7 +108,33 @@ def check_basemap(path: str | Path) -> list[str]:
                             "polygons expected")
         if layer == "countries" and info["features"] == 0:
             problems.append("layer 'countries' is empty")
+    for layer in sorted(layers & NAMED_LAYERS):
+        problems += _lost_letters(path, layer)
     return problems
+
+
+NAMED_LAYERS = {"countries", "provinces", "country_labels", "cities"}
+"""Basemap layers whose ``name`` is drawn on maps."""
+
+
+def lost_letters(name: str) -> bool:
+    """Whether a name shows letters lost to a wrong encoding (``?`` or U+FFFD).
+
+    >>> lost_letters("Chi?in?u"), lost_letters("Chișinău")
+    (True, False)
+    """
+    return "?" in name or "\ufffd" in name
+
+
+def _lost_letters(path: Path, layer: str) -> list[str]:
+    import pyogrio
+
+    if "name" not in list(pyogrio.read_info(path, layer=layer)["fields"]):
+        return []
+    names = pyogrio.read_dataframe(path, layer=layer, columns=["name"], read_geometry=False)
+    return [f"layer '{layer}' feature {i + 1}: name {n!r} has letters lost to a wrong "
+            "encoding ('?' or U+FFFD); write the name in UTF-8"
+            for i, n in enumerate(names["name"]) if isinstance(n, str) and lost_letters(n)]
 
 
 def write_basemap(out: Path, layers: dict, info) -> None:

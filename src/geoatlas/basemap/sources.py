@@ -21,10 +21,11 @@ import re
 from pathlib import Path
 
 from ..errors import DataError, Problem, WorkspaceError
-from .file import CRS, read_info
+from .file import CRS, lost_letters, read_info
 from .shapes import polygonal
 
 __all__ = [
+    "CITY_NAME_REPAIRS",
     "NE_SOURCE",
     "WORLD_ASSET",
     "clean_column",
@@ -43,6 +44,14 @@ WORLD_ASSET = Path(__file__).resolve().parent.parent / "assets" / "world.gpkg"
 """The world countries and cities the package ships (coarse), for ``geoatlas init``."""
 
 _ISO3_RE = re.compile(r"^[A-Z]{3}$")
+
+CITY_NAME_REPAIRS = {"Chi?in?u": "Chișinău", "?saka": "Osaka"}
+"""City names whose letters the geopandas copy of Natural Earth's populated places lost.
+
+Its DBF is Latin-1, so letters outside it (ș and ă in Chișinău, Ō in Ōsaka) were stored
+as ``?``. They are spelled here as English-language maps spell them; any other name with
+a lost letter stops the build (:func:`read_ne_cities`) instead of reaching a map.
+"""
 
 
 def find_ne_source(path: str | Path | None = None) -> Path | None:
@@ -162,7 +171,13 @@ def read_ne_cities(path: Path):
     if col is None:
         raise DataError([Problem(str(path), "no 'name' column in the populated places")])
     gdf = gdf.rename(columns={col: "name"})[["name", "geometry"]]
-    gdf["name"] = [clean_text(v) for v in gdf["name"]]
+    names = [clean_text(v) for v in gdf["name"]]
+    gdf["name"] = [CITY_NAME_REPAIRS.get(n, n) for n in names]
+    lost = sorted({n for n in gdf["name"].dropna() if lost_letters(n)})
+    if lost:
+        raise DataError([Problem(str(path), f"city name {n!r} has letters lost to the file's "
+                                 "encoding; add its spelling to "
+                                 "geoatlas.basemap.sources.CITY_NAME_REPAIRS") for n in lost])
     return gdf[gdf["name"].notna() & gdf.geometry.notna()].reset_index(drop=True)
 
 
