@@ -72,10 +72,14 @@ def _shown(layers):
     return [p for p in layers if p.spec.visible and len(p.frame)]
 
 
+def _view(recipe, layers):
+    """The printed view of a recipe: what :func:`static.figure` draws."""
+    return mapframe.page_layout(mapframe.map_frame(layers, recipe), recipe.static.size).view
+
+
 def _on_page(recipe, layers):
     """The shown layers cut to the printed view, as the legend panel gets them."""
-    view = mapframe.page_layout(mapframe.map_frame(layers, recipe), recipe.static.size).view
-    return mapframe.in_view(_shown(layers), view)
+    return mapframe.in_view(_shown(layers), _view(recipe, layers))
 
 
 def test_all_formats_written_and_not_blank(written):
@@ -136,7 +140,7 @@ def test_legend_lists_only_the_categories_on_the_page(atlas):
     recipe, layers, fig = _draw(atlas, "afghanistan-minerals")
     deposits = next(p for p in layers if p.name == "deposits")
     ax = next(a for a in fig.axes if a.get_label() == "map")
-    view = mapframe.page_layout(mapframe.map_frame(layers, recipe), recipe.static.size).view
+    view = _view(recipe, layers)
     x, y = Transformer.from_crs(4326, view.crs, always_xy=True).transform(
         deposits.frame.geometry.x.values, deposits.frame.geometry.y.values)
     (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
@@ -204,7 +208,7 @@ def test_every_deposit_is_labelled_or_counted_in_a_group(atlas, name):
     recipe, layers, fig = _draw(atlas, name)
     ax = next(a for a in fig.axes if a.get_label() == "map")
     deposits = next(p for p in layers if p.name == "deposits")
-    view = mapframe.page_layout(mapframe.map_frame(layers, recipe), recipe.static.size).view
+    view = _view(recipe, layers)
     xy = deposits.frame.geometry.to_crs(view.crs)
     xmin, ymin, xmax, ymax = view.bounds
     inside = {str(i) for i, g in zip(deposits.frame.index, xy)
@@ -305,7 +309,7 @@ def test_title_subtitle_scale_and_projection(drawn):
 def test_north_is_stated_where_true_or_left_to_the_graticule(drawn):
     recipe, layers, fig = drawn
     ax = next(a for a in fig.axes if a.get_label() == "map")
-    view = mapframe.page_layout(mapframe.map_frame(layers, recipe), recipe.static.size).view
+    view = _view(recipe, layers)
     variation = mapframe.north_variation(view)
     notes = [t.get_text() for t in ax.texts if t.get_gid() == "north-note"]
     assert len(notes) == 1
@@ -439,7 +443,7 @@ def test_no_legend_label_is_a_raw_id_or_field_name(svg_tree, atlas):
 def test_drawn_scale_bar_matches_geodesic_truth(svg_tree):
     """The bar's length as drawn and its end label, against pyproj.Geod at the centre."""
     recipe, layers, root = svg_tree
-    view = mapframe.page_layout(mapframe.map_frame(layers, recipe), recipe.static.size).view
+    view = _view(recipe, layers)
     frame_path = _group(root, "map-frame").find("svg:path", SVG_NS).get("d")
     xs = [float(v) for v in re.findall(r"[ML] ([-\d.]+) [-\d.]+", frame_path)]
     frame_w = max(xs) - min(xs)  # SVG units across the map
@@ -465,7 +469,7 @@ def test_regional_basemap_has_no_clipped_edge(atlas):
     """Countries reach past every side of the drawn view: no straight land/sea cut."""
     recipe = load_recipe(atlas, "regional-corridors")
     layers = prepare(atlas, recipe)
-    view = mapframe.page_layout(mapframe.map_frame(layers, recipe), recipe.static.size).view
+    view = _view(recipe, layers)
     ring = mapframe.view_ring_lonlat(view)
     bounds = atlas.countries.total_bounds
     assert mapframe.basemap_covers(atlas.countries, view, margin_deg=2.0), (
